@@ -1,0 +1,438 @@
+package io.tidemark.pipeline.config;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import org.apache.flink.configuration.Configuration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.yaml.snakeyaml.error.Mark;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Reads {@code pipeline.yaml} into a {@link PipelineDef}, checking the whole file against the option
+ * declarations ({@link PipelineOptions}, {@link PostgresSourceOptions}, {@link JdbcSinkOptions},
+ * {@link RouteOptions}, {@link CheckpointOptions}) and reporting every problem at once.
+ *
+ * <p>Secret references are checked for shape only; they are resolved when the job connects.
+ */
+public final class PipelineConfigLoader {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PipelineConfigLoader.class);
+
+    static final String PIPELINE = "pipeline";
+    static final String SOURCE = "source";
+    static final String SINKS = "sinks";
+    static final String ROUTES = "routes";
+    static final String CHECKPOINTING = "checkpointing";
+    static final List<String> TOP_LEVEL_KEYS = List.of(PIPELINE, SOURCE, SINKS, ROUTES, CHECKPOINTING);
+
+    /** Every section, in documentation order; {@code docs/configuration.md} is checked against it. */
+    static final List<OptionSection> SECTIONS = List.of(
+            PipelineOptions.SECTION,
+            PostgresSourceOptions.SECTION,
+            JdbcSinkOptions.SECTION,
+            RouteOptions.SECTION,
+            CheckpointOptions.SECTION);
+
+    private static final String TYPE_KEY = "type";
+    private static final Map<String, OptionSection> SOURCE_TYPES =
+            Map.of(PostgresSourceOptions.TYPE_NAME, PostgresSourceOptions.SECTION);
+    private static final Map<String, OptionSection> SINK_TYPES =
+            Map.of(JdbcSinkOptions.TYPE_NAME, JdbcSinkOptions.SECTION);
+
+    private static final ObjectMapper YAML =
+            new ObjectMapper(new YAMLFactory()).enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+
+    private PipelineConfigLoader() {}
+
+    /** Reads and checks {@code file}. */
+    public static PipelineDef load(Path file) throws ConfigException {
+        if (!Files.exists(file)) {
+            throw new ConfigException(List.of(file + ": no such file"));
+        }
+        if (!Files.isRegularFile(file)) {
+            throw new ConfigException(List.of(file + ": not a regular file"));
+        }
+        String yaml;
+        try {
+            yaml = Files.readString(file);
+        } catch (IOException e) {
+            throw new ConfigException(List.of(file + ": cannot read (" + e.getClass().getSimpleName() + ")"));
+        }
+        return parse(yaml, file.toString());
+    }
+
+    /**
+     * Reads and checks {@code yaml}; {@code sourceName} names it in syntax errors (usually the file
+     * name).
+     */
+    public static PipelineDef parse(String yaml, String sourceName) throws ConfigException {
+        JsonNode root = readTree(yaml, sourceName);
+        if (root.isMissingNode() || root.isNull()) {
+            root = JsonNodeFactory.instance.objectNode();
+        }
+        if (!root.isObject()) {
+            throw new ConfigException(List.of(sourceName + ": expected a mapping with the sections "
+                    + String.join(", ", TOP_LEVEL_KEYS) + ", got " + ValueTypes.describe(root)));
+        }
+        return new Reading().read((ObjectNode) root);
+    }
+
+    private static JsonNode readTree(String yaml, String sourceName) throws ConfigException {
+        try {
+            JsonNode root = YAML.readTree(yaml);
+            return root == null ? JsonNodeFactory.instance.missingNode() : root;
+        } catch (JsonProcessingException e) {
+            // Jackson wraps SnakeYAML's exception, whose marks point at the problem itself.
+            if (e.getCause() instanceof MarkedYAMLException) {
+                throw new ConfigException(List.of(describe((MarkedYAMLException) e.getCause(), sourceName)));
+            }
+            JsonLocation location = e.getLocation();
+            String where = location == null || location.getLineNr() < 1
+                    ? sourceName
+                    : sourceName + ":" + location.getLineNr() + ":" + location.getColumnNr();
+            String message = oneLine(e.getOriginalMessage().lines().findFirst().orElse("syntax error"));
+            if (message.startsWith("Duplicate field ")) {
+                message = "duplicate key " + message.substring("Duplicate field ".length()) + "; keep only one";
+            } else {
+                message = "invalid YAML: " + message;
+            }
+            throw new ConfigException(List.of(where + ": " + message));
+        }
+    }
+
+    /** One line: where, the problem, and where the construct it belongs to started. */
+    private static String describe(MarkedYAMLException e, String sourceName) {
+        Mark problemMark = e.getProblemMark();
+        String where = problemMark == null
+                ? sourceName
+                : sourceName + ":" + (problemMark.getLine() + 1) + ":" + (problemMark.getColumn() + 1);
+        String context = "";
+        if (e.getContext() != null) {
+            Mark contextMark = e.getContextMark();
+            context = " (" + oneLine(e.getContext())
+                    + (contextMark == null
+                            ? ""
+                            : " at line " + (contextMark.getLine() + 1) + ", column " + (contextMark.getColumn() + 1))
+                    + ")";
+        }
+        return where + ": invalid YAML: " + oneLine(e.getProblem()) + context;
+    }
+
+    private static String oneLine(String text) {
+        return text == null ? "" : text.strip().replaceAll("\\s+", " ");
+    }
+
+    /** A section chosen by its {@code type} key, read into a configuration. */
+    private record Typed(String type, Configuration values) {}
+
+    /** A sink entry; {@code name} is null if it is invalid, {@code typed} if the type is invalid. */
+    private record SinkEntry(String name, Typed typed) {}
+
+    /** One pass over one file; holds the problems and what was read so far. */
+    private static final class Reading {
+
+        private final Problems problems = new Problems();
+        private final List<SinkEntry> sinks = new ArrayList<>();
+        /** False when some sink has no valid name, so a route to an unknown name may still be fine. */
+        private boolean sinkNamesComplete = true;
+
+        PipelineDef read(ObjectNode root) throws ConfigException {
+            Set<String> suggested = KeySuggestions.rejectUnknown(root, "", TOP_LEVEL_KEYS, problems);
+
+            Optional<ObjectNode> pipelineNode = mapping(root, PIPELINE, true, suggested);
+            Configuration pipeline = pipelineNode
+                    .map(node -> PipelineOptions.SECTION.read(node, PIPELINE, problems))
+                    .orElseGet(Configuration::new);
+            String pipelineName = pipeline.get(PipelineOptions.NAME);
+
+            Optional<ObjectNode> sourceNode = mapping(root, SOURCE, true, suggested);
+            Optional<Typed> source = sourceNode.flatMap(node -> readTyped(node, SOURCE, SOURCE_TYPES));
+            List<String> sourceTables = source.map(s -> s.values().get(PostgresSourceOptions.TABLES)).orElse(null);
+            String slotName = source.isPresent() ? slotName(sourceNode.get(), source.get().values(), pipelineName) : null;
+
+            readSinks(root, suggested);
+            List<RouteDef> routes = readRoutes(root, suggested, sourceTables);
+
+            Configuration checkpointing = mapping(root, CHECKPOINTING, false, suggested)
+                    .map(node -> CheckpointOptions.SECTION.read(node, CHECKPOINTING, problems))
+                    .orElseGet(Configuration::new);
+
+            if (!problems.isEmpty()) {
+                throw new ConfigException(problems.lines());
+            }
+            List<SinkDef> sinkDefs = new ArrayList<>();
+            for (int i = 0; i < sinks.size(); i++) {
+                sinkDefs.add(sinkDef(sinks.get(i), Problems.index(SINKS, i)));
+            }
+            return new PipelineDef(
+                    pipelineName,
+                    pipeline.get(PipelineOptions.PARALLELISM),
+                    sourceDef(source.get(), slotName),
+                    sinkDefs,
+                    routes,
+                    checkpointingDef(checkpointing));
+        }
+
+        /** The mapping under {@code key}, or empty (after reporting why, where that is a problem). */
+        private Optional<ObjectNode> mapping(ObjectNode parent, String key, boolean required, Set<String> suggested) {
+            JsonNode node = parent.get(key);
+            if (node == null || node.isNull()) {
+                if (required && !suggested.contains(key)) {
+                    problems.add(key, "required");
+                }
+                return Optional.empty();
+            }
+            if (!node.isObject()) {
+                problems.add(key, "expected a mapping, got " + ValueTypes.describe(node));
+                return Optional.empty();
+            }
+            return Optional.of((ObjectNode) node);
+        }
+
+        /** Reads the {@code type} key, then the rest of {@code node} against that type's section. */
+        private Optional<Typed> readTyped(ObjectNode node, String path, Map<String, OptionSection> types) {
+            List<String> choices = types.keySet().stream().sorted().toList();
+            String typePath = Problems.child(path, TYPE_KEY);
+            JsonNode typeNode = node.get(TYPE_KEY);
+            if (typeNode == null || typeNode.isNull()) {
+                problems.add(typePath, OptionSection.requiredMessage(choices));
+                return Optional.empty();
+            }
+            String type = ValueTypes.oneOf(choices).read(typeNode, typePath, problems);
+            if (type == null) {
+                return Optional.empty();
+            }
+            return Optional.of(new Typed(type, types.get(type).read(node, path, problems)));
+        }
+
+        private String slotName(ObjectNode sourceNode, Configuration source, String pipelineName) {
+            if (sourceNode.hasNonNull(PostgresSourceOptions.SLOT_NAME.key())) {
+                return source.get(PostgresSourceOptions.SLOT_NAME);
+            }
+            if (pipelineName == null) {
+                return null;
+            }
+            String slotName = PostgresSourceOptions.defaultSlotName(pipelineName);
+            if (!ValueTypes.IDENTIFIER.matcher(slotName).matches()) {
+                problems.add(
+                        Problems.child(SOURCE, PostgresSourceOptions.SLOT_NAME.key()),
+                        "the default " + slotName + " is longer than 63 characters; set it explicitly");
+                return null;
+            }
+            return slotName;
+        }
+
+        private void readSinks(ObjectNode root, Set<String> suggested) {
+            JsonNode node = root.get(SINKS);
+            if (node == null || node.isNull()) {
+                if (!suggested.contains(SINKS)) {
+                    problems.add(SINKS, "required");
+                }
+                sinkNamesComplete = false;
+                return;
+            }
+            if (!node.isArray()) {
+                problems.add(SINKS, "expected a list of sinks, got " + ValueTypes.describe(node));
+                sinkNamesComplete = false;
+                return;
+            }
+            if (node.isEmpty()) {
+                problems.add(SINKS, "expected at least one sink, got an empty list");
+                return;
+            }
+            Map<String, Integer> firstIndex = new HashMap<>();
+            for (int i = 0; i < node.size(); i++) {
+                String path = Problems.index(SINKS, i);
+                JsonNode item = node.get(i);
+                if (!item.isObject()) {
+                    problems.add(path, "expected a mapping, got " + ValueTypes.describe(item));
+                    sinkNamesComplete = false;
+                    continue;
+                }
+                ObjectNode sink = (ObjectNode) item;
+                Optional<Typed> typed = readTyped(sink, path, SINK_TYPES);
+                String name = typed.isPresent()
+                        ? typed.get().values().get(JdbcSinkOptions.NAME)
+                        : readAlone(JdbcSinkOptions.NAME_FIELD, sink, path);
+                if (name == null) {
+                    sinkNamesComplete = false;
+                } else if (firstIndex.containsKey(name)) {
+                    problems.add(
+                            Problems.child(path, JdbcSinkOptions.NAME.key()),
+                            "duplicate sink name " + name + ", also used by " + Problems.index(SINKS, firstIndex.get(name))
+                                    + "; give each sink a unique name");
+                    name = null;
+                } else {
+                    firstIndex.put(name, i);
+                }
+                sinks.add(new SinkEntry(name, typed.orElse(null)));
+            }
+        }
+
+        /** Reads one key of a mapping whose other keys cannot be checked (its type is unknown). */
+        private String readAlone(OptionField<String> field, ObjectNode node, String path) {
+            Configuration values = new Configuration();
+            OptionSection.readField(field, node, path, values, problems, Set.of());
+            return values.get(field.option());
+        }
+
+        private List<RouteDef> readRoutes(ObjectNode root, Set<String> suggested, List<String> sourceTables) {
+            JsonNode node = root.get(ROUTES);
+            if (node == null || node.isNull()) {
+                return suggested.contains(ROUTES) ? List.of() : defaultRoutes(sourceTables);
+            }
+            if (!node.isArray()) {
+                problems.add(ROUTES, "expected a list of routes, got " + ValueTypes.describe(node));
+                return List.of();
+            }
+            List<String> sinkNames = sinks.stream().map(SinkEntry::name).filter(n -> n != null).toList();
+            List<RouteDef> routes = new ArrayList<>();
+            Map<RouteDef, Integer> routeIndex = new HashMap<>();
+            Map<List<String>, Integer> targetIndex = new HashMap<>();
+            Set<String> routed = new HashSet<>();
+            for (int i = 0; i < node.size(); i++) {
+                String path = Problems.index(ROUTES, i);
+                JsonNode item = node.get(i);
+                if (!item.isObject()) {
+                    problems.add(path, "expected a mapping, got " + ValueTypes.describe(item));
+                    continue;
+                }
+                Configuration values = RouteOptions.SECTION.read((ObjectNode) item, path, problems);
+                String sourceTable = values.get(RouteOptions.SOURCE_TABLE);
+                String sink = values.get(RouteOptions.SINK);
+                String sinkTable = item.hasNonNull(RouteOptions.SINK_TABLE.key())
+                        ? values.get(RouteOptions.SINK_TABLE)
+                        : sourceTable;
+                boolean valid = sourceTable != null && sink != null && sinkTable != null;
+                if (sourceTable != null && sourceTables != null && !sourceTables.contains(sourceTable)) {
+                    problems.add(
+                            Problems.child(path, RouteOptions.SOURCE_TABLE.key()),
+                            sourceTable + " is not in source.tables; add it there or use one of " + sourceTables);
+                    valid = false;
+                } else if (sourceTable != null) {
+                    routed.add(sourceTable);
+                }
+                if (sink != null && sinkNamesComplete && !sinkNames.contains(sink)) {
+                    problems.add(
+                            Problems.child(path, RouteOptions.SINK.key()),
+                            "no sink named " + sink + "; use one of " + sinkNames);
+                    valid = false;
+                }
+                if (!valid) {
+                    continue;
+                }
+                RouteDef route = new RouteDef(sourceTable, sink, sinkTable);
+                List<String> target = List.of(sink, sinkTable);
+                if (routeIndex.containsKey(route)) {
+                    problems.add(path, "same route as " + Problems.index(ROUTES, routeIndex.get(route)) + "; remove one");
+                } else if (targetIndex.containsKey(target)) {
+                    problems.add(
+                            Problems.child(path, RouteOptions.SINK_TABLE.key()),
+                            sinkTable + " in sink " + sink + " is already written by "
+                                    + Problems.index(ROUTES, targetIndex.get(target))
+                                    + "; give each source table its own sink table");
+                } else {
+                    routeIndex.put(route, i);
+                    targetIndex.put(target, i);
+                    routes.add(route);
+                }
+            }
+            if (sourceTables != null) {
+                for (String table : sourceTables) {
+                    if (!routed.contains(table)) {
+                        problems.add(
+                                ROUTES,
+                                "source table " + table + " has no route; add a route or remove it from source.tables");
+                    }
+                }
+            }
+            return routes;
+        }
+
+        /** Without routes, every source table goes to the only sink under the same name. */
+        private List<RouteDef> defaultRoutes(List<String> sourceTables) {
+            if (sinks.size() > 1) {
+                problems.add(ROUTES, "required when there is more than one sink; add a route for each source table");
+                return List.of();
+            }
+            if (sinks.isEmpty() || sinks.get(0).name() == null || sourceTables == null) {
+                return List.of();
+            }
+            String sink = sinks.get(0).name();
+            return sourceTables.stream().map(table -> new RouteDef(table, sink, table)).toList();
+        }
+
+        private SourceDef sourceDef(Typed source, String slotName) {
+            if (!source.type().equals(PostgresSourceOptions.TYPE_NAME)) {
+                throw new IllegalStateException("no source definition for type " + source.type());
+            }
+            Configuration values = source.values();
+            return new PostgresSourceDef(
+                    values.get(PostgresSourceOptions.HOSTNAME),
+                    values.get(PostgresSourceOptions.PORT),
+                    values.get(PostgresSourceOptions.DATABASE),
+                    values.get(PostgresSourceOptions.USERNAME),
+                    secret(values.get(PostgresSourceOptions.PASSWORD), "source.password"),
+                    values.get(PostgresSourceOptions.TABLES),
+                    slotName,
+                    values.getOptional(PostgresSourceOptions.PUBLICATION_NAME).orElse(slotName),
+                    values.get(PostgresSourceOptions.SNAPSHOT_CHUNK_SIZE),
+                    values.get(PostgresSourceOptions.STARTUP_MODE));
+        }
+
+        private SinkDef sinkDef(SinkEntry sink, String path) {
+            if (!sink.typed().type().equals(JdbcSinkOptions.TYPE_NAME)) {
+                throw new IllegalStateException("no sink definition for type " + sink.typed().type());
+            }
+            Configuration values = sink.typed().values();
+            return new JdbcSinkDef(
+                    sink.name(),
+                    values.get(JdbcSinkOptions.URL),
+                    values.get(JdbcSinkOptions.USERNAME),
+                    secret(values.get(JdbcSinkOptions.PASSWORD), Problems.child(path, JdbcSinkOptions.PASSWORD.key())),
+                    values.get(JdbcSinkOptions.BATCH_SIZE),
+                    values.get(JdbcSinkOptions.FLUSH_INTERVAL),
+                    values.get(JdbcSinkOptions.FLUSH_THREADS),
+                    values.get(JdbcSinkOptions.TOMBSTONE_RETENTION),
+                    values.get(JdbcSinkOptions.MAX_RETRIES));
+        }
+
+        private static CheckpointingDef checkpointingDef(Configuration values) {
+            return new CheckpointingDef(
+                    values.get(CheckpointOptions.INTERVAL),
+                    values.get(CheckpointOptions.TIMEOUT),
+                    values.get(CheckpointOptions.MIN_PAUSE),
+                    values.get(CheckpointOptions.EXTERNALIZED_RETENTION),
+                    values.getOptional(CheckpointOptions.CHECKPOINTS_DIR)
+                            .orElseGet(CheckpointOptions::defaultCheckpointsDir),
+                    values.getOptional(CheckpointOptions.SAVEPOINTS_DIR)
+                            .orElseGet(CheckpointOptions::defaultSavepointsDir));
+        }
+
+        private static Secret secret(String raw, String where) {
+            Secret secret = Secret.of(raw);
+            if (secret.isLiteral()) {
+                LOG.warn("{} is a literal value; use ${env:NAME} or ${file:/path} outside local development", where);
+            }
+            return secret;
+        }
+    }
+}

@@ -1,0 +1,8 @@
+package io.tidemark.pipeline.config;
+
+/** Where changes go; closed so that each sink type is handled explicitly (Redis will follow). */
+public sealed interface SinkDef extends java.io.Serializable permits JdbcSinkDef {
+
+    /** Unique name, referenced by {@link RouteDef#sink()}. */
+    String name();
+}

@@ -1,0 +1,150 @@
+package io.tidemark.pipeline.event;
+
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * One row change leaving a source database: the typed unit that flows from sources to sinks.
+ *
+ * <p>Rows are positional: {@link #columns()} names each slot of {@link #before()} and {@link
+ * #after()}, and {@link #keyIndexes()} says which slots form the primary key. Values belong to a
+ * closed set of Java types (see {@link RowValues}) so that every sink can bind them and the event
+ * serializer can encode them compactly.
+ */
+public final class ChangeEvent {
+
+    private final ChangeOperation operation;
+    private final TableId table;
+    private final String[] columns;
+    private final int[] keyIndexes;
+    private final Object[] before;
+    private final Object[] after;
+    private final SourcePosition position;
+    private final long commitTimeMillis;
+
+    public ChangeEvent(
+            ChangeOperation operation,
+            TableId table,
+            String[] columns,
+            int[] keyIndexes,
+            Object[] before,
+            Object[] after,
+            SourcePosition position,
+            long commitTimeMillis) {
+        this.operation = Objects.requireNonNull(operation, "operation cannot be null");
+        this.table = Objects.requireNonNull(table, "table cannot be null");
+        this.columns = Objects.requireNonNull(columns, "columns cannot be null");
+        this.keyIndexes = Objects.requireNonNull(keyIndexes, "keyIndexes cannot be null");
+        this.before = before;
+        this.after = after;
+        this.position = Objects.requireNonNull(position, "position cannot be null");
+        this.commitTimeMillis = commitTimeMillis;
+        if (operation.isUpsert() && after == null) {
+            throw new IllegalArgumentException(operation + " event for " + table + " has no after row");
+        }
+        if (!operation.isUpsert() && before == null) {
+            throw new IllegalArgumentException("DELETE event for " + table + " has no before row");
+        }
+    }
+
+    public ChangeOperation operation() {
+        return operation;
+    }
+
+    public TableId table() {
+        return table;
+    }
+
+    public String[] columns() {
+        return columns;
+    }
+
+    public int[] keyIndexes() {
+        return keyIndexes;
+    }
+
+    /** The row before the change; for deletes at least the key columns are set. */
+    public Object[] before() {
+        return before;
+    }
+
+    /** The row after the change; null for deletes. */
+    public Object[] after() {
+        return after;
+    }
+
+    public SourcePosition position() {
+        return position;
+    }
+
+    /** Commit time in the source (epoch millis); 0 for snapshot rows. */
+    public long commitTimeMillis() {
+        return commitTimeMillis;
+    }
+
+    /** The row image that carries the key: after for upserts, before for deletes. */
+    public Object[] keyRow() {
+        return operation.isUpsert() ? after : before;
+    }
+
+    /** The primary key values, in key order. */
+    public Object[] keyValues() {
+        Object[] row = keyRow();
+        Object[] key = new Object[keyIndexes.length];
+        for (int i = 0; i < keyIndexes.length; i++) {
+            key[i] = row[keyIndexes[i]];
+        }
+        return key;
+    }
+
+    /** The key column names, in key order. */
+    public String[] keyColumns() {
+        String[] names = new String[keyIndexes.length];
+        for (int i = 0; i < keyIndexes.length; i++) {
+            names[i] = columns[keyIndexes[i]];
+        }
+        return names;
+    }
+
+    /**
+     * A stable hash of table and primary key. The pipeline is keyed by it, so all changes of one
+     * row go to one sink subtask in source order, at any parallelism.
+     */
+    public int keyHash() {
+        int h = table.hashCode();
+        Object[] row = keyRow();
+        for (int index : keyIndexes) {
+            h = 31 * h + RowValues.hash(row[index]);
+        }
+        return h;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) {
+            return true;
+        }
+        if (!(o instanceof ChangeEvent)) {
+            return false;
+        }
+        ChangeEvent that = (ChangeEvent) o;
+        return commitTimeMillis == that.commitTimeMillis
+                && operation == that.operation
+                && table.equals(that.table)
+                && Arrays.equals(columns, that.columns)
+                && Arrays.equals(keyIndexes, that.keyIndexes)
+                && Arrays.deepEquals(before, that.before)
+                && Arrays.deepEquals(after, that.after)
+                && position.equals(that.position);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(operation, table, position);
+    }
+
+    @Override
+    public String toString() {
+        return operation + " " + table + " key=" + Arrays.deepToString(keyValues()) + " at " + position;
+    }
+}

@@ -1,0 +1,153 @@
+package io.tidemark.pipeline.job;
+
+import io.tidemark.pipeline.config.JdbcSinkDef;
+import io.tidemark.pipeline.config.PipelineDef;
+import io.tidemark.pipeline.config.PostgresSourceDef;
+import io.tidemark.pipeline.config.RouteDef;
+import io.tidemark.pipeline.config.SinkDef;
+import io.tidemark.pipeline.event.ChangeEvent;
+import io.tidemark.pipeline.event.TableId;
+import io.tidemark.pipeline.sink.ChangeSink;
+import io.tidemark.pipeline.sink.jdbc.JdbcChangeSink;
+import io.tidemark.pipeline.source.ChangeSource;
+import io.tidemark.pipeline.source.postgres.PostgresChangeSource;
+
+import org.apache.flink.api.common.functions.FilterFunction;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.java.functions.KeySelector;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.UnaryOperator;
+import java.util.stream.Collectors;
+
+/**
+ * Turns a pipeline definition into a Flink job: source, then per sink a route filter, a keyBy on
+ * table and primary key (per-row order at any parallelism), and the sink. The parts are
+ * injectable so that tests can swap the source, a sink, or put a stage in between.
+ */
+public final class PipelineComposer {
+
+    private final ChangeSource source;
+    private final List<ChangeSink> sinks;
+    private final Map<String, Set<TableId>> tablesBySink;
+    private final UnaryOperator<DataStream<ChangeEvent>> afterSource;
+
+    private PipelineComposer(
+            ChangeSource source,
+            List<ChangeSink> sinks,
+            Map<String, Set<TableId>> tablesBySink,
+            UnaryOperator<DataStream<ChangeEvent>> afterSource) {
+        this.source = source;
+        this.sinks = sinks;
+        this.tablesBySink = tablesBySink;
+        this.afterSource = afterSource;
+    }
+
+    /** The production composition of a pipeline definition. */
+    public static PipelineComposer of(PipelineDef def) {
+        ChangeSource source = createSource(def);
+        Map<String, Set<TableId>> tablesBySink = new LinkedHashMap<>();
+        List<ChangeSink> sinks = new ArrayList<>();
+        for (SinkDef sinkDef : def.sinks()) {
+            Map<TableId, TableId> routes = new LinkedHashMap<>();
+            for (RouteDef route : def.routes()) {
+                if (route.sink().equals(sinkDef.name())) {
+                    routes.put(TableId.parse(route.sourceTable()), TableId.parse(route.sinkTable()));
+                }
+            }
+            tablesBySink.put(sinkDef.name(), routes.keySet());
+            sinks.add(createSink(def.name(), sinkDef, routes));
+        }
+        return new PipelineComposer(source, sinks, tablesBySink, UnaryOperator.identity());
+    }
+
+    private static ChangeSource createSource(PipelineDef def) {
+        if (def.source() instanceof PostgresSourceDef postgres) {
+            return new PostgresChangeSource(postgres);
+        }
+        throw new IllegalArgumentException("unsupported source " + def.source().getClass().getSimpleName());
+    }
+
+    private static ChangeSink createSink(String pipeline, SinkDef sinkDef, Map<TableId, TableId> routes) {
+        if (sinkDef instanceof JdbcSinkDef jdbc) {
+            return new JdbcChangeSink(pipeline, jdbc, routes);
+        }
+        throw new IllegalArgumentException("unsupported sink " + sinkDef.getClass().getSimpleName());
+    }
+
+    /** The same pipeline with another source (tests). */
+    public PipelineComposer withSource(ChangeSource replacement) {
+        return new PipelineComposer(Objects.requireNonNull(replacement), sinks, tablesBySink, afterSource);
+    }
+
+    /** The same pipeline with a stage between source and routing (tests inject failures here). */
+    public PipelineComposer withStageAfterSource(UnaryOperator<DataStream<ChangeEvent>> stage) {
+        return new PipelineComposer(source, sinks, tablesBySink, Objects.requireNonNull(stage));
+    }
+
+    public ChangeSource source() {
+        return source;
+    }
+
+    public List<ChangeSink> sinks() {
+        return sinks;
+    }
+
+    /** Checks and prepares every sink; run once before the job is submitted. */
+    public void prepareSinks() throws Exception {
+        for (ChangeSink sink : sinks) {
+            sink.prepare();
+        }
+    }
+
+    public void compose(StreamExecutionEnvironment env) {
+        DataStream<ChangeEvent> changes = afterSource.apply(source.createStream(env, OperatorUids.SOURCE));
+        for (ChangeSink sink : sinks) {
+            Set<TableId> tables = tablesBySink.getOrDefault(sink.name(), Set.of());
+            changes.filter(new RouteFilter(tables))
+                    .name("route to " + sink.name())
+                    .uid(OperatorUids.route(sink.name()))
+                    .keyBy(new RowKeySelector(), Types.INT)
+                    .sinkTo(sink.createSink())
+                    .name("sink " + sink.name())
+                    .uid(OperatorUids.sink(sink.name()));
+        }
+    }
+
+    /** Keeps the events of the tables routed to one sink. */
+    private static final class RouteFilter implements FilterFunction<ChangeEvent> {
+        private static final long serialVersionUID = 1L;
+        private final Set<TableId> tables;
+
+        RouteFilter(Set<TableId> tables) {
+            this.tables = Set.copyOf(tables);
+        }
+
+        @Override
+        public boolean filter(ChangeEvent event) {
+            return tables.contains(event.table());
+        }
+
+        @Override
+        public String toString() {
+            return tables.stream().map(TableId::toString).collect(Collectors.joining(","));
+        }
+    }
+
+    /** Keys by table and primary key. */
+    private static final class RowKeySelector implements KeySelector<ChangeEvent, Integer> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public Integer getKey(ChangeEvent event) {
+            return event.keyHash();
+        }
+    }
+}

@@ -1,0 +1,93 @@
+package io.tidemark.pipeline.sink.jdbc;
+
+import io.tidemark.pipeline.config.JdbcSinkDef;
+import io.tidemark.pipeline.event.ChangeEvent;
+import io.tidemark.pipeline.event.TableId;
+import io.tidemark.pipeline.sink.ChangeSink;
+import io.tidemark.pipeline.sink.jdbc.dialect.SinkDialect;
+import io.tidemark.pipeline.sink.jdbc.writer.JdbcChangeWriter;
+
+import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.api.connector.sink2.SinkWriter;
+import org.apache.flink.api.connector.sink2.WriterInitContext;
+
+import java.io.IOException;
+import java.util.Map;
+
+/**
+ * Applies change events to a JDBC database with exactly-once effect: position-guarded upserts and
+ * deletes, tombstones for deleted rows, batches compacted per row and written by background
+ * flushers. See the README section "How exactly-once effect works".
+ */
+public final class JdbcChangeSink implements ChangeSink {
+
+    private static final long serialVersionUID = 1L;
+
+    private final String pipeline;
+    private final JdbcSinkDef def;
+    private final Map<TableId, TableId> sinkTables;
+    private final SinkDialect dialect;
+    private final JdbcConnectionFactory connections;
+
+    /**
+     * @param pipeline the pipeline name, which scopes the sink's progress records
+     * @param sinkTables source table to sink table, for the tables routed to this sink
+     */
+    public JdbcChangeSink(String pipeline, JdbcSinkDef def, Map<TableId, TableId> sinkTables) {
+        this.pipeline = pipeline;
+        this.def = def;
+        this.sinkTables = Map.copyOf(sinkTables);
+        this.dialect = SinkDialect.forUrl(def.url());
+        this.connections = JdbcConnectionFactory.of(def);
+    }
+
+    @Override
+    public String name() {
+        return def.name();
+    }
+
+    @Override
+    public void prepare() throws Exception {
+        new JdbcSinkPreparer(def.name(), connections, dialect).prepare(sinkTables);
+    }
+
+    @Override
+    public Sink<ChangeEvent> createSink() {
+        return new WriterSink(this);
+    }
+
+    /** The Flink sink: a writer only; the position guard needs no committer. */
+    private static final class WriterSink implements Sink<ChangeEvent> {
+        private static final long serialVersionUID = 1L;
+        private final JdbcChangeSink spec;
+
+        WriterSink(JdbcChangeSink spec) {
+            this.spec = spec;
+        }
+
+        @Override
+        @SuppressWarnings("deprecation")
+        public SinkWriter<ChangeEvent> createWriter(InitContext context) throws IOException {
+            throw new UnsupportedOperationException("Flink 1.20 calls createWriter(WriterInitContext)");
+        }
+
+        @Override
+        public SinkWriter<ChangeEvent> createWriter(WriterInitContext context) throws IOException {
+            JdbcSinkDef def = spec.def;
+            return new JdbcChangeWriter(
+                    spec.connections,
+                    spec.dialect,
+                    spec.sinkTables,
+                    spec.pipeline,
+                    def.name(),
+                    context.getTaskInfo().getIndexOfThisSubtask(),
+                    def.batchSize(),
+                    def.flushInterval(),
+                    def.flushThreads(),
+                    def.tombstoneRetention(),
+                    def.maxRetries(),
+                    context.getProcessingTimeService(),
+                    context.metricGroup());
+        }
+    }
+}

@@ -1,0 +1,45 @@
+package io.tidemark.pipeline.sink.jdbc;
+
+import io.tidemark.pipeline.config.JdbcSinkDef;
+import io.tidemark.pipeline.config.Secret;
+import io.tidemark.pipeline.sink.jdbc.dialect.SinkDialect;
+
+import java.io.Serializable;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.Properties;
+
+/**
+ * Opens connections to a sink database. Holds the password as a {@link Secret} reference and
+ * resolves it only when connecting, so it never lands in a log line or an exception message.
+ */
+public final class JdbcConnectionFactory implements Serializable {
+
+    private static final long serialVersionUID = 1L;
+
+    private final String url;
+    private final String username;
+    private final Secret password;
+
+    public JdbcConnectionFactory(String url, String username, Secret password) {
+        this.url = url;
+        this.username = username;
+        this.password = password;
+    }
+
+    public static JdbcConnectionFactory of(JdbcSinkDef def) {
+        return new JdbcConnectionFactory(def.url(), def.username(), def.password());
+    }
+
+    public String url() {
+        return url;
+    }
+
+    public Connection open(SinkDialect dialect) throws SQLException {
+        Properties props = dialect.connectionProperties();
+        props.setProperty("user", username);
+        props.setProperty("password", password.resolve());
+        return DriverManager.getConnection(url, props);
+    }
+}

@@ -1,0 +1,162 @@
+package io.tidemark.pipeline.sink.jdbc.dialect;
+
+import io.tidemark.pipeline.event.TableId;
+
+import org.apache.flink.connector.jdbc.postgres.database.dialect.PostgresDialect;
+
+import java.sql.Connection;
+import java.sql.DatabaseMetaData;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.SQLRecoverableException;
+import java.sql.SQLTransientException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+
+/**
+ * PostgreSQL target. Upserts are {@code INSERT ... ON CONFLICT DO UPDATE ... WHERE pos < new pos},
+ * sent as multi-row statements ({@code reWriteBatchedInserts}); strings are sent untyped
+ * ({@code stringtype=unspecified}) so that uuid, json and enum columns accept them. Quoting comes
+ * from flink-connector-jdbc's PostgreSQL dialect.
+ */
+public final class PostgresSinkDialect implements SinkDialect {
+
+    private static final long serialVersionUID = 1L;
+
+    private static final String TOMBSTONES = "public._tidemark_tombstones";
+    private static final String PROGRESS = "public._tidemark_progress";
+
+    private final PostgresDialect jdbcDialect = new PostgresDialect();
+
+    @Override
+    public String name() {
+        return "postgresql";
+    }
+
+    @Override
+    public String quoteIdentifier(String identifier) {
+        return jdbcDialect.quoteIdentifier(identifier);
+    }
+
+    @Override
+    public Properties connectionProperties() {
+        Properties props = new Properties();
+        props.setProperty("reWriteBatchedInserts", "true");
+        props.setProperty("stringtype", "unspecified");
+        props.setProperty("ApplicationName", "tidemark");
+        props.setProperty("tcpKeepAlive", "true");
+        return props;
+    }
+
+    @Override
+    public String guardedUpsert(TableId table, List<String> columns, List<String> keyColumns) {
+        String cols = columns.stream().map(this::quoteIdentifier).collect(Collectors.joining(", "));
+        String params = columns.stream().map(c -> "?").collect(Collectors.joining(", "));
+        String keys = keyColumns.stream().map(this::quoteIdentifier).collect(Collectors.joining(", "));
+        String pos = quoteIdentifier(POSITION_COLUMN);
+        String updates =
+                columns.stream()
+                        .filter(c -> !keyColumns.contains(c))
+                        .map(c -> quoteIdentifier(c) + " = EXCLUDED." + quoteIdentifier(c))
+                        .collect(Collectors.joining(", "));
+        return "INSERT INTO " + quoteTable(table) + " AS t (" + cols + ", " + pos + ") VALUES ("
+                + params + ", ?) ON CONFLICT (" + keys + ") DO UPDATE SET "
+                + (updates.isEmpty() ? "" : updates + ", ")
+                + pos + " = EXCLUDED." + pos
+                + " WHERE t." + pos + " < EXCLUDED." + pos;
+    }
+
+    @Override
+    public String guardedDelete(TableId table, List<String> keyColumns) {
+        String where =
+                keyColumns.stream().map(c -> quoteIdentifier(c) + " = ?").collect(Collectors.joining(" AND "));
+        return "DELETE FROM " + quoteTable(table) + " WHERE " + where + " AND "
+                + quoteIdentifier(POSITION_COLUMN) + " < ?";
+    }
+
+    @Override
+    public String addPositionColumn(TableId table) {
+        return "ALTER TABLE " + quoteTable(table) + " ADD COLUMN IF NOT EXISTS "
+                + quoteIdentifier(POSITION_COLUMN) + " BIGINT NOT NULL DEFAULT -1";
+    }
+
+    @Override
+    public List<String> metadataTables() {
+        return List.of(
+                "CREATE TABLE IF NOT EXISTS " + TOMBSTONES + " (table_name TEXT NOT NULL,"
+                        + " row_key TEXT NOT NULL, pos BIGINT NOT NULL,"
+                        + " deleted_at TIMESTAMPTZ NOT NULL DEFAULT now(),"
+                        + " PRIMARY KEY (table_name, row_key))",
+                "CREATE TABLE IF NOT EXISTS " + PROGRESS + " (pipeline TEXT NOT NULL,"
+                        + " writer TEXT NOT NULL, max_pos BIGINT NOT NULL,"
+                        + " updated_at TIMESTAMPTZ NOT NULL DEFAULT now(),"
+                        + " PRIMARY KEY (pipeline, writer))");
+    }
+
+    @Override
+    public String upsertTombstone() {
+        return "INSERT INTO " + TOMBSTONES + " AS x (table_name, row_key, pos, deleted_at)"
+                + " VALUES (?, ?, ?, now()) ON CONFLICT (table_name, row_key) DO UPDATE"
+                + " SET pos = EXCLUDED.pos, deleted_at = EXCLUDED.deleted_at WHERE x.pos < EXCLUDED.pos";
+    }
+
+    @Override
+    public String selectTombstones() {
+        return "SELECT row_key, pos FROM " + TOMBSTONES + " WHERE table_name = ? AND row_key = ANY (?)";
+    }
+
+    @Override
+    public String expireTombstones() {
+        return "DELETE FROM " + TOMBSTONES + " WHERE deleted_at < now() - make_interval(secs => ?)";
+    }
+
+    @Override
+    public String upsertProgress() {
+        return "INSERT INTO " + PROGRESS + " AS p (pipeline, writer, max_pos, updated_at)"
+                + " VALUES (?, ?, ?, now()) ON CONFLICT (pipeline, writer) DO UPDATE"
+                + " SET max_pos = GREATEST(p.max_pos, EXCLUDED.max_pos), updated_at = now()";
+    }
+
+    @Override
+    public String selectRecoveryHorizon() {
+        return "SELECT COALESCE(MAX(max_pos), -1) FROM " + PROGRESS + " WHERE pipeline = ?";
+    }
+
+    @Override
+    public List<String> primaryKey(Connection connection, TableId table) throws SQLException {
+        DatabaseMetaData meta = connection.getMetaData();
+        Map<Short, String> byPosition = new TreeMap<>();
+        try (ResultSet rs = meta.getPrimaryKeys(null, table.schema(), table.table())) {
+            while (rs.next()) {
+                byPosition.put(rs.getShort("KEY_SEQ"), rs.getString("COLUMN_NAME"));
+            }
+        }
+        return new ArrayList<>(byPosition.values());
+    }
+
+    @Override
+    public boolean isTransient(SQLException error) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof SQLTransientException || t instanceof SQLRecoverableException) {
+                return true;
+            }
+            if (t instanceof SQLException sql && sql.getSQLState() != null) {
+                String state = sql.getSQLState();
+                if (state.startsWith("08") // connection exception
+                        || state.equals("40001") // serialization failure
+                        || state.equals("40P01") // deadlock detected
+                        || state.equals("55P03") // lock not available
+                        || state.equals("57014") // query cancelled (statement timeout)
+                        || state.startsWith("57P") // admin shutdown, crash shutdown, cannot connect now
+                        || state.equals("53300")) { // too many connections
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,267 @@
+package io.tidemark.pipeline.sink.jdbc.writer;
+
+import io.tidemark.pipeline.event.ChangeEvent;
+import io.tidemark.pipeline.event.RowValues;
+import io.tidemark.pipeline.event.TableId;
+import io.tidemark.pipeline.sink.jdbc.JdbcConnectionFactory;
+import io.tidemark.pipeline.sink.jdbc.dialect.SinkDialect;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Applies compacted batches to the sink database in one transaction each, on its own connection.
+ *
+ * <p>Every write is guarded by the row's source position, deletes leave a tombstone, and the
+ * transaction records the highest position applied. Changes at or below the recovery horizon (the
+ * highest position applied before this writer started, i.e. possibly replays) are checked against
+ * tombstones first, so a replayed insert never resurrects a row deleted later.
+ */
+final class BatchApplier implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(BatchApplier.class);
+
+    private final JdbcConnectionFactory connections;
+    private final SinkDialect dialect;
+    private final Map<TableId, TableId> sinkTables;
+    private final String pipeline;
+    private final String writerId;
+    private final int maxRetries;
+
+    private Connection connection;
+    private final Map<TableId, SinkTableWriter> tableWriters = new HashMap<>();
+    private PreparedStatement tombstoneUpsert;
+    private PreparedStatement tombstoneSelect;
+    private PreparedStatement progressUpsert;
+    private long recoveryHorizon = Long.MIN_VALUE;
+
+    BatchApplier(
+            JdbcConnectionFactory connections,
+            SinkDialect dialect,
+            Map<TableId, TableId> sinkTables,
+            String pipeline,
+            String writerId,
+            int maxRetries) {
+        this.connections = connections;
+        this.dialect = dialect;
+        this.sinkTables = sinkTables;
+        this.pipeline = pipeline;
+        this.writerId = writerId;
+        this.maxRetries = maxRetries;
+    }
+
+    /** Reads the recovery horizon; called once before the first batch. */
+    long open() throws SQLException {
+        return withRetries("read recovery horizon", () -> {
+            Connection c = connection();
+            try (PreparedStatement ps = c.prepareStatement(dialect.selectRecoveryHorizon())) {
+                ps.setString(1, pipeline);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    recoveryHorizon = rs.getLong(1);
+                }
+            }
+            c.commit();
+            return recoveryHorizon;
+        });
+    }
+
+    void setRecoveryHorizon(long horizon) {
+        this.recoveryHorizon = horizon;
+    }
+
+    void apply(ChangeBatch batch) throws SQLException, InterruptedException {
+        withRetries("apply batch", () -> {
+            applyOnce(batch);
+            return null;
+        });
+    }
+
+    void expireTombstones(long retentionSeconds) throws SQLException {
+        withRetries("expire tombstones", () -> {
+            Connection c = connection();
+            try (PreparedStatement ps = c.prepareStatement(dialect.expireTombstones())) {
+                ps.setLong(1, retentionSeconds);
+                int expired = ps.executeUpdate();
+                c.commit();
+                if (expired > 0) {
+                    LOG.info("Expired {} tombstones older than {} s", expired, retentionSeconds);
+                }
+            }
+            return null;
+        });
+    }
+
+    private void applyOnce(ChangeBatch batch) throws SQLException {
+        Connection c = connection();
+        for (Map.Entry<TableId, LinkedHashMap<RowKey, ChangeEvent>> entry : batch.byTable().entrySet()) {
+            TableId sinkTable = sinkTables.get(entry.getKey());
+            if (sinkTable == null) {
+                continue; // not routed to this sink
+            }
+            List<ChangeEvent> upserts = new ArrayList<>();
+            List<ChangeEvent> deletes = new ArrayList<>();
+            List<ChangeEvent> possibleReplays = new ArrayList<>();
+            for (ChangeEvent event : entry.getValue().values()) {
+                if (event.operation().isUpsert()) {
+                    if (event.position().value() <= recoveryHorizon) {
+                        possibleReplays.add(event);
+                    } else {
+                        upserts.add(event);
+                    }
+                } else {
+                    deletes.add(event);
+                }
+            }
+            if (!possibleReplays.isEmpty()) {
+                upserts.addAll(withoutTombstoned(c, sinkTable, possibleReplays));
+            }
+            if (!deletes.isEmpty()) {
+                SinkTableWriter writer = tableWriter(c, sinkTable, deletes.get(0));
+                String tableName = sinkTable.toString();
+                for (ChangeEvent delete : deletes) {
+                    if (!writer.fits(delete)) {
+                        writer = tableWriter(c, sinkTable, delete);
+                    }
+                    writer.addDelete(delete);
+                    tombstoneUpsert.setString(1, tableName);
+                    tombstoneUpsert.setString(2, RowValues.keyString(delete.keyValues()));
+                    tombstoneUpsert.setLong(3, delete.position().value());
+                    tombstoneUpsert.addBatch();
+                }
+                writer.executeDeletes();
+                tombstoneUpsert.executeBatch();
+            }
+            if (!upserts.isEmpty()) {
+                SinkTableWriter writer = tableWriter(c, sinkTable, upserts.get(0));
+                for (ChangeEvent upsert : upserts) {
+                    if (!writer.fits(upsert)) {
+                        writer.executeUpserts();
+                        writer = tableWriter(c, sinkTable, upsert);
+                    }
+                    writer.addUpsert(upsert);
+                }
+                writer.executeUpserts();
+            }
+        }
+        progressUpsert.setString(1, pipeline);
+        progressUpsert.setString(2, writerId);
+        progressUpsert.setLong(3, batch.maxPosition());
+        progressUpsert.executeUpdate();
+        c.commit();
+    }
+
+    /** Drops possible replays that a newer delete already superseded. */
+    private List<ChangeEvent> withoutTombstoned(Connection c, TableId sinkTable, List<ChangeEvent> events)
+            throws SQLException {
+        List<String> keys = SinkTableWriter.keyStrings(events);
+        Map<String, Long> tombstones = new HashMap<>();
+        Array keyArray = c.createArrayOf("text", keys.toArray());
+        tombstoneSelect.setString(1, sinkTable.toString());
+        tombstoneSelect.setArray(2, keyArray);
+        try (ResultSet rs = tombstoneSelect.executeQuery()) {
+            while (rs.next()) {
+                tombstones.put(rs.getString(1), rs.getLong(2));
+            }
+        }
+        if (tombstones.isEmpty()) {
+            return events;
+        }
+        List<ChangeEvent> kept = new ArrayList<>(events.size());
+        for (int i = 0; i < events.size(); i++) {
+            Long deletedAt = tombstones.get(keys.get(i));
+            if (deletedAt == null || events.get(i).position().value() > deletedAt) {
+                kept.add(events.get(i));
+            }
+        }
+        return kept;
+    }
+
+    private SinkTableWriter tableWriter(Connection c, TableId sinkTable, ChangeEvent sample) throws SQLException {
+        SinkTableWriter writer = tableWriters.get(sample.table());
+        if (writer == null || !writer.fits(sample)) {
+            if (writer != null) {
+                writer.close();
+            }
+            writer = SinkTableWriter.open(c, dialect, sinkTable, sample);
+            tableWriters.put(sample.table(), writer);
+        }
+        return writer;
+    }
+
+    private Connection connection() throws SQLException {
+        if (connection == null) {
+            connection = connections.open(dialect);
+            connection.setAutoCommit(false);
+            tombstoneUpsert = connection.prepareStatement(dialect.upsertTombstone());
+            tombstoneSelect = connection.prepareStatement(dialect.selectTombstones());
+            progressUpsert = connection.prepareStatement(dialect.upsertProgress());
+        }
+        return connection;
+    }
+
+    @FunctionalInterface
+    private interface SqlAction<T> {
+        T run() throws SQLException;
+    }
+
+    private <T> T withRetries(String what, SqlAction<T> action) throws SQLException {
+        long backoffMillis = 200;
+        for (int attempt = 0; ; attempt++) {
+            try {
+                return action.run();
+            } catch (SQLException e) {
+                rollbackAndDiscardConnection();
+                if (!dialect.isTransient(e) || attempt >= maxRetries) {
+                    throw e;
+                }
+                LOG.warn("Transient error in {} (attempt {} of {}), retrying in {} ms: {}",
+                        what, attempt + 1, maxRetries, backoffMillis, e.getMessage());
+                try {
+                    Thread.sleep(backoffMillis);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw new SQLException("interrupted while retrying " + what, e);
+                }
+                backoffMillis = Math.min(backoffMillis * 2, 10_000);
+            }
+        }
+    }
+
+    private void rollbackAndDiscardConnection() {
+        if (connection == null) {
+            return;
+        }
+        try {
+            connection.rollback();
+        } catch (SQLException ignored) {
+            // the connection may be gone already
+        }
+        close();
+    }
+
+    @Override
+    public void close() {
+        tableWriters.values().forEach(SinkTableWriter::close);
+        tableWriters.clear();
+        if (connection != null) {
+            try {
+                connection.close();
+            } catch (SQLException ignored) {
+                // nothing more to do with a broken connection
+            }
+            connection = null;
+        }
+    }
+}

@@ -1,0 +1,236 @@
+package io.tidemark.pipeline.sink.jdbc.writer;
+
+import io.tidemark.pipeline.event.ChangeEvent;
+import io.tidemark.pipeline.event.TableId;
+import io.tidemark.pipeline.sink.jdbc.JdbcConnectionFactory;
+import io.tidemark.pipeline.sink.jdbc.dialect.SinkDialect;
+
+import org.apache.flink.api.common.operators.ProcessingTimeService;
+import org.apache.flink.api.connector.sink2.SinkWriter;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.groups.SinkWriterMetricGroup;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Buffers change events, compacts them per row and hands batches to background flushers, one
+ * connection each, so that the task thread keeps decoding while the database writes.
+ *
+ * <p>Rows are partitioned over flushers by key hash, so each row's changes are applied in order by
+ * one flusher. {@link #flush(boolean)} (called before every checkpoint barrier goes downstream)
+ * waits until everything received so far is committed: a completed checkpoint therefore never
+ * covers a change that the sink has not applied, which gives at-least-once delivery; the position
+ * guard in every statement turns that into an exactly-once effect.
+ */
+public final class JdbcChangeWriter implements SinkWriter<ChangeEvent> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(JdbcChangeWriter.class);
+
+    private static final long TOMBSTONE_EXPIRY_EVERY_MILLIS = Duration.ofMinutes(10).toMillis();
+
+    private final int batchSize;
+    private final long flushIntervalMillis;
+    private final long tombstoneRetentionSeconds;
+    private final boolean expiresTombstones;
+    private final ProcessingTimeService timeService;
+    private final Flusher[] flushers;
+    private final ChangeBatch[] pending;
+    private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    private final Object idle = new Object();
+    private final Counter changesWritten;
+    private int pendingCount;
+    private int inFlight; // guarded by idle
+    private long lastTombstoneExpiry;
+    private volatile boolean closed;
+
+    public JdbcChangeWriter(
+            JdbcConnectionFactory connections,
+            SinkDialect dialect,
+            Map<TableId, TableId> sinkTables,
+            String pipeline,
+            String sinkName,
+            int subtask,
+            int batchSize,
+            Duration flushInterval,
+            int flushThreads,
+            Duration tombstoneRetention,
+            int maxRetries,
+            ProcessingTimeService timeService,
+            SinkWriterMetricGroup metrics)
+            throws IOException {
+        this.batchSize = batchSize;
+        this.flushIntervalMillis = flushInterval.toMillis();
+        this.tombstoneRetentionSeconds = tombstoneRetention.toSeconds();
+        this.expiresTombstones = subtask == 0;
+        this.timeService = timeService;
+        this.changesWritten = metrics.counter("tidemarkChangesWritten");
+        this.flushers = new Flusher[flushThreads];
+        this.pending = new ChangeBatch[flushThreads];
+        long horizon;
+        try {
+            for (int i = 0; i < flushThreads; i++) {
+                BatchApplier applier = new BatchApplier(
+                        connections, dialect, sinkTables, pipeline,
+                        sinkName + "-" + subtask + "-" + i, maxRetries);
+                flushers[i] = new Flusher(applier, "tidemark-jdbc-flusher-" + sinkName + "-" + subtask + "-" + i);
+                pending[i] = new ChangeBatch();
+            }
+            horizon = flushers[0].applier.open();
+            for (Flusher flusher : flushers) {
+                flusher.applier.setRecoveryHorizon(horizon);
+            }
+        } catch (SQLException e) {
+            closeFlushers();
+            throw new IOException("sink " + sinkName + ": cannot connect: " + e.getMessage(), e);
+        }
+        metrics.gauge("tidemarkRecoveryHorizon", () -> horizon);
+        LOG.info("JDBC writer {} subtask {} started with recovery horizon {}", sinkName, subtask, horizon);
+        for (Flusher flusher : flushers) {
+            flusher.start();
+        }
+        lastTombstoneExpiry = timeService.getCurrentProcessingTime();
+        scheduleFlush();
+    }
+
+    @Override
+    public void write(ChangeEvent event, Context context) throws IOException, InterruptedException {
+        checkFailure();
+        int partition = Math.floorMod(event.keyHash(), flushers.length);
+        pending[partition].add(event);
+        if (++pendingCount >= batchSize) {
+            submitPending();
+        }
+    }
+
+    @Override
+    public void flush(boolean endOfInput) throws IOException, InterruptedException {
+        submitPending();
+        synchronized (idle) {
+            while (inFlight > 0 && failure.get() == null) {
+                idle.wait(100);
+            }
+        }
+        checkFailure();
+    }
+
+    private void submitPending() throws IOException, InterruptedException {
+        for (int i = 0; i < flushers.length; i++) {
+            ChangeBatch batch = pending[i];
+            if (batch.isEmpty()) {
+                continue;
+            }
+            synchronized (idle) {
+                inFlight++;
+            }
+            while (!flushers[i].queue.offer(batch, 100, TimeUnit.MILLISECONDS)) {
+                checkFailure(); // a dead flusher would never take it
+            }
+            pending[i] = new ChangeBatch();
+        }
+        pendingCount = 0;
+    }
+
+    private void scheduleFlush() {
+        timeService.registerTimer(
+                timeService.getCurrentProcessingTime() + flushIntervalMillis, this::onTimer);
+    }
+
+    private void onTimer(long time) throws IOException, InterruptedException {
+        if (closed) {
+            return;
+        }
+        if (failure.get() == null) {
+            submitPending();
+            if (expiresTombstones && time - lastTombstoneExpiry >= TOMBSTONE_EXPIRY_EVERY_MILLIS) {
+                lastTombstoneExpiry = time;
+                flushers[0].expireTombstones = true;
+            }
+        }
+        scheduleFlush();
+    }
+
+    private void checkFailure() throws IOException {
+        Throwable t = failure.get();
+        if (t != null) {
+            throw new IOException("JDBC sink failed to apply a batch: " + t.getMessage(), t);
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        closeFlushers();
+    }
+
+    private void closeFlushers() {
+        for (Flusher flusher : flushers) {
+            if (flusher != null) {
+                flusher.interrupt();
+            }
+        }
+        for (Flusher flusher : flushers) {
+            if (flusher != null) {
+                try {
+                    flusher.join(10_000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                flusher.applier.close();
+            }
+        }
+    }
+
+    /** One background thread with one connection, applying its partition's batches in order. */
+    private final class Flusher extends Thread {
+        final BatchApplier applier;
+        final BlockingQueue<ChangeBatch> queue = new ArrayBlockingQueue<>(2);
+        volatile boolean expireTombstones;
+
+        Flusher(BatchApplier applier, String name) {
+            super(name);
+            this.applier = applier;
+            setDaemon(true);
+        }
+
+        @Override
+        public void run() {
+            try {
+                while (!isInterrupted()) {
+                    ChangeBatch batch = queue.poll(1, TimeUnit.SECONDS);
+                    if (expireTombstones) {
+                        expireTombstones = false;
+                        applier.expireTombstones(tombstoneRetentionSeconds);
+                    }
+                    if (batch == null) {
+                        continue;
+                    }
+                    applier.apply(batch);
+                    changesWritten.inc(batch.size());
+                    synchronized (idle) {
+                        inFlight--;
+                        idle.notifyAll();
+                    }
+                }
+            } catch (InterruptedException e) {
+                // closing
+            } catch (Throwable t) {
+                if (!closed) {
+                    failure.compareAndSet(null, t);
+                }
+                synchronized (idle) {
+                    idle.notifyAll();
+                }
+            }
+        }
+    }
+}

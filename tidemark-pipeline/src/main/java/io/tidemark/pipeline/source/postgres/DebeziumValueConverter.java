@@ -1,0 +1,117 @@
+package io.tidemark.pipeline.source.postgres;
+
+import org.apache.flink.cdc.connectors.shaded.org.apache.kafka.connect.data.Decimal;
+import org.apache.flink.cdc.connectors.shaded.org.apache.kafka.connect.data.Schema;
+import org.apache.flink.cdc.connectors.shaded.org.apache.kafka.connect.data.Struct;
+
+import io.debezium.data.VariableScaleDecimal;
+
+import java.io.Serializable;
+import java.math.BigDecimal;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.LocalTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Converts one Debezium (Kafka Connect) column value into the closed value set of {@link
+ * io.tidemark.pipeline.event.RowValues}, chosen once per column schema by its logical type name.
+ */
+@FunctionalInterface
+interface DebeziumValueConverter extends Serializable {
+
+    Object convert(Object raw);
+
+    static DebeziumValueConverter forSchema(Schema schema) {
+        String logical = schema.name();
+        if (logical != null) {
+            switch (logical) {
+                case "io.debezium.time.Date":
+                    return raw -> raw == null ? null : LocalDate.ofEpochDay(((Number) raw).longValue());
+                case "io.debezium.time.Timestamp":
+                    return raw -> raw == null ? null : micros(((Number) raw).longValue() * 1_000L);
+                case "io.debezium.time.MicroTimestamp":
+                    return raw -> raw == null ? null : micros(((Number) raw).longValue());
+                case "io.debezium.time.NanoTimestamp":
+                    return raw -> raw == null ? null : nanos(((Number) raw).longValue());
+                case "io.debezium.time.ZonedTimestamp":
+                    return raw -> raw == null
+                            ? null
+                            : OffsetDateTime.parse((String) raw, DateTimeFormatter.ISO_OFFSET_DATE_TIME);
+                case "io.debezium.time.Time":
+                    return raw -> raw == null ? null : LocalTime.ofNanoOfDay(((Number) raw).longValue() * 1_000_000L);
+                case "io.debezium.time.MicroTime":
+                    return raw -> raw == null ? null : LocalTime.ofNanoOfDay(((Number) raw).longValue() * 1_000L);
+                case "io.debezium.time.NanoTime":
+                    return raw -> raw == null ? null : LocalTime.ofNanoOfDay(((Number) raw).longValue());
+                case "io.debezium.data.VariableScaleDecimal":
+                    return raw -> raw == null
+                            ? null
+                            : VariableScaleDecimal.toLogical((Struct) raw).getDecimalValue().orElse(null);
+                default:
+                    if (Decimal.LOGICAL_NAME.equals(logical)) {
+                        return raw -> raw == null ? null : (BigDecimal) raw;
+                    }
+            }
+        }
+        switch (schema.type()) {
+            case BYTES:
+                return DebeziumValueConverter::bytes;
+            case ARRAY:
+                {
+                    DebeziumValueConverter element = forSchema(schema.valueSchema());
+                    return raw -> {
+                        if (raw == null) {
+                            return null;
+                        }
+                        List<?> in = (List<?>) raw;
+                        List<Object> out = new ArrayList<>(in.size());
+                        for (Object e : in) {
+                            out.add(element.convert(e));
+                        }
+                        return out;
+                    };
+                }
+            case INT8:
+                return raw -> raw == null ? null : (short) ((Byte) raw).byteValue();
+            case STRUCT:
+            case MAP:
+                return raw -> raw == null ? null : raw.toString();
+            default:
+                // BOOLEAN, INT16, INT32, INT64, FLOAT32, FLOAT64, STRING map to themselves
+                return raw -> raw;
+        }
+    }
+
+    private static Object bytes(Object raw) {
+        if (raw instanceof ByteBuffer buffer) {
+            ByteBuffer copy = buffer.duplicate();
+            byte[] bytes = new byte[copy.remaining()];
+            copy.get(bytes);
+            return bytes;
+        }
+        return raw;
+    }
+
+    private static LocalDateTime micros(long epochMicros) {
+        return LocalDateTime.ofInstant(
+                Instant.ofEpochSecond(
+                        Math.floorDiv(epochMicros, 1_000_000L),
+                        Math.floorMod(epochMicros, 1_000_000L) * 1_000L),
+                ZoneOffset.UTC);
+    }
+
+    private static LocalDateTime nanos(long epochNanos) {
+        return LocalDateTime.ofInstant(
+                Instant.ofEpochSecond(
+                        Math.floorDiv(epochNanos, 1_000_000_000L),
+                        Math.floorMod(epochNanos, 1_000_000_000L)),
+                ZoneOffset.UTC);
+    }
+}

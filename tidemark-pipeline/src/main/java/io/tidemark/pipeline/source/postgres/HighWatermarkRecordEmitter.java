@@ -1,0 +1,61 @@
+package io.tidemark.pipeline.source.postgres;
+
+import io.tidemark.pipeline.event.ChangeEvent;
+
+import org.apache.flink.api.connector.source.SourceOutput;
+import org.apache.flink.cdc.connectors.base.source.meta.offset.OffsetFactory;
+import org.apache.flink.cdc.connectors.base.source.meta.split.SourceRecords;
+import org.apache.flink.cdc.connectors.base.source.meta.split.SourceSplitState;
+import org.apache.flink.cdc.connectors.base.source.meta.wartermark.WatermarkEvent;
+import org.apache.flink.cdc.connectors.base.source.metrics.SourceReaderMetrics;
+import org.apache.flink.cdc.connectors.base.source.reader.IncrementalSourceRecordEmitter;
+import org.apache.flink.cdc.connectors.shaded.org.apache.kafka.connect.source.SourceRecord;
+
+import java.util.List;
+
+/**
+ * Flink CDC's record emitter, plus one thing: before the records of a snapshot chunk reach the
+ * deserializer, it finds the chunk's high watermark (the last record of the chunk's batch) and
+ * hands its LSN to {@link PostgresChangeEventDeserializer} as the position of those rows.
+ */
+final class HighWatermarkRecordEmitter extends IncrementalSourceRecordEmitter<ChangeEvent> {
+
+    private final PostgresChangeEventDeserializer deserializer;
+
+    HighWatermarkRecordEmitter(
+            PostgresChangeEventDeserializer deserializer,
+            SourceReaderMetrics metrics,
+            OffsetFactory offsetFactory) {
+        super(deserializer, metrics, false, offsetFactory);
+        this.deserializer = deserializer;
+    }
+
+    @Override
+    public void emitRecord(
+            SourceRecords records, SourceOutput<ChangeEvent> output, SourceSplitState splitState)
+            throws Exception {
+        if (!splitState.isSnapshotSplitState()) {
+            super.emitRecord(records, output, splitState);
+            return;
+        }
+        long highWatermark = highWatermarkLsn(records.getSourceRecordList());
+        deserializer.enterSnapshotChunk(highWatermark);
+        try {
+            super.emitRecord(records, output, splitState);
+        } finally {
+            deserializer.exitSnapshotChunk();
+        }
+    }
+
+    private static long highWatermarkLsn(List<SourceRecord> records) {
+        for (int i = records.size() - 1; i >= 0; i--) {
+            SourceRecord record = records.get(i);
+            if (WatermarkEvent.isHighWatermarkEvent(record)) {
+                Object lsn = record.sourceOffset().get("lsn");
+                return Long.parseLong(String.valueOf(lsn));
+            }
+        }
+        throw new IllegalStateException(
+                "a snapshot chunk arrived without its high watermark; snapshot backfill must be on");
+    }
+}

@@ -1,0 +1,205 @@
+package io.tidemark.pipeline.source.postgres;
+
+import io.tidemark.pipeline.event.ChangeEvent;
+import io.tidemark.pipeline.event.ChangeEventTypeInfo;
+import io.tidemark.pipeline.event.ChangeOperation;
+import io.tidemark.pipeline.event.SourcePosition;
+import io.tidemark.pipeline.event.TableId;
+
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.cdc.connectors.shaded.org.apache.kafka.connect.data.Field;
+import org.apache.flink.cdc.connectors.shaded.org.apache.kafka.connect.data.Schema;
+import org.apache.flink.cdc.connectors.shaded.org.apache.kafka.connect.data.Struct;
+import org.apache.flink.cdc.connectors.shaded.org.apache.kafka.connect.source.SourceRecord;
+import org.apache.flink.cdc.debezium.DebeziumDeserializationSchema;
+import org.apache.flink.util.Collector;
+
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Turns Debezium's PostgreSQL records into {@link ChangeEvent}s with their source position.
+ *
+ * <p>Stream changes carry the LSN of the change. Snapshot rows carry the high watermark LSN of
+ * their chunk, set by {@link HighWatermarkRecordEmitter} before the chunk's records pass through
+ * here: a snapshot row shows the table as of that LSN, and Flink CDC only streams changes of that
+ * chunk that lie after it, so the position orders snapshot rows correctly against stream changes.
+ */
+public final class PostgresChangeEventDeserializer implements DebeziumDeserializationSchema<ChangeEvent> {
+
+    private static final long serialVersionUID = 1L;
+
+    /** Debezium's placeholder for an unchanged TOASTed value that the WAL did not carry. */
+    static final String UNAVAILABLE_VALUE = "__debezium_unavailable_value";
+
+    private transient Map<Schema, RowLayout> layouts;
+    // transient fields come back as false/0 after deserialization, whatever their initializer says
+    private transient boolean inSnapshotChunk;
+    private transient long snapshotHighWatermark;
+
+    /** Called by the emitter while it passes the records of one snapshot chunk. */
+    void enterSnapshotChunk(long highWatermarkLsn) {
+        this.snapshotHighWatermark = highWatermarkLsn;
+        this.inSnapshotChunk = true;
+    }
+
+    void exitSnapshotChunk() {
+        this.inSnapshotChunk = false;
+    }
+
+    @Override
+    public void deserialize(SourceRecord record, Collector<ChangeEvent> out) {
+        Struct value = (Struct) record.value();
+        if (value == null) {
+            return; // a Kafka tombstone: nothing to apply
+        }
+        String op = value.getString("op");
+        Struct source = value.getStruct("source");
+        TableId table = new TableId(source.getString("schema"), source.getString("table"));
+        Struct before = value.getStruct("before");
+        Struct after = value.getStruct("after");
+        Struct key = (Struct) record.key();
+
+        ChangeOperation operation;
+        SourcePosition position;
+        long commitTime;
+        if (inSnapshotChunk) {
+            // every record of a snapshot chunk (backfilled ones included) shows the row as of HW
+            if (after == null) {
+                return; // cannot happen with backfill normalisation; nothing to upsert
+            }
+            operation = ChangeOperation.SNAPSHOT;
+            position = SourcePosition.ofLsn(snapshotHighWatermark);
+            commitTime = 0L;
+        } else {
+            switch (op) {
+                case "c":
+                    operation = ChangeOperation.INSERT;
+                    break;
+                case "u":
+                    operation = ChangeOperation.UPDATE;
+                    break;
+                case "d":
+                    operation = ChangeOperation.DELETE;
+                    break;
+                case "r":
+                    throw new IllegalStateException(
+                            "snapshot record for " + table + " outside a snapshot chunk");
+                default:
+                    return; // truncate and messages are not row changes
+            }
+            position = SourcePosition.ofLsn(lsnOf(record, source));
+            Long ts = source.getInt64("ts_ms");
+            commitTime = ts == null ? 0L : ts;
+        }
+
+        Struct image = operation.isUpsert() ? after : before;
+        if (image == null) {
+            throw new IllegalStateException(
+                    operation + " record for " + table + " at " + position + " has no row image");
+        }
+        RowLayout layout = layoutFor(image.schema(), key == null ? null : key.schema(), table);
+        Object[] beforeRow = before == null ? null : layout.convert(before, table);
+        Object[] afterRow = after == null ? null : layout.convert(after, table);
+        out.collect(
+                new ChangeEvent(
+                        operation,
+                        table,
+                        layout.names,
+                        layout.keyIndexes,
+                        beforeRow,
+                        afterRow,
+                        position,
+                        commitTime));
+    }
+
+    private static long lsnOf(SourceRecord record, Struct source) {
+        Object offsetLsn = record.sourceOffset().get("lsn");
+        if (offsetLsn instanceof Number n) {
+            return n.longValue();
+        }
+        if (offsetLsn != null) {
+            return Long.parseLong(offsetLsn.toString());
+        }
+        Long lsn = source.getInt64("lsn");
+        if (lsn == null) {
+            throw new IllegalStateException("change record without an LSN: " + record.topic());
+        }
+        return lsn;
+    }
+
+    private RowLayout layoutFor(Schema rowSchema, Schema keySchema, TableId table) {
+        if (layouts == null) {
+            layouts = new IdentityHashMap<>();
+        }
+        RowLayout layout = layouts.get(rowSchema);
+        if (layout == null) {
+            layout = RowLayout.of(rowSchema, keySchema, table);
+            layouts.put(rowSchema, layout);
+        }
+        return layout;
+    }
+
+    @Override
+    public TypeInformation<ChangeEvent> getProducedType() {
+        return ChangeEventTypeInfo.INSTANCE;
+    }
+
+    /** Column names, key positions and value converters of one row schema, computed once. */
+    private static final class RowLayout {
+        final String[] names;
+        final int[] keyIndexes;
+        final DebeziumValueConverter[] converters;
+        final Field[] fields;
+
+        private RowLayout(String[] names, int[] keyIndexes, DebeziumValueConverter[] converters, Field[] fields) {
+            this.names = names;
+            this.keyIndexes = keyIndexes;
+            this.converters = converters;
+            this.fields = fields;
+        }
+
+        static RowLayout of(Schema rowSchema, Schema keySchema, TableId table) {
+            List<Field> fields = rowSchema.fields();
+            String[] names = new String[fields.size()];
+            DebeziumValueConverter[] converters = new DebeziumValueConverter[fields.size()];
+            for (int i = 0; i < names.length; i++) {
+                names[i] = fields.get(i).name();
+                converters[i] = DebeziumValueConverter.forSchema(fields.get(i).schema());
+            }
+            if (keySchema == null || keySchema.fields().isEmpty()) {
+                throw new IllegalStateException(
+                        "table " + table + " has no primary key; Tidemark needs one to apply"
+                                + " changes exactly once: add a primary key or remove the table"
+                                + " from source.tables");
+            }
+            int[] keyIndexes = new int[keySchema.fields().size()];
+            for (int k = 0; k < keyIndexes.length; k++) {
+                Field keyField = rowSchema.field(keySchema.fields().get(k).name());
+                if (keyField == null) {
+                    throw new IllegalStateException(
+                            "key column " + keySchema.fields().get(k).name() + " of " + table
+                                    + " is not in its row");
+                }
+                keyIndexes[k] = keyField.index();
+            }
+            return new RowLayout(names, keyIndexes, converters, fields.toArray(new Field[0]));
+        }
+
+        Object[] convert(Struct row, TableId table) {
+            Object[] values = new Object[fields.length];
+            for (int i = 0; i < fields.length; i++) {
+                Object raw = row.get(fields[i]);
+                if (UNAVAILABLE_VALUE.equals(raw)) {
+                    throw new IllegalStateException(
+                            "column " + names[i] + " of " + table + " arrived without its value"
+                                    + " (an unchanged TOASTed value); run ALTER TABLE " + table
+                                    + " REPLICA IDENTITY FULL so that the WAL carries whole rows");
+                }
+                values[i] = converters[i].convert(raw);
+            }
+            return values;
+        }
+    }
+}

@@ -1,0 +1,41 @@
+package io.tidemark.pipeline.source.postgres;
+
+import io.tidemark.pipeline.event.ChangeEvent;
+
+import org.apache.flink.cdc.connectors.base.config.SourceConfig;
+import org.apache.flink.cdc.connectors.base.source.meta.split.SourceRecords;
+import org.apache.flink.cdc.connectors.base.source.meta.split.SourceSplitState;
+import org.apache.flink.cdc.connectors.base.source.metrics.SourceReaderMetrics;
+import org.apache.flink.cdc.connectors.postgres.source.PostgresDialect;
+import org.apache.flink.cdc.connectors.postgres.source.PostgresSourceBuilder;
+import org.apache.flink.cdc.connectors.postgres.source.config.PostgresSourceConfigFactory;
+import org.apache.flink.cdc.connectors.postgres.source.offset.PostgresOffsetFactory;
+import org.apache.flink.connector.base.source.reader.RecordEmitter;
+
+/**
+ * Flink CDC's incremental PostgreSQL source (parallel snapshot, then pgoutput streaming) whose
+ * record emitter gives snapshot rows their chunk's high watermark as source position.
+ */
+public final class TidemarkPostgresSource
+        extends PostgresSourceBuilder.PostgresIncrementalSource<ChangeEvent> {
+
+    private static final long serialVersionUID = 1L;
+
+    private final PostgresChangeEventDeserializer deserializer;
+
+    TidemarkPostgresSource(
+            PostgresSourceConfigFactory configFactory, PostgresChangeEventDeserializer deserializer) {
+        super(
+                configFactory,
+                deserializer,
+                new PostgresOffsetFactory(),
+                new PostgresDialect(configFactory.create(0)));
+        this.deserializer = deserializer;
+    }
+
+    @Override
+    protected RecordEmitter<SourceRecords, ChangeEvent, SourceSplitState> createRecordEmitter(
+            SourceConfig sourceConfig, SourceReaderMetrics sourceReaderMetrics) {
+        return new HighWatermarkRecordEmitter(deserializer, sourceReaderMetrics, offsetFactory);
+    }
+}

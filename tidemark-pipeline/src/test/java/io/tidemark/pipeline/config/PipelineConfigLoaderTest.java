@@ -1,0 +1,514 @@
+package io.tidemark.pipeline.config;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.junit.jupiter.params.provider.Arguments.arguments;
+
+class PipelineConfigLoaderTest {
+
+    private static final String FILE = "pipeline.yaml";
+
+    /** The smallest valid file; the malformed cases below each change one thing in it. */
+    private static final String MINIMAL = """
+            pipeline:
+              name: orders-to-warehouse
+            source:
+              type: postgres
+              hostname: localhost
+              database: shop
+              username: tidemark
+              password: ${env:SOURCE_PASSWORD}
+              tables: [public.orders, public.customers]
+            sinks:
+              - name: warehouse
+                type: jdbc
+                url: jdbc:postgresql://localhost:5433/warehouse
+                username: tidemark
+                password: ${env:SINK_PASSWORD}
+            """;
+
+    private static final String SECOND_SINK = """
+              - name: lake
+                type: jdbc
+                url: jdbc:mysql://localhost:3306/lake
+                username: tidemark
+                password: ${env:LAKE_PASSWORD}
+            """;
+
+    @Test
+    void fullFileLoadsToTheExpectedDefinition() throws Exception {
+        String yaml = """
+                pipeline:
+                  name: orders-to-warehouse
+                  parallelism: 4
+                source:
+                  type: postgres
+                  hostname: db.internal
+                  port: 5433
+                  database: shop
+                  username: tidemark
+                  password: ${file:/run/secrets/source-password}
+                  tables: [public.orders, public.customers, billing.invoices]
+                  slot-name: tidemark_orders
+                  publication-name: tidemark_pub
+                  snapshot-chunk-size: 1024
+                  startup-mode: latest
+                sinks:
+                  - name: warehouse
+                    type: jdbc
+                    url: jdbc:postgresql://warehouse.internal:5432/warehouse?sslmode=require
+                    username: loader
+                    password: ${env:SINK_PASSWORD}
+                    batch-size: 1000
+                    flush-interval: 1s
+                    flush-threads: 4
+                    tombstone-retention: 2d
+                    max-retries: 0
+                  - name: lake
+                    type: jdbc
+                    url: jdbc:mariadb://lake.internal:3306/lake
+                    username: loader
+                    password: ${env:LAKE_PASSWORD}
+                routes:
+                  - source-table: public.orders
+                    sink: warehouse
+                    sink-table: sales.orders
+                  - source-table: public.orders
+                    sink: lake
+                  - source-table: public.customers
+                    sink: warehouse
+                  - source-table: billing.invoices
+                    sink: lake
+                    sink-table: billing.invoices_v2
+                checkpointing:
+                  interval: 2 min
+                  timeout: 10 min
+                  min-pause: 0s
+                  externalized-retention: DELETE_ON_CANCELLATION
+                  checkpoints-dir: s3://tidemark/checkpoints
+                  savepoints-dir: s3://tidemark/savepoints
+                """;
+
+        PipelineDef pipeline = PipelineConfigLoader.parse(yaml, FILE);
+
+        assertThat(pipeline).isEqualTo(new PipelineDef(
+                "orders-to-warehouse",
+                4,
+                new PostgresSourceDef(
+                        "db.internal",
+                        5433,
+                        "shop",
+                        "tidemark",
+                        Secret.of("${file:/run/secrets/source-password}"),
+                        List.of("public.orders", "public.customers", "billing.invoices"),
+                        "tidemark_orders",
+                        "tidemark_pub",
+                        1024,
+                        StartupMode.LATEST),
+                List.of(
+                        new JdbcSinkDef(
+                                "warehouse",
+                                "jdbc:postgresql://warehouse.internal:5432/warehouse?sslmode=require",
+                                "loader",
+                                Secret.of("${env:SINK_PASSWORD}"),
+                                1000,
+                                Duration.ofSeconds(1),
+                                4,
+                                Duration.ofDays(2),
+                                0),
+                        new JdbcSinkDef(
+                                "lake",
+                                "jdbc:mariadb://lake.internal:3306/lake",
+                                "loader",
+                                Secret.of("${env:LAKE_PASSWORD}"),
+                                5000,
+                                Duration.ofMillis(200),
+                                2,
+                                Duration.ofDays(7),
+                                3)),
+                List.of(
+                        new RouteDef("public.orders", "warehouse", "sales.orders"),
+                        new RouteDef("public.orders", "lake", "public.orders"),
+                        new RouteDef("public.customers", "warehouse", "public.customers"),
+                        new RouteDef("billing.invoices", "lake", "billing.invoices_v2")),
+                new CheckpointingDef(
+                        Duration.ofMinutes(2),
+                        Duration.ofMinutes(10),
+                        Duration.ZERO,
+                        ExternalizedRetention.DELETE_ON_CANCELLATION,
+                        "s3://tidemark/checkpoints",
+                        "s3://tidemark/savepoints")));
+    }
+
+    @Test
+    void minimalFileGetsEveryDefault() throws Exception {
+        PipelineDef pipeline = PipelineConfigLoader.parse(MINIMAL, FILE);
+
+        String tmp = System.getProperty("java.io.tmpdir").replaceAll("/+$", "");
+        assertThat(pipeline).isEqualTo(new PipelineDef(
+                "orders-to-warehouse",
+                1,
+                new PostgresSourceDef(
+                        "localhost",
+                        5432,
+                        "shop",
+                        "tidemark",
+                        Secret.of("${env:SOURCE_PASSWORD}"),
+                        List.of("public.orders", "public.customers"),
+                        "tidemark_orders_to_warehouse",
+                        "tidemark_orders_to_warehouse",
+                        8096,
+                        StartupMode.INITIAL),
+                List.of(new JdbcSinkDef(
+                        "warehouse",
+                        "jdbc:postgresql://localhost:5433/warehouse",
+                        "tidemark",
+                        Secret.of("${env:SINK_PASSWORD}"),
+                        5000,
+                        Duration.ofMillis(200),
+                        2,
+                        Duration.ofDays(7),
+                        3)),
+                List.of(
+                        new RouteDef("public.orders", "warehouse", "public.orders"),
+                        new RouteDef("public.customers", "warehouse", "public.customers")),
+                new CheckpointingDef(
+                        Duration.ofSeconds(60),
+                        Duration.ofSeconds(120),
+                        Duration.ofSeconds(30),
+                        ExternalizedRetention.RETAIN_ON_CANCELLATION,
+                        "file://" + tmp + "/tidemark/checkpoints",
+                        "file://" + tmp + "/tidemark/savepoints")));
+    }
+
+    @Test
+    void withoutRoutesEverySourceTableGoesToTheOnlySinkUnderItsOwnName() throws Exception {
+        String yaml = MINIMAL.replace(
+                "tables: [public.orders, public.customers]", "tables: [public.orders, billing.invoices, public.items]");
+
+        PipelineDef pipeline = PipelineConfigLoader.parse(yaml, FILE);
+
+        assertThat(pipeline.routes())
+                .containsExactly(
+                        new RouteDef("public.orders", "warehouse", "public.orders"),
+                        new RouteDef("billing.invoices", "warehouse", "billing.invoices"),
+                        new RouteDef("public.items", "warehouse", "public.items"));
+    }
+
+    @Test
+    void partialRoutesAreNotCompletedButRejected() {
+        String yaml = MINIMAL + """
+                routes:
+                  - source-table: public.orders
+                    sink: warehouse
+                """;
+
+        assertThat(problems(yaml))
+                .containsExactly(
+                        "routes: source table public.customers has no route; add a route or remove it from source.tables");
+    }
+
+    @Test
+    void literalPasswordIsAcceptedButMasked() throws Exception {
+        String yaml = MINIMAL.replace("${env:SOURCE_PASSWORD}", "local-only-password");
+
+        PipelineDef pipeline = PipelineConfigLoader.parse(yaml, FILE);
+
+        PostgresSourceDef source = (PostgresSourceDef) pipeline.source();
+        assertThat(source.password().isLiteral()).isTrue();
+        assertThat(source.password().resolve()).isEqualTo("local-only-password");
+        assertThat(pipeline.toString()).doesNotContain("local-only-password");
+    }
+
+    @Test
+    void loadReadsAFile(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve(FILE), MINIMAL);
+
+        assertThat(PipelineConfigLoader.load(file)).isEqualTo(PipelineConfigLoader.parse(MINIMAL, FILE));
+    }
+
+    @Test
+    void missingFileIsOneProblem(@TempDir Path dir) {
+        Path file = dir.resolve("absent.yaml");
+
+        assertThatThrownBy(() -> PipelineConfigLoader.load(file))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage(file + ": no such file");
+    }
+
+    @Test
+    void syntaxErrorsNameTheFileLineAndColumn(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve(FILE), MINIMAL.replace("  database: shop\n", "  database: shop\n   port: 5432\n"));
+
+        assertThatThrownBy(() -> PipelineConfigLoader.load(file))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage(file + ":7:8: invalid YAML: mapping values are not allowed here");
+    }
+
+    @Test
+    void theShippedExampleIsValid() throws Exception {
+        PipelineDef example = PipelineConfigLoader.load(Path.of("..", "examples", "pipeline.yaml"));
+
+        assertThat(example.routes()).hasSizeGreaterThanOrEqualTo(example.source().tables().size());
+        assertThat(example.source()).isInstanceOfSatisfying(
+                PostgresSourceDef.class, source -> assertThat(source.password().isLiteral()).isFalse());
+        assertThat(example.sinks()).allSatisfy(sink -> assertThat(((JdbcSinkDef) sink).password().isLiteral()).isFalse());
+    }
+
+    static Stream<Arguments> malformedFiles() {
+        return Stream.of(
+                arguments(
+                        "port out of range",
+                        with("  database: shop\n", "  database: shop\n  port: 70000\n"),
+                        "source.port: expected 1..65535, got 70000"),
+                arguments(
+                        "misspelled key",
+                        with("  hostname: localhost", "  hostnmae: localhost"),
+                        "source.hostnmae: unknown key; did you mean source.hostname?"),
+                arguments(
+                        "misspelled key in another case",
+                        with("  tables:", "  Tables:"),
+                        "source.Tables: unknown key; did you mean source.tables?"),
+                arguments(
+                        "unknown key without a near match",
+                        with("  database: shop\n", "  database: shop\n  colour: blue\n"),
+                        "source.colour: unknown key; valid keys are type, hostname, port, database, username,"
+                                + " password, tables, slot-name, publication-name, snapshot-chunk-size, startup-mode"),
+                arguments(
+                        "misspelled section",
+                        with("sinks:", "sink:"),
+                        "sink: unknown key; did you mean sinks?"),
+                arguments(
+                        "wrong type",
+                        with("  name: orders-to-warehouse\n", "  name: orders-to-warehouse\n  parallelism: two\n"),
+                        "pipeline.parallelism: expected an integer, got \"two\""),
+                arguments(
+                        "parallelism out of range",
+                        with("  name: orders-to-warehouse\n", "  name: orders-to-warehouse\n  parallelism: 0\n"),
+                        "pipeline.parallelism: expected 1..512, got 0"),
+                arguments(
+                        "batch size out of range",
+                        with("    username: tidemark\n", "    username: tidemark\n    batch-size: 100001\n"),
+                        "sinks[0].batch-size: expected 1..100000, got 100001"),
+                arguments(
+                        "missing required key",
+                        with("  database: shop\n", ""),
+                        "source.database: required"),
+                arguments(
+                        "missing section",
+                        MINIMAL.substring(0, MINIMAL.indexOf("sinks:")),
+                        "sinks: required"),
+                arguments(
+                        "missing type",
+                        with("  type: postgres\n", ""),
+                        "source.type: required; expected one of [postgres]"),
+                arguments(
+                        "unsupported type",
+                        with("type: postgres", "type: mysql"),
+                        "source.type: expected one of [postgres], got \"mysql\""),
+                arguments(
+                        "bad enum value",
+                        with("  database: shop\n", "  database: shop\n  startup-mode: earliest\n"),
+                        "source.startup-mode: expected one of [initial, latest], got \"earliest\""),
+                arguments(
+                        "bad duration",
+                        with("    username: tidemark\n", "    username: tidemark\n    flush-interval: soon\n"),
+                        "sinks[0].flush-interval: expected a duration such as 200ms, 60s, 2 min or 7d, got \"soon\""),
+                arguments(
+                        "zero duration",
+                        MINIMAL + "checkpointing:\n  interval: 0s\n",
+                        "checkpointing.interval: expected a duration > 0, got \"0s\""),
+                arguments(
+                        "bad pipeline name",
+                        with("name: orders-to-warehouse", "name: Orders"),
+                        "pipeline.name: expected lowercase letters, digits and '-' (not first), at most 63"
+                                + " characters, got \"Orders\""),
+                arguments(
+                        "table without schema",
+                        with("[public.orders, public.customers]", "[orders, public.customers]"),
+                        "source.tables[0]: expected schema.table, got \"orders\""),
+                arguments(
+                        "table listed twice",
+                        with("[public.orders, public.customers]", "[public.orders, public.orders]"),
+                        "source.tables[1]: duplicate of source.tables[0] (public.orders); list each table once"),
+                arguments(
+                        "tables not a list",
+                        with("[public.orders, public.customers]", "public.orders"),
+                        "source.tables: expected a list of schema.table names, got \"public.orders\""),
+                arguments(
+                        "bad slot name",
+                        with("  database: shop\n", "  database: shop\n  slot-name: Orders-Slot\n"),
+                        "source.slot-name: expected 1 to 63 lowercase letters, digits or '_', got \"Orders-Slot\""),
+                arguments(
+                        "default slot name too long",
+                        with("name: orders-to-warehouse", "name: " + "a".repeat(60)),
+                        "source.slot-name: the default tidemark_" + "a".repeat(60)
+                                + " is longer than 63 characters; set it explicitly"),
+                arguments(
+                        "duplicate sink names",
+                        MINIMAL + SECOND_SINK.replace("name: lake", "name: warehouse") + routesToWarehouse(),
+                        "sinks[1].name: duplicate sink name warehouse, also used by sinks[0]; give each sink a"
+                                + " unique name"),
+                arguments(
+                        "two sinks without routes",
+                        MINIMAL + SECOND_SINK,
+                        "routes: required when there is more than one sink; add a route for each source table"),
+                arguments(
+                        "route to an unknown sink",
+                        MINIMAL + routesToWarehouse().replaceFirst("sink: warehouse", "sink: lake"),
+                        "routes[0].sink: no sink named lake; use one of [warehouse]"),
+                arguments(
+                        "route from a table not in source.tables",
+                        MINIMAL + routesToWarehouse() + "  - source-table: public.refunds\n    sink: warehouse\n",
+                        "routes[2].source-table: public.refunds is not in source.tables; add it there or use one of"
+                                + " [public.orders, public.customers]"),
+                arguments(
+                        "two routes into one sink table",
+                        MINIMAL + routesToWarehouse() + "    sink-table: public.orders\n",
+                        "routes[1].sink-table: public.orders in sink warehouse is already written by routes[0]; give"
+                                + " each source table its own sink table"),
+                arguments(
+                        "url with a password parameter",
+                        with("localhost:5433/warehouse", "localhost:5433/warehouse?user=tidemark&password=hunter2"),
+                        "sinks[0].url: must not contain a password= parameter; put the password in sinks[0].password"),
+                arguments(
+                        "url with user info",
+                        with("//localhost:5433/warehouse", "//tidemark:hunter2@localhost:5433/warehouse"),
+                        "sinks[0].url: must not contain user:password@ credentials; use sinks[0].username and"
+                                + " sinks[0].password"),
+                arguments(
+                        "url for an unsupported database",
+                        with("jdbc:postgresql://localhost:5433/warehouse", "jdbc:oracle:thin:@localhost:1521/orcl"),
+                        "sinks[0].url: expected a URL starting with jdbc:postgresql:, jdbc:mysql: or jdbc:mariadb:"),
+                arguments(
+                        "empty env reference",
+                        with("${env:SOURCE_PASSWORD}", "${env:}"),
+                        "source.password: malformed secret reference; ${env:NAME} needs a variable name of letters,"
+                                + " digits and '_'"),
+                arguments(
+                        "unknown secret provider",
+                        with("${env:SINK_PASSWORD}", "${foo:bar}"),
+                        "sinks[0].password: unknown secret reference; use ${env:NAME}, ${file:/absolute/path} or a"
+                                + " literal value"),
+                arguments(
+                        "checkpoint dir without scheme",
+                        MINIMAL + "checkpointing:\n  checkpoints-dir: /var/lib/tidemark\n",
+                        "checkpointing.checkpoints-dir: expected a URI with a scheme among file, s3, s3a, s3p, hdfs,"
+                                + " gs, abfs, oss, got \"/var/lib/tidemark\"; use file:///var/lib/tidemark"),
+                arguments(
+                        "checkpoint dir with unsupported scheme",
+                        MINIMAL + "checkpointing:\n  savepoints-dir: ftp://host/savepoints\n",
+                        "checkpointing.savepoints-dir: expected a URI with a scheme among file, s3, s3a, s3p, hdfs,"
+                                + " gs, abfs, oss, got \"ftp://host/savepoints\""),
+                arguments(
+                        "bad retention",
+                        MINIMAL + "checkpointing:\n  externalized-retention: KEEP\n",
+                        "checkpointing.externalized-retention: expected one of [RETAIN_ON_CANCELLATION,"
+                                + " DELETE_ON_CANCELLATION, NO_EXTERNALIZED_CHECKPOINTS], got \"KEEP\""),
+                arguments(
+                        "section that is not a mapping",
+                        MINIMAL + "checkpointing: 60s\n",
+                        "checkpointing: expected a mapping, got \"60s\""),
+                arguments(
+                        "YAML syntax error",
+                        with("  database: shop\n", "  database: shop\n   port: 5432\n"),
+                        "pipeline.yaml:7:8: invalid YAML: mapping values are not allowed here"),
+                arguments(
+                        "unclosed flow sequence",
+                        with("public.customers]", "public.customers"),
+                        "pipeline.yaml:10:6: invalid YAML: expected ',' or ']', but got : (while parsing a flow"
+                                + " sequence at line 9, column 11)"),
+                arguments(
+                        "duplicate key",
+                        with("  database: shop\n", "  database: shop\n  database: shop2\n"),
+                        "pipeline.yaml:7:11: duplicate key 'database'; keep only one"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("malformedFiles")
+    void eachMistakeIsOneLineNamingThePath(String mistake, String yaml, String expectedProblem) {
+        assertThat(problems(yaml)).containsExactly(expectedProblem);
+    }
+
+    @Test
+    void allProblemsAreReportedTogether() {
+        String yaml = MINIMAL.replace("  hostname: localhost\n", "  hostnmae: localhost\n  port: 70000\n")
+                .replace("    username: tidemark\n", "    username: tidemark\n    batch-size: 0\n");
+
+        ConfigException e = catchThrowableOfType(ConfigException.class, () -> PipelineConfigLoader.parse(yaml, FILE));
+
+        assertThat(e.problems())
+                .containsExactly(
+                        "source.hostnmae: unknown key; did you mean source.hostname?",
+                        "source.port: expected 1..65535, got 70000",
+                        "sinks[0].batch-size: expected 1..100000, got 0");
+        assertThat(e.getMessage()).isEqualTo(String.join("\n", e.problems()));
+    }
+
+    @Test
+    void anEmptyFileNamesTheRequiredSections() {
+        assertThat(problems("")).containsExactly("pipeline: required", "source: required", "sinks: required");
+    }
+
+    @Test
+    void aFileThatIsNotAMappingIsOneProblem() {
+        assertThat(problems("- pipeline\n"))
+                .containsExactly(
+                        "pipeline.yaml: expected a mapping with the sections pipeline, source, sinks, routes,"
+                                + " checkpointing, got a list");
+    }
+
+    @Test
+    void noProblemRevealsASecret() {
+        String secret = "hunter2-very-secret";
+        List<String> yamls = List.of(
+                MINIMAL.replace("${env:SOURCE_PASSWORD}", secret)
+                        .replace("localhost:5433/warehouse", "localhost:5433/warehouse?password=" + secret)
+                        .replace("  database: shop\n", "  port: x\n"),
+                MINIMAL.replace("//localhost:5433", "//tidemark:" + secret + "@localhost:5433"),
+                MINIMAL.replace("jdbc:postgresql://localhost", "postgresql://tidemark:" + secret + "@localhost"),
+                MINIMAL.replace("${env:SOURCE_PASSWORD}", "${" + secret + "}"),
+                MINIMAL.replace("${env:SOURCE_PASSWORD}", "[" + secret + "]"),
+                MINIMAL.replace("${env:SOURCE_PASSWORD}", "\"" + secret + "\n"));
+
+        for (String yaml : yamls) {
+            assertThat(problems(yaml)).isNotEmpty().allSatisfy(problem -> assertThat(problem).doesNotContain(secret));
+        }
+    }
+
+    private static List<String> problems(String yaml) {
+        ConfigException e = catchThrowableOfType(ConfigException.class, () -> PipelineConfigLoader.parse(yaml, FILE));
+        assertThat(e).as("expected problems for:%n%s", yaml).isNotNull();
+        assertThat(e.problems()).allSatisfy(problem -> assertThat(problem).doesNotContain("\n"));
+        return e.problems();
+    }
+
+    /** MINIMAL with {@code from} replaced; fails if {@code from} is not there, so no case tests nothing. */
+    private static String with(String from, String to) {
+        assertThat(MINIMAL).contains(from);
+        return MINIMAL.replace(from, to);
+    }
+
+    private static String routesToWarehouse() {
+        return """
+                routes:
+                  - source-table: public.orders
+                    sink: warehouse
+                  - source-table: public.customers
+                    sink: warehouse
+                """;
+    }
+}

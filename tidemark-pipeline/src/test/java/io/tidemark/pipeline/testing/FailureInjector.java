@@ -1,0 +1,70 @@
+package io.tidemark.pipeline.testing;
+
+import io.tidemark.pipeline.event.ChangeEvent;
+import io.tidemark.pipeline.event.ChangeOperation;
+
+import org.apache.flink.api.common.functions.MapFunction;
+
+import java.util.Map;
+import java.util.NavigableSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListSet;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Fails the job when the number of streamed (non-snapshot) changes it has seen, counted across
+ * restarts, reaches one of the configured points. The MiniCluster runs in the test JVM, so the
+ * counters are plain statics keyed by a scenario name.
+ */
+public final class FailureInjector implements MapFunction<ChangeEvent, ChangeEvent> {
+
+    private static final long serialVersionUID = 1L;
+
+    private static final Map<String, AtomicLong> SEEN = new ConcurrentHashMap<>();
+    private static final Map<String, NavigableSet<Long>> POINTS = new ConcurrentHashMap<>();
+    private static final Map<String, AtomicLong> FAILURES = new ConcurrentHashMap<>();
+
+    private final String scenario;
+
+    private FailureInjector(String scenario) {
+        this.scenario = scenario;
+    }
+
+    public static FailureInjector failingAt(String scenario, long... points) {
+        NavigableSet<Long> set = new ConcurrentSkipListSet<>();
+        for (long p : points) {
+            set.add(p);
+        }
+        SEEN.put(scenario, new AtomicLong());
+        POINTS.put(scenario, set);
+        FAILURES.put(scenario, new AtomicLong());
+        return new FailureInjector(scenario);
+    }
+
+    public static long failures(String scenario) {
+        return FAILURES.get(scenario).get();
+    }
+
+    @Override
+    public ChangeEvent map(ChangeEvent event) {
+        if (event.operation() != ChangeOperation.SNAPSHOT) {
+            long seen = SEEN.get(scenario).incrementAndGet();
+            NavigableSet<Long> points = POINTS.get(scenario);
+            Long next = points.isEmpty() ? null : points.first();
+            if (next != null && seen >= next && points.remove(next)) {
+                FAILURES.get(scenario).incrementAndGet();
+                throw new InjectedFailure("injected failure #" + FAILURES.get(scenario).get() + " after " + seen + " streamed changes");
+            }
+        }
+        return event;
+    }
+
+    /** The exception the injector throws, so logs say plainly that the failure was on purpose. */
+    public static final class InjectedFailure extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        InjectedFailure(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,154 @@
+package io.tidemark.pipeline.testing;
+
+import io.tidemark.pipeline.config.CheckpointingDef;
+import io.tidemark.pipeline.config.ExternalizedRetention;
+import io.tidemark.pipeline.config.JdbcSinkDef;
+import io.tidemark.pipeline.config.PipelineDef;
+import io.tidemark.pipeline.config.PostgresSourceDef;
+import io.tidemark.pipeline.config.RouteDef;
+import io.tidemark.pipeline.config.Secret;
+import io.tidemark.pipeline.config.StartupMode;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Owns one embedded PostgreSQL server (logical decoding on) for the whole test JVM and gives each
+ * test its own source and sink databases, so tests never share replication slots or tables.
+ */
+public abstract class PostgresTestBase {
+
+    private static final AtomicInteger DATABASES = new AtomicInteger();
+    private static EmbeddedPostgres server;
+
+    protected static synchronized EmbeddedPostgres server() {
+        if (server == null) {
+            try {
+                server = EmbeddedPostgres.builder()
+                        .setServerConfig("wal_level", "logical")
+                        .setServerConfig("max_replication_slots", "40")
+                        .setServerConfig("max_wal_senders", "40")
+                        .setServerConfig("max_connections", "300")
+                        .setServerConfig("fsync", "off")
+                        .setServerConfig("synchronous_commit", "off")
+                        .setServerConfig("full_page_writes", "off")
+                        .start();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            EmbeddedPostgres started = server;
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try {
+                    started.close();
+                } catch (IOException ignored) {
+                    // the JVM is exiting
+                }
+            }));
+        }
+        return server;
+    }
+
+    protected static int port() {
+        return server().getPort();
+    }
+
+    protected static String jdbcUrl(String database) {
+        return "jdbc:postgresql://127.0.0.1:" + port() + "/" + database;
+    }
+
+    /** Creates a fresh database named {@code prefix_N}. */
+    protected static String createDatabase(String prefix) {
+        String name = prefix + "_" + DATABASES.incrementAndGet();
+        execute("postgres", "CREATE DATABASE " + name);
+        return name;
+    }
+
+    protected static Connection connect(String database) throws SQLException {
+        return DriverManager.getConnection(jdbcUrl(database), "postgres", "postgres");
+    }
+
+    protected static void execute(String database, String... statements) {
+        try (Connection c = connect(database); Statement st = c.createStatement()) {
+            for (String sql : statements) {
+                st.execute(sql);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
+
+    /** Runs {@code src/test/resources/ddl/<name>.sql} (statements separated by ";;" lines or ";\n"). */
+    protected static void runDdl(String database, String name) {
+        String sql;
+        try (InputStream in = PostgresTestBase.class.getResourceAsStream("/ddl/" + name + ".sql")) {
+            if (in == null) {
+                throw new IllegalArgumentException("no DDL file ddl/" + name + ".sql");
+            }
+            sql = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        List<String> statements = new ArrayList<>();
+        for (String part : sql.split("(?m)^--;;\\s*$")) {
+            if (!part.isBlank()) {
+                statements.add(part);
+            }
+        }
+        execute(database, statements.toArray(String[]::new));
+    }
+
+    protected static long count(String database, String sql) throws SQLException {
+        try (Connection c = connect(database); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    /** Each row of {@code SELECT columns FROM table ORDER BY orderBy} as JSON text. */
+    protected static List<String> rows(String database, String table, String columns, String orderBy)
+            throws SQLException {
+        List<String> rows = new ArrayList<>();
+        try (Connection c = connect(database);
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT row_to_json(x)::text FROM (SELECT " + columns + " FROM "
+                        + table + " ORDER BY " + orderBy + ") x")) {
+            while (rs.next()) {
+                rows.add(rs.getString(1));
+            }
+        }
+        return rows;
+    }
+
+    /** A pipeline from {@code sourceDb} to {@code sinkDb} with the same table names on both sides. */
+    protected static PipelineDef pipeline(
+            String name, String sourceDb, String sinkDb, List<String> tables, Path checkpoints, int parallelism) {
+        String slot = name.replace('-', '_');
+        PostgresSourceDef source = new PostgresSourceDef(
+                "127.0.0.1", port(), sourceDb, "postgres", Secret.literal("postgres"),
+                tables, slot, slot, 1000, StartupMode.INITIAL);
+        JdbcSinkDef sink = new JdbcSinkDef(
+                "warehouse", jdbcUrl(sinkDb), "postgres", Secret.literal("postgres"),
+                2000, Duration.ofMillis(100), 2, Duration.ofDays(7), 3);
+        List<RouteDef> routes = tables.stream().map(t -> new RouteDef(t, "warehouse", t)).toList();
+        CheckpointingDef checkpointing = new CheckpointingDef(
+                Duration.ofSeconds(1), Duration.ofSeconds(60), Duration.ofMillis(200),
+                ExternalizedRetention.RETAIN_ON_CANCELLATION,
+                checkpoints.resolve("checkpoints").toUri().toString(),
+                checkpoints.resolve("savepoints").toUri().toString());
+        return new PipelineDef(name, parallelism, source, List.of(sink), routes, checkpointing);
+    }
+}
