@@ -29,7 +29,7 @@ import java.util.stream.Collectors;
 
 /**
  * Turns a pipeline definition into a Flink job: source, then per sink a route filter, a keyBy on
- * table and primary key (per-row order at any parallelism), and the sink. The parts are
+ * table and primary key (per-row order at any parallelism above 1), and the sink. The parts are
  * injectable so that tests can swap the source, a sink, or put a stage in between.
  */
 public final class PipelineComposer {
@@ -111,11 +111,16 @@ public final class PipelineComposer {
         DataStream<ChangeEvent> changes = afterSource.apply(source.createStream(env, OperatorUids.SOURCE));
         for (ChangeSink sink : sinks) {
             Set<TableId> tables = tablesBySink.getOrDefault(sink.name(), Set.of());
-            changes.filter(new RouteFilter(tables))
+            DataStream<ChangeEvent> routed = changes.filter(new RouteFilter(tables))
                     .name("route to " + sink.name())
-                    .uid(OperatorUids.route(sink.name()))
-                    .keyBy(new RowKeySelector(), Types.INT)
-                    .sinkTo(sink.createSink())
+                    .uid(OperatorUids.route(sink.name()));
+            if (env.getParallelism() > 1) {
+                routed = routed.keyBy(new RowKeySelector(), Types.INT);
+            }
+            // At parallelism 1 every row already reaches the one writer in source order; without the
+            // keyBy the sink chains to the source and no event is serialized between them. The uids
+            // stay the same, so a savepoint restores across a parallelism change either way.
+            routed.sinkTo(sink.createSink())
                     .name("sink " + sink.name())
                     .uid(OperatorUids.sink(sink.name()));
         }
