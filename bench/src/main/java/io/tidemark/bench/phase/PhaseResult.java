@@ -1,0 +1,35 @@
+package io.tidemark.bench.phase;
+
+import io.tidemark.bench.load.VertexLoadSampler.VertexLoad;
+
+import java.util.List;
+
+/**
+ * One measured run of one phase.
+ *
+ * @param items changes (or rows) moved in the measured window
+ * @param seconds the measured window
+ * @param startupSeconds for a job: from submission until every task ran (not in {@link #seconds})
+ * @param jvmCores cores the bench JVM kept busy on average during the window
+ * @param postgresCores cores the PostgreSQL processes kept busy on average during the window
+ * @param otherCores cores that other processes on the machine used during the window (noise)
+ * @param vertexLoads for a job: how its vertices spent their time during the window
+ */
+public record PhaseResult(
+        String phase,
+        long items,
+        double seconds,
+        double startupSeconds,
+        double jvmCores,
+        double postgresCores,
+        double otherCores,
+        List<VertexLoad> vertexLoads) {
+
+    public PhaseResult {
+        vertexLoads = List.copyOf(vertexLoads);
+    }
+
+    public double rate() {
+        return items / seconds;
+    }
+}

@@ -1,0 +1,18 @@
+package io.tidemark.bench.phase;
+
+import io.tidemark.bench.BenchSettings.PhaseKind;
+
+/** Creates the phase of each kind. */
+public final class Phases {
+
+    private Phases() {}
+
+    public static Phase create(PhaseKind kind, BenchContext context) {
+        return switch (kind) {
+            case DECODING -> new DecodingPhase(context);
+            case BATCHED_WRITE -> new BatchedWritePhase(context);
+            case TIDEMARK -> new TidemarkPhase(context);
+            case PLAIN_SQL -> new PlainSqlPhase(context);
+        };
+    }
+}

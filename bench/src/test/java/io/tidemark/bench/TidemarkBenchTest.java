@@ -1,0 +1,37 @@
+package io.tidemark.bench;
+
+import io.tidemark.bench.BenchSettings.PhaseKind;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.EnumSet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class TidemarkBenchTest {
+
+    @Test
+    void alternatesTheOrderOfTheJobsButKeepsTheCeilingsFirst() {
+        BenchSettings settings = new BenchSettings(10, 0, 10, io.tidemark.bench.workload.ChangeMix.parse("50/40/10"),
+                1, java.time.Duration.ofSeconds(10), 2, 1, 10, 0, java.time.Duration.ofMinutes(1),
+                EnumSet.allOf(PhaseKind.class));
+
+        assertThat(TidemarkBench.order(settings, 1)).containsExactly(
+                PhaseKind.DECODING, PhaseKind.BATCHED_WRITE, PhaseKind.TIDEMARK, PhaseKind.PLAIN_SQL);
+        assertThat(TidemarkBench.order(settings, 2)).containsExactly(
+                PhaseKind.DECODING, PhaseKind.BATCHED_WRITE, PhaseKind.PLAIN_SQL, PhaseKind.TIDEMARK);
+    }
+
+    @Test
+    void badOptionsAreAUsageErrorWithOneLine() {
+        StringWriter err = new StringWriter();
+
+        int exit = TidemarkBench.run(new PrintWriter(new StringWriter()), new PrintWriter(err, true),
+                "--phases", "decoding,nonsense");
+
+        assertThat(exit).isEqualTo(TidemarkBench.EXIT_USAGE);
+        assertThat(err.toString()).startsWith("tidemark-bench: unknown phase 'nonsense'").doesNotContain("\tat ");
+    }
+}

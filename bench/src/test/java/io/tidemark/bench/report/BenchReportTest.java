@@ -1,0 +1,58 @@
+package io.tidemark.bench.report;
+
+import io.tidemark.bench.BenchSettings;
+import io.tidemark.bench.BenchSettings.PhaseKind;
+import io.tidemark.bench.phase.PhaseResult;
+import io.tidemark.bench.workload.ChangeMix;
+
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+class BenchReportTest {
+
+    private static final BenchSettings SETTINGS = new BenchSettings(1000, 10, 100, ChangeMix.parse("50/40/10"), 1,
+            Duration.ofSeconds(10), 3, 42, 5000, 0, Duration.ofMinutes(1), EnumSet.allOf(PhaseKind.class));
+    private static final MachineInfo MACHINE = new MachineInfo(Instant.parse("2026-01-01T00:00:00Z"), 2, "8.0 GiB",
+            "cpu", "java 17", "16.4", "1.20.3", "0.10 0.10 0.10", "0.20 0.20 0.20");
+
+    @Test
+    void takesTheMedianRateOfEachPhaseAndComputesBothRatios() {
+        BenchReport report = new BenchReport(SETTINGS, MACHINE, "bench/run.sh", Map.of(
+                PhaseKind.DECODING, runs("decoding", 50_000, 40_000, 60_000),
+                PhaseKind.BATCHED_WRITE, runs("batched-write", 80_000, 80_000, 90_000),
+                PhaseKind.TIDEMARK, runs("tidemark", 33_000, 30_000, 36_000),
+                PhaseKind.PLAIN_SQL, runs("plain-sql", 10_000, 12_000, 15_000)));
+
+        assertThat(report.rate(PhaseKind.DECODING)).hasValue(50_000);
+        assertThat(report.rate(PhaseKind.TIDEMARK)).hasValue(33_000);
+        assertThat(report.plainSqlRatio().getAsDouble()).isCloseTo(33_000 / 12_000.0, within(1e-9));
+        assertThat(report.ceilingRatio().getAsDouble()).isCloseTo(33_000 / 50_000.0, within(1e-9));
+        assertThat(report.text()).contains("tidemark / plain_sql", "2.75", "met");
+        assertThat(report.markdown()).contains("| `tidemark / min(decoding, batched_write)` | 0.66 | ≥ 0.6 | met |");
+    }
+
+    @Test
+    void averagesTheTwoMiddleRunsForAnEvenCount() {
+        BenchReport report = new BenchReport(SETTINGS, MACHINE, "bench/run.sh",
+                Map.of(PhaseKind.PLAIN_SQL, runs("plain-sql", 10_000, 14_000)));
+
+        assertThat(report.rate(PhaseKind.PLAIN_SQL)).hasValue(12_000);
+        assertThat(report.plainSqlRatio()).isEmpty();
+        assertThat(report.text()).contains("not measured");
+    }
+
+    /** Runs of 1,000 items each at the given rates. */
+    private static List<PhaseResult> runs(String phase, double... rates) {
+        return java.util.Arrays.stream(rates)
+                .mapToObj(rate -> new PhaseResult(phase, 1000, 1000 / rate, 0, 1, 1, 0, List.of()))
+                .toList();
+    }
+}
