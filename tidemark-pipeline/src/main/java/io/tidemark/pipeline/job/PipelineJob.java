@@ -54,9 +54,9 @@ public final class PipelineJob {
         return conf;
     }
 
-    /** Checks the source and prepares the sinks; run once before submitting. */
+    /** Checks and prepares the source and the sinks; run once before submitting. */
     public void prepare() throws Exception {
-        composer.source().preflight();
+        composer.source().prepare();
         composer.prepareSinks();
     }
 

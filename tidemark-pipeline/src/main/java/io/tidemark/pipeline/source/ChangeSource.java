@@ -17,6 +17,9 @@ public interface ChangeSource extends Serializable {
     /** Adds the source to the job; {@code uid} is the stable operator uid to give it. */
     DataStream<ChangeEvent> createStream(StreamExecutionEnvironment env, String uid);
 
-    /** Checks, before the job is submitted, what would make the source fail later. */
-    default void preflight() throws Exception {}
+    /**
+     * Checks, before the job is submitted, what would make the source fail later, and prepares
+     * what the job needs in the source database.
+     */
+    default void prepare() throws Exception {}
 }

@@ -159,6 +159,38 @@ class PostgresToPostgresITCase extends PostgresTestBase {
         assertThat(client.getJobStatus(second).get()).isEqualTo(JobStatus.RUNNING);
     }
 
+    @Test
+    void changesToEveryTableDuringTheSnapshotAreKept(@InjectClusterClient RestClusterClient<?> client)
+            throws Exception {
+        this.client = client;
+        Databases db = databases("twotables");
+        runDdl(db.source, "refunds");
+        runDdl(db.sink, "refunds");
+        PipelineJob job = PipelineJob.of(pipeline(
+                "it-twotables", db.source, db.sink, List.of("public.orders", "public.refunds"), temp, 2));
+        job.prepare();
+        OrdersWorkload orders = seed(db.source, 4);
+        OrdersWorkload refunds = new OrdersWorkload(5, 1, "refunds");
+        try (Connection c = connect(db.source)) {
+            refunds.seed(c, SNAPSHOT_ROWS / 2);
+        }
+
+        submit(job, new Configuration(), SavepointRestoreSettings.none());
+        // no waiting for the snapshot: both tables change while their chunks are being read
+        try (Connection c = connect(db.source)) {
+            for (int round = 0; round < 80; round++) { // spans the whole snapshot, ~8 s
+                orders.run(c, 60);
+                refunds.run(c, 60);
+                Thread.sleep(100);
+            }
+        }
+
+        awaitSinkEqualsSource(db);
+        await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1)).until(() ->
+                rows(db.source, "refunds", COLUMNS, "id").equals(rows(db.sink, "refunds", COLUMNS, "id")));
+        assertThat(rows(db.sink, "refunds", COLUMNS, "id")).containsExactlyElementsOf(rows(db.source, "refunds", COLUMNS, "id"));
+    }
+
     // ---------------------------------------------------------------------------------------
 
     private record Databases(String source, String sink) {}

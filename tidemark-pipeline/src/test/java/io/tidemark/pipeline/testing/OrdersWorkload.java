@@ -17,17 +17,27 @@ public final class OrdersWorkload {
     private final Random random;
     private final List<Long> live = new ArrayList<>();
     private final List<Long> deleted = new ArrayList<>();
+    private final String table;
+    private final String insertSql;
     private long nextId;
 
     public OrdersWorkload(long seed, long firstId) {
+        this(seed, firstId, "orders");
+    }
+
+    /** A workload on another table with the columns of {@code orders}. */
+    public OrdersWorkload(long seed, long firstId, String table) {
         this.random = new Random(seed);
         this.nextId = firstId;
+        this.table = table;
+        this.insertSql = "INSERT INTO " + table
+                + " (id, customer, amount, status, note, updated_at, version) VALUES (?, ?, ?, ?, ?, now(), 1)";
     }
 
     /** Inserts {@code rows} rows in batches, as the data a snapshot will read. */
     public void seed(Connection c, int rows) throws SQLException {
         c.setAutoCommit(false);
-        try (PreparedStatement insert = c.prepareStatement(INSERT)) {
+        try (PreparedStatement insert = c.prepareStatement(insertSql)) {
             for (int i = 0; i < rows; i++) {
                 bindInsert(insert, nextId++);
                 insert.addBatch();
@@ -45,10 +55,10 @@ public final class OrdersWorkload {
     public int run(Connection c, int changes) throws SQLException {
         c.setAutoCommit(false);
         int done = 0;
-        try (PreparedStatement insert = c.prepareStatement(INSERT);
+        try (PreparedStatement insert = c.prepareStatement(insertSql);
                 PreparedStatement update = c.prepareStatement(
-                        "UPDATE orders SET amount = ?, status = ?, note = ?, updated_at = now(), version = version + 1 WHERE id = ?");
-                PreparedStatement delete = c.prepareStatement("DELETE FROM orders WHERE id = ?")) {
+                        "UPDATE " + table + " SET amount = ?, status = ?, note = ?, updated_at = now(), version = version + 1 WHERE id = ?");
+                PreparedStatement delete = c.prepareStatement("DELETE FROM " + table + " WHERE id = ?")) {
             while (done < changes) {
                 int inTransaction = 1 + random.nextInt(20);
                 for (int i = 0; i < inTransaction && done < changes; i++, done++) {
@@ -83,8 +93,6 @@ public final class OrdersWorkload {
         return done;
     }
 
-    private static final String INSERT =
-            "INSERT INTO orders (id, customer, amount, status, note, updated_at, version) VALUES (?, ?, ?, ?, ?, now(), 1)";
     private static final String[] STATUSES = {"new", "paid", "shipped", "returned"};
 
     private void bindInsert(PreparedStatement insert, long id) throws SQLException {

@@ -36,8 +36,8 @@ public final class PostgresChangeSource implements ChangeSource {
     }
 
     @Override
-    public void preflight() throws Exception {
-        new PostgresSourcePreflight(def).check();
+    public void prepare() throws Exception {
+        new PostgresSourcePreparer(def).prepare();
     }
 
     public TidemarkPostgresSource createSource() {
@@ -60,9 +60,15 @@ public final class PostgresChangeSource implements ChangeSource {
                 def.startupMode() == StartupMode.LATEST ? StartupOptions.latest() : StartupOptions.initial());
         Properties debezium = new Properties();
         debezium.setProperty("publication.name", def.publicationName());
-        debezium.setProperty("publication.autocreate.mode", "filtered");
+        // created once for all tables by PostgresSourcePreparer; see there why never by Debezium
+        debezium.setProperty("publication.autocreate.mode", "disabled");
         debezium.setProperty("decimal.handling.mode", "precise");
         debezium.setProperty("time.precision.mode", "adaptive_time_microseconds");
+        // Debezium sleeps poll.interval.ms (500 ms by default) whenever the walsender has nothing
+        // pending, which under load is often for a moment only; a short pause keeps the stream fed.
+        debezium.setProperty("poll.interval.ms", "20");
+        debezium.setProperty("max.batch.size", "4096");
+        debezium.setProperty("max.queue.size", "16384");
         factory.debeziumProperties(debezium);
         return new TidemarkPostgresSource(factory, new PostgresChangeEventDeserializer());
     }

@@ -10,23 +10,31 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import java.sql.Statement;
+import java.util.Optional;
 import java.util.Properties;
+import java.util.stream.Collectors;
 
 /**
- * Checks a PostgreSQL source before the job starts, so that what a user got wrong is one clear
- * line at startup instead of a job that fails and restarts forever: logical decoding on, every
- * captured table present with a primary key, and whole rows in the WAL where a value can be
+ * Checks and prepares a PostgreSQL source before the job starts, so that what a user got wrong is
+ * one clear line at startup instead of a job that fails and restarts forever: logical decoding on,
+ * every captured table present with a primary key, and whole rows in the WAL where a value can be
  * TOASTed (otherwise an update that leaves a large value unchanged arrives without it).
+ *
+ * <p>It also creates the publication for all captured tables, once. Left to Debezium
+ * ({@code publication.autocreate.mode=filtered}), each snapshot backfill task narrows the shared
+ * publication to its own chunk's table, and pgoutput then drops the other tables' changes made in
+ * that window: changes would be lost during the snapshot.
  */
-public final class PostgresSourcePreflight {
+public final class PostgresSourcePreparer {
 
     private final PostgresSourceDef def;
 
-    public PostgresSourcePreflight(PostgresSourceDef def) {
+    public PostgresSourcePreparer(PostgresSourceDef def) {
         this.def = def;
     }
 
-    public void check() throws SQLException {
+    public void prepare() throws SQLException {
         List<String> problems = new ArrayList<>();
         Properties props = new Properties();
         props.setProperty("user", def.username());
@@ -42,10 +50,65 @@ public final class PostgresSourcePreflight {
                 TableId table = TableId.parse(name);
                 problems.addAll(checkTable(c, table));
             }
+            if (problems.isEmpty()) {
+                ensurePublication(c).ifPresent(problems::add);
+            }
         }
         if (!problems.isEmpty()) {
             throw new IllegalStateException(String.join("\n", problems));
         }
+    }
+
+    /** Creates the publication, or adds the captured tables it lacks; a problem line if it cannot. */
+    private Optional<String> ensurePublication(Connection c) throws SQLException {
+        String publication = def.publicationName();
+        Boolean allTables = null;
+        try (PreparedStatement ps = c.prepareStatement("SELECT puballtables FROM pg_publication WHERE pubname = ?")) {
+            ps.setString(1, publication);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    allTables = rs.getBoolean(1);
+                }
+            }
+        }
+        if (Boolean.TRUE.equals(allTables)) {
+            return Optional.empty();
+        }
+        List<TableId> missing = new ArrayList<>();
+        for (String name : def.tables()) {
+            missing.add(TableId.parse(name));
+        }
+        if (allTables != null) {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT schemaname, tablename FROM pg_publication_tables WHERE pubname = ?")) {
+                ps.setString(1, publication);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        missing.remove(new TableId(rs.getString(1), rs.getString(2)));
+                    }
+                }
+            }
+            if (missing.isEmpty()) {
+                return Optional.empty();
+            }
+        }
+        String tables = missing.stream()
+                .map(t -> quote(t.schema()) + "." + quote(t.table()))
+                .collect(Collectors.joining(", "));
+        String ddl = allTables == null
+                ? "CREATE PUBLICATION " + quote(publication) + " FOR TABLE " + tables
+                : "ALTER PUBLICATION " + quote(publication) + " ADD TABLE " + tables;
+        try (Statement st = c.createStatement()) {
+            st.execute(ddl);
+            return Optional.empty();
+        } catch (SQLException e) {
+            return Optional.of("source.publication-name: cannot prepare publication " + publication + " ("
+                    + e.getMessage().split("\n")[0] + "); have a superuser or the tables' owner run: " + ddl);
+        }
+    }
+
+    private static String quote(String identifier) {
+        return "\"" + identifier.replace("\"", "\"\"") + "\"";
     }
 
     private static List<String> checkTable(Connection c, TableId table) throws SQLException {
