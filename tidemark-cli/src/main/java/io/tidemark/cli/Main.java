@@ -1,0 +1,116 @@
+package io.tidemark.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.IVersionProvider;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/**
+ * The {@code tidemark} command: lists the subcommands and runs one. {@link #run} is the testable
+ * entry point and returns the exit code; only {@link #main} exits the JVM.
+ */
+@Command(
+        name = "tidemark",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
+        description = "Tidemark: a Flink CDC pipeline from PostgreSQL to JDBC databases with exactly-once effect.",
+        subcommands = {ConfigCommand.class, RunCommand.class, DemoCommand.class, CommandLine.HelpCommand.class},
+        footer = {"", "Exit codes: 0 ok, 1 failure, 2 usage, 3 bad configuration, 4 not found, 5 timeout,"
+                + " 6 incompatible state."})
+public final class Main implements Callable<Integer> {
+
+    static final String PREFIX = "tidemark: ";
+
+    @Spec
+    CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(run(System.out, System.err, args));
+    }
+
+    /** Runs {@code tidemark args}, writing to {@code out} and {@code err}; returns the exit code. */
+    public static int run(PrintStream out, PrintStream err, String... args) {
+        boolean interactive = out == System.out && System.console() != null;
+        return commandLine(new Terminal(out, err, interactive)).execute(args);
+    }
+
+    static CommandLine commandLine(Terminal terminal) {
+        CommandLine commandLine = new CommandLine(new Main(), new Factory(terminal));
+        commandLine.setOut(writer(terminal.out()));
+        commandLine.setErr(writer(terminal.err()));
+        commandLine.setCaseInsensitiveEnumValuesAllowed(true);
+        commandLine.setParameterExceptionHandler(Main::usageError);
+        commandLine.setExecutionExceptionHandler(Main::executionError);
+        commandLine.setExitCodeExceptionMapper(ExitCodes::of);
+        return commandLine;
+    }
+
+    /** Without a subcommand: the usage, and the usage exit code. */
+    @Override
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getErr());
+        return ExitCodes.USAGE;
+    }
+
+    private static int usageError(CommandLine.ParameterException e, String[] args) {
+        CommandLine failed = e.getCommandLine();
+        PrintWriter err = failed.getErr();
+        err.println(PREFIX + oneLine(e.getMessage()) + " (see '" + failed.getCommandSpec().qualifiedName() + " --help')");
+        err.flush();
+        return ExitCodes.of(e);
+    }
+
+    private static int executionError(Exception e, CommandLine failed, ParseResult parseResult) {
+        PrintWriter err = failed.getErr();
+        report(e, err, failed.getCommand() instanceof TidemarkCommand command && command.verbose());
+        return ExitCodes.of(e);
+    }
+
+    /** Prints {@code e} as {@code tidemark: <line>} lines, and its stack trace if {@code verbose}. */
+    static void report(Throwable e, PrintWriter err, boolean verbose) {
+        List<String> lines = ExitCodes.messages(e);
+        for (String line : lines) {
+            err.println(PREFIX + line);
+        }
+        if (verbose) {
+            e.printStackTrace(err);
+        }
+        err.flush();
+    }
+
+    private static String oneLine(String message) {
+        return message == null ? "invalid command line" : message.strip().replaceAll("\\s*\\R\\s*", "; ");
+    }
+
+    private static PrintWriter writer(PrintStream stream) {
+        return new PrintWriter(stream, true);
+    }
+
+    /** Creates the commands, handing each one the terminal it writes to. */
+    private record Factory(Terminal terminal) implements CommandLine.IFactory {
+        @Override
+        public <K> K create(Class<K> type) throws Exception {
+            K instance = CommandLine.defaultFactory().create(type);
+            if (instance instanceof TidemarkCommand command) {
+                command.attach(terminal);
+            }
+            return instance;
+        }
+    }
+
+    /** The version from the jar's manifest. */
+    static final class Version implements IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String version = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"tidemark " + (version == null ? "(development build)" : version)};
+        }
+    }
+}

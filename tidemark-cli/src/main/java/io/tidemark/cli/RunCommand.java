@@ -1,0 +1,130 @@
+package io.tidemark.cli;
+
+import io.tidemark.cli.flink.FlinkJobs;
+import io.tidemark.cli.flink.LocalFlinkCluster;
+import io.tidemark.pipeline.config.PipelineConfigLoader;
+import io.tidemark.pipeline.config.PipelineDef;
+import io.tidemark.pipeline.job.PipelineJob;
+
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.runtime.jobgraph.SavepointRestoreSettings;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.PrintStream;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code tidemark run FILE}: runs a pipeline on a Flink cluster inside this JVM, submitted through
+ * its REST API, until Ctrl-C. The job is cancelled on Ctrl-C; its last checkpoint is retained (the
+ * spec's RETAIN_ON_CANCELLATION) and can be resumed with {@code --from-savepoint}.
+ */
+@Command(
+        name = "run",
+        mixinStandardHelpOptions = true,
+        description = "Run a pipeline on an embedded local Flink cluster (Web UI on a loopback port) until Ctrl-C.")
+public final class RunCommand extends TidemarkCommand {
+
+    private static final int SLOTS = 4;
+
+    @Parameters(paramLabel = "FILE", description = "The pipeline file, e.g. pipeline.yaml.")
+    Path file;
+
+    @Option(
+            names = "--from-savepoint",
+            paramLabel = "PATH",
+            description = "Restore the job from this savepoint or retained checkpoint (a path or URI).")
+    String savepoint;
+
+    @Option(
+            names = "--allow-non-restored-state",
+            description = "With --from-savepoint: skip state of operators that are no longer in the job.")
+    boolean allowNonRestoredState;
+
+    @Override
+    protected int execute() throws Exception {
+        PipelineDef def = PipelineConfigLoader.load(file);
+        SavepointRestoreSettings restore = savepoint == null
+                ? SavepointRestoreSettings.none()
+                : SavepointRestoreSettings.forPath(existingSavepoint(savepoint), allowNonRestoredState);
+        PrintStream say = narration();
+        Path workDir = Files.createTempDirectory("tidemark-run-");
+        Path logFile = workDir.resolve("tidemark.log");
+        Logging.toFile(logFile);
+        say.println("Logs: " + logFile);
+
+        PipelineJob job = PipelineJob.of(def);
+        say.println("Checking source " + def.source().tables() + " and preparing " + ConfigCheckCommand.count(def.sinks().size(), "sink") + " ...");
+        job.prepare();
+
+        try (Resources resources = new Resources(
+                "tidemark-run",
+                () -> say.println(System.lineSeparator() + "Stopping: cancelling the job and stopping Flink ..."),
+                () -> say.println("Stopped."))) {
+            try {
+                return runUntilStopped(def, job, restore, workDir, resources, say);
+            } catch (Exception e) {
+                if (resources.interrupted()) {
+                    return ExitCodes.INTERRUPTED;
+                }
+                throw e;
+            }
+        }
+    }
+
+    private int runUntilStopped(
+            PipelineDef def, PipelineJob job, SavepointRestoreSettings restore, Path workDir, Resources resources, PrintStream say)
+            throws Exception {
+        LocalFlinkCluster cluster = resources.open("local Flink cluster", () -> LocalFlinkCluster.start(workDir, SLOTS), LocalFlinkCluster::close);
+        FlinkJobs jobs = cluster.jobs();
+        say.println("Flink Web UI: " + cluster.webUi());
+        JobID jobId = resources.open(
+                "pipeline job",
+                () -> jobs.submit(job.jobGraph(new Configuration(), restore)),
+                id -> jobs.cancel(id, Duration.ofSeconds(30)));
+        jobs.awaitRunning(jobId, Duration.ofMinutes(2));
+        if (json()) {
+            Map<String, Object> started = new LinkedHashMap<>();
+            started.put("pipeline", def.name());
+            started.put("jobId", jobId.toString());
+            started.put("webUi", cluster.webUi().toString());
+            started.put("restoredFrom", restore.restoreSavepoint() ? restore.getRestorePath() : null);
+            printJson(started);
+        }
+        say.println("Job " + jobId + " (tidemark-" + def.name() + ") is running"
+                + (restore.restoreSavepoint() ? ", restored from " + restore.getRestorePath() : "")
+                + ". Checkpoints: " + def.checkpointing().checkpointsDir());
+        say.println("Press Ctrl-C to stop.");
+        while (true) {
+            TimeUnit.SECONDS.sleep(1);
+            JobStatus status = jobs.status(jobId);
+            if (status.isGloballyTerminalState()) {
+                throw jobs.failure(jobId, status);
+            }
+        }
+    }
+
+    /** A local savepoint must exist; a remote one (s3://...) is checked by Flink when the job starts. */
+    private static String existingSavepoint(String path) throws NotFoundException {
+        URI uri = URI.create(path.contains("://") || path.startsWith("file:") ? path : Path.of(path).toUri().toString());
+        if ("file".equals(uri.getScheme())) {
+            Path local = Path.of(uri);
+            if (!Files.exists(local)) {
+                throw new NotFoundException("savepoint " + path + " does not exist");
+            }
+            if (Files.isDirectory(local) && !Files.exists(local.resolve("_metadata"))) {
+                throw new NotFoundException("savepoint " + path + " has no _metadata file; is it a savepoint or checkpoint directory?");
+            }
+        }
+        return path;
+    }
+}

@@ -1,0 +1,297 @@
+package io.tidemark.cli.demo;
+
+import io.tidemark.cli.Resources;
+import io.tidemark.cli.flink.FlinkJobs;
+import io.tidemark.cli.flink.LocalFlinkCluster;
+import io.tidemark.pipeline.config.PipelineConfigLoader;
+import io.tidemark.pipeline.config.PipelineDef;
+import io.tidemark.pipeline.config.PostgresSourceDef;
+import io.tidemark.pipeline.job.PipelineJob;
+
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.runtime.jobgraph.SavepointRestoreSettings;
+
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * {@code tidemark demo}: the whole pipeline on this machine with nothing installed but a JDK. Two
+ * embedded PostgreSQL servers and a local Flink cluster; the job is submitted through the REST API
+ * from a real pipeline file; it copies the seeded rows, streams a live workload, is stopped at a
+ * savepoint, misses changes while it is down, is restored from the savepoint, catches up; then
+ * source and sink are reconciled table by table.
+ */
+public final class Demo {
+
+    private static final int STEPS = 8;
+    private static final int SLOTS = 4;
+    private static final Duration POLL = Duration.ofMillis(250);
+
+    private final DemoSettings settings;
+    private final DemoConsole console;
+    private final Path workDir;
+    private final Path logFile;
+    private final Resources resources;
+    private final DemoWorkload workload = new DemoWorkload(20_240_611L);
+
+    private FlinkJobs jobs;
+    /** The running job the progress line reports on; null while no job runs. */
+    private volatile JobID currentJob;
+    /** What the progress line says about the job besides its state. */
+    private volatile String jobNote = "";
+
+    public Demo(DemoSettings settings, DemoConsole console, Path workDir, Path logFile, Resources resources) {
+        this.settings = settings;
+        this.console = console;
+        this.workDir = workDir;
+        this.logFile = logFile;
+        this.resources = resources;
+    }
+
+    public DemoResult run() throws Exception {
+        long demoStart = System.nanoTime();
+        console.line("Tidemark demo: PostgreSQL -> Flink CDC -> PostgreSQL, with a savepoint and a restore on the way.");
+        console.line("Working directory " + workDir + "; Flink, Debezium and PostgreSQL log to " + logFile.getFileName());
+
+        long t = System.nanoTime();
+        console.step(1, STEPS, "Starting two embedded PostgreSQL servers (the source with wal_level=logical)");
+        String sourcePassword = password();
+        String sinkPassword = password();
+        DemoDatabase source = resources.open(
+                "source PostgreSQL",
+                () -> DemoDatabase.start(workDir.resolve("postgres-source"), "shop", true, sourcePassword),
+                DemoDatabase::close);
+        DemoDatabase sink = resources.open(
+                "sink PostgreSQL",
+                () -> DemoDatabase.start(workDir.resolve("postgres-sink"), "warehouse", false, sinkPassword),
+                DemoDatabase::close);
+        console.detail("source " + source + ", sink " + sink + took(t));
+
+        t = System.nanoTime();
+        console.step(2, STEPS, String.format(Locale.ROOT,
+                "Creating tables customers and orders on both; seeding the source with %,d customers and %,d orders",
+                settings.customers(), settings.orders()));
+        try (Connection c = source.connect()) {
+            DemoSchema.create(c, true);
+            workload.seed(c, settings.customers(), settings.orders());
+        }
+        try (Connection c = sink.connect()) {
+            DemoSchema.create(c, false);
+        }
+        console.detail("numeric, timestamptz, text, jsonb, boolean columns; orders has a composite primary key" + took(t));
+
+        t = System.nanoTime();
+        console.step(3, STEPS, "Starting a local Flink cluster (1 task manager, " + SLOTS + " slots)");
+        LocalFlinkCluster cluster = resources.open(
+                "local Flink cluster", () -> LocalFlinkCluster.start(workDir, SLOTS), LocalFlinkCluster::close);
+        jobs = cluster.jobs();
+        console.detail("Flink Web UI: " + cluster.webUi() + took(t));
+
+        t = System.nanoTime();
+        console.step(4, STEPS, "Writing the pipeline file and checking source and sink");
+        Path file = DemoPipelineFile.write(workDir, source, sourcePassword, sink, sinkPassword, settings);
+        PipelineDef def = PipelineConfigLoader.load(file);
+        PipelineJob job = PipelineJob.of(def);
+        job.prepare();
+        console.detail(file + " (passwords as ${file:...} references; checkpoints every "
+                + settings.checkpointInterval().toSeconds() + "s)" + took(t));
+
+        t = System.nanoTime();
+        console.step(5, STEPS, "Submitting the job through Flink's REST API; waiting for the initial snapshot");
+        JobID first = submit(job, SavepointRestoreSettings.none());
+        String slot = ((PostgresSourceDef) def.source()).slotName();
+        long copied = awaitSnapshot(source, sink, first, slot);
+        console.detail(String.format(Locale.ROOT, "job %s copied %,d rows and streams from replication slot %s",
+                first, copied, slot) + took(t));
+
+        console.step(6, STEPS, String.format(Locale.ROOT,
+                "Changing the source (about %d changes/s) for %ds while the job streams the changes",
+                settings.changesPerSecond(), settings.streamBeforeSavepoint().toSeconds()));
+        workload.start(source::connect, settings.changesPerSecond());
+        resources.add("demo workload", workload::stop);
+        ProgressMonitor progress = new ProgressMonitor(console, source, sink, workload, this::jobState);
+        resources.add("progress line", progress);
+        progress.start();
+        keepChanging(settings.streamBeforeSavepoint());
+
+        console.step(7, STEPS, "Savepoint, cancel, changes while no job runs, restore from the savepoint");
+        jobNote = ", taking a savepoint";
+        String savepoint = jobs.triggerSavepoint(first, def.checkpointing().savepointsDir());
+        console.detail("savepoint: " + savepoint);
+        jobNote = "";
+        currentJob = null;
+        jobs.cancel(first, Duration.ofMinutes(1));
+        long changesAtCancel = workload.changes();
+        console.detail("job " + first + " cancelled; the source keeps changing for "
+                + settings.whileDown().toSeconds() + "s with no job running");
+        keepChanging(settings.whileDown());
+        long changesWhileDown = workload.changes() - changesAtCancel;
+        JobID second = submit(job, SavepointRestoreSettings.forPath(savepoint, false));
+        console.detail(String.format(Locale.ROOT,
+                "job %s restored from the savepoint; %,d changes were made while no job ran", second, changesWhileDown));
+        keepChanging(settings.streamAfterRestore());
+
+        workload.stop();
+        t = System.nanoTime();
+        console.step(8, STEPS, String.format(Locale.ROOT,
+                "Workload stopped after %,d changes; waiting for the sink to catch up", workload.changes()));
+        List<Reconciliation.TableReport> reports = awaitCatchUp(source, sink, second);
+        progress.close();
+        boolean equal = reports.stream().allMatch(Reconciliation.TableReport::equal);
+        console.detail((equal ? "caught up" : "not caught up within " + settings.catchUpDeadline().toSeconds() + "s") + took(t));
+
+        console.line("");
+        console.line("Reconciliation: row counts, and an md5 over every row's source columns in primary-key order");
+        for (String line : Reconciliation.render(reports)) {
+            console.line(line);
+        }
+        if (!equal) {
+            try (Connection s = source.connect(); Connection k = sink.connect()) {
+                for (Reconciliation.TableReport report : reports) {
+                    if (!report.equal()) {
+                        console.line("");
+                        console.line("First differences in " + report.table() + ":");
+                        for (String difference : Reconciliation.differences(s, k, report.table(), 5)) {
+                            console.detail(difference);
+                        }
+                    }
+                }
+            }
+        }
+        Duration duration = Duration.ofNanos(System.nanoTime() - demoStart);
+        console.line("");
+        console.line((equal ? "Source and sink are equal. " : "Source and sink DIFFER. ")
+                + String.format(Locale.ROOT, "Demo finished in %d:%02d.", duration.toMinutes(), duration.toSecondsPart()));
+        return new DemoResult(reports, cluster.webUi().toString(), savepoint, workload.changes(), changesWhileDown, duration);
+    }
+
+    private JobID submit(PipelineJob job, SavepointRestoreSettings restore) throws Exception {
+        JobID id = resources.open(
+                "job",
+                () -> jobs.submit(job.jobGraph(new Configuration(), restore)),
+                submitted -> jobs.cancel(submitted, Duration.ofSeconds(30)));
+        jobs.awaitRunning(id, Duration.ofMinutes(2));
+        currentJob = id;
+        return id;
+    }
+
+    /**
+     * Waits until the sink has every seeded row and the job reads the WAL from its replication slot;
+     * returns how many rows were copied.
+     *
+     * <p>The sink can hold every row before the snapshot phase is over: the stream reader starts a
+     * few seconds after the last chunk is copied. Until it does, the source's publication may list
+     * only the table of the last chunk copied (see the report on {@code publication.autocreate.mode}
+     * in tidemark-pipeline), so changes made then to other tables would never be streamed. The demo
+     * starts changing the source once the job streams.
+     */
+    private long awaitSnapshot(DemoDatabase source, DemoDatabase sink, JobID job, String slot) throws Exception {
+        long[] expected;
+        try (Connection c = source.connect()) {
+            expected = Reconciliation.counts(c, DemoSchema.TABLES);
+        }
+        long deadline = System.nanoTime() + settings.snapshotDeadline().toNanos();
+        try (Connection c = sink.connect(); Connection s = source.connect()) {
+            while (true) {
+                long[] copied = Reconciliation.counts(c, DemoSchema.TABLES);
+                if (Arrays.equals(copied, expected) && slotActive(s, slot)) {
+                    return Arrays.stream(expected).sum();
+                }
+                checkRunning(job);
+                if (System.nanoTime() > deadline) {
+                    throw new TimeoutException(String.format(Locale.ROOT,
+                            "the initial snapshot did not complete within %ds: %,d of %,d rows copied, replication"
+                                    + " slot %s %s; see %s",
+                            settings.snapshotDeadline().toSeconds(), Arrays.stream(copied).sum(),
+                            Arrays.stream(expected).sum(), slot, slotActive(s, slot) ? "in use" : "not in use", logFile));
+                }
+                TimeUnit.MILLISECONDS.sleep(POLL.toMillis());
+            }
+        }
+    }
+
+    private static boolean slotActive(Connection source, String slot) throws SQLException {
+        try (PreparedStatement ps = source.prepareStatement("SELECT active FROM pg_replication_slots WHERE slot_name = ?")) {
+            ps.setString(1, slot);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getBoolean(1);
+            }
+        }
+    }
+
+    /** Reconciles until source and sink are equal or the deadline passes; returns the last result. */
+    private List<Reconciliation.TableReport> awaitCatchUp(DemoDatabase source, DemoDatabase sink, JobID job) throws Exception {
+        long deadline = System.nanoTime() + settings.catchUpDeadline().toNanos();
+        try (Connection s = source.connect(); Connection k = sink.connect()) {
+            while (true) {
+                List<Reconciliation.TableReport> reports = Reconciliation.compare(s, k, DemoSchema.TABLES);
+                if (reports.stream().allMatch(Reconciliation.TableReport::equal) || System.nanoTime() > deadline) {
+                    return reports;
+                }
+                checkRunning(job);
+                TimeUnit.MILLISECONDS.sleep(POLL.toMillis());
+            }
+        }
+    }
+
+    /** Lets the workload run for {@code duration}, failing early if the workload or the job fails. */
+    private void keepChanging(Duration duration) throws Exception {
+        long end = System.nanoTime() + duration.toNanos();
+        while (System.nanoTime() < end) {
+            if (workload.error() != null) {
+                throw new IllegalStateException("the demo workload failed: " + workload.error().getMessage(), workload.error());
+            }
+            JobID job = currentJob;
+            if (job != null) {
+                checkRunning(job);
+            }
+            TimeUnit.MILLISECONDS.sleep(POLL.toMillis());
+        }
+    }
+
+    private void checkRunning(JobID job) throws Exception {
+        JobStatus status = jobs.status(job);
+        if (status.isGloballyTerminalState()) {
+            throw jobs.failure(job, status);
+        }
+    }
+
+    private String jobState() {
+        JobID job = currentJob;
+        if (job == null) {
+            return "none running";
+        }
+        try {
+            return jobs.status(job) + jobNote;
+        } catch (Exception e) {
+            return "?";
+        }
+    }
+
+    private static String took(long startNanos) {
+        return String.format(Locale.ROOT, "  (%.1fs)", (System.nanoTime() - startNanos) / 1e9);
+    }
+
+    /** A random password for the demo's database user, letters and digits only. */
+    private static String password() {
+        String alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+        SecureRandom random = new SecureRandom();
+        StringBuilder password = new StringBuilder();
+        for (int i = 0; i < 24; i++) {
+            password.append(alphabet.charAt(random.nextInt(alphabet.length())));
+        }
+        return password.toString();
+    }
+}

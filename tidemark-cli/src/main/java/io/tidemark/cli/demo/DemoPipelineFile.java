@@ -1,0 +1,72 @@
+package io.tidemark.cli.demo;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+
+/**
+ * Writes the demo's {@code pipeline.yaml}, with the passwords in files of their own that the
+ * pipeline file only refers to ({@code ${file:...}}), as a production file would.
+ */
+final class DemoPipelineFile {
+
+    static final String SINK_NAME = "warehouse";
+
+    private DemoPipelineFile() {}
+
+    static Path write(Path workDir, DemoDatabase source, String sourcePassword, DemoDatabase sink, String sinkPassword,
+            DemoSettings settings) throws IOException {
+        Path secrets = Files.createDirectories(workDir.resolve("secrets"));
+        Path sourceSecret = secret(secrets.resolve("source-password"), sourcePassword);
+        Path sinkSecret = secret(secrets.resolve("sink-password"), sinkPassword);
+        String checkpoints = Files.createDirectories(workDir.resolve("checkpoints")).toUri().toString();
+        String savepoints = Files.createDirectories(workDir.resolve("savepoints")).toUri().toString();
+        StringBuilder tables = new StringBuilder();
+        for (String table : DemoSchema.TABLES) {
+            tables.append("    - ").append(table).append('\n');
+        }
+        String yaml = "# Written by `tidemark demo`: its two embedded PostgreSQL servers and local Flink cluster.\n"
+                + "# Every key is described in docs/configuration.md.\n"
+                + "\n"
+                + "pipeline:\n"
+                + "  name: demo\n"
+                + "  parallelism: 2\n"
+                + "\n"
+                + "source:\n"
+                + "  type: postgres\n"
+                + "  hostname: 127.0.0.1\n"
+                + "  port: " + source.port() + "\n"
+                + "  database: " + source.database() + "\n"
+                + "  username: " + DemoDatabase.USER + "\n"
+                + "  password: ${file:" + sourceSecret + "}\n"
+                + "  tables:\n" + tables
+                + "  snapshot-chunk-size: 1000\n"
+                + "\n"
+                + "sinks:\n"
+                + "  - name: " + SINK_NAME + "\n"
+                + "    type: jdbc\n"
+                + "    url: " + sink.jdbcUrl() + "\n"
+                + "    username: " + DemoDatabase.USER + "\n"
+                + "    password: ${file:" + sinkSecret + "}\n"
+                + "    batch-size: 2000\n"
+                + "    flush-interval: 100ms\n"
+                + "\n"
+                + "checkpointing:\n"
+                + "  interval: " + settings.checkpointInterval().toMillis() + "ms\n"
+                + "  timeout: 60s\n"
+                + "  min-pause: 500ms\n"
+                + "  externalized-retention: RETAIN_ON_CANCELLATION\n"
+                + "  checkpoints-dir: '" + checkpoints + "'\n"
+                + "  savepoints-dir: '" + savepoints + "'\n";
+        Path file = workDir.resolve("pipeline.yaml");
+        Files.writeString(file, yaml);
+        return file;
+    }
+
+    private static Path secret(Path file, String value) throws IOException {
+        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.writeString(file, value + "\n");
+        return file;
+    }
+}

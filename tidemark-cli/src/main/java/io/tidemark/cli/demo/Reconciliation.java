@@ -1,0 +1,169 @@
+package io.tidemark.cli.demo;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Collectors;
+
+/**
+ * Compares tables of a source and a sink database the way a user would check them: row count, and
+ * an md5 over the text of every row, ordered by primary key, over the source table's columns only
+ * (the sink has Tidemark's {@code _tidemark_pos} column besides).
+ */
+public final class Reconciliation {
+
+    /** The comparison of one table. */
+    public record TableReport(String table, long sourceRows, long sinkRows, String sourceChecksum, String sinkChecksum) {
+
+        public boolean equal() {
+            return sourceRows == sinkRows && sourceChecksum.equals(sinkChecksum);
+        }
+    }
+
+    private Reconciliation() {}
+
+    /** Compares each of {@code tables} ({@code schema.table}, the same name on both sides). */
+    static List<TableReport> compare(Connection source, Connection sink, List<String> tables) throws SQLException {
+        List<TableReport> reports = new ArrayList<>();
+        for (String table : tables) {
+            String query = checksumQuery(source, table);
+            Checksum sourceSide = checksum(source, query);
+            Checksum sinkSide = checksum(sink, query);
+            reports.add(new TableReport(table, sourceSide.rows(), sinkSide.rows(), sourceSide.md5(), sinkSide.md5()));
+        }
+        return reports;
+    }
+
+    /** Rows per table, in the order of {@code tables}. */
+    static long[] counts(Connection c, List<String> tables) throws SQLException {
+        long[] counts = new long[tables.size()];
+        for (int i = 0; i < tables.size(); i++) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM " + quote(tables.get(i)));
+                    ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                counts[i] = rs.getLong(1);
+            }
+        }
+        return counts;
+    }
+
+    /** The summary table, one line per table, with the first 16 hex digits of each checksum. */
+    static List<String> render(List<TableReport> reports) {
+        String format = "  %-18s %12s %12s   %-16s   %-16s   %s";
+        List<String> lines = new ArrayList<>();
+        lines.add(String.format(Locale.ROOT, format, "table", "source rows", "sink rows", "source md5", "sink md5", "result"));
+        for (TableReport r : reports) {
+            lines.add(String.format(Locale.ROOT, format, r.table(),
+                    String.format(Locale.ROOT, "%,d", r.sourceRows()), String.format(Locale.ROOT, "%,d", r.sinkRows()),
+                    r.sourceChecksum().substring(0, 16), r.sinkChecksum().substring(0, 16),
+                    r.equal() ? "EQUAL" : "DIFFERENT"));
+        }
+        return lines;
+    }
+
+    /**
+     * Up to {@code limit} rows of {@code table} that differ, each as {@code only in source: <row>},
+     * {@code only in sink: <row>} or {@code differs: <source row> / <sink row>}.
+     */
+    static List<String> differences(Connection source, Connection sink, String table, int limit) throws SQLException {
+        Columns columns = columns(source, table);
+        String keyText = columns.key().stream().map(k -> "r." + quoteIdentifier(k) + "::text")
+                .collect(Collectors.joining(" || ',' || "));
+        String query = "SELECT " + keyText + ", r::text FROM (SELECT " + columns.selectList() + " FROM " + quote(table) + ") r";
+        java.util.Map<String, String> sourceRows = rowsByKey(source, query);
+        java.util.Map<String, String> sinkRows = rowsByKey(sink, query);
+        List<String> differences = new ArrayList<>();
+        java.util.SortedSet<String> keys = new java.util.TreeSet<>(sourceRows.keySet());
+        keys.addAll(sinkRows.keySet());
+        for (String key : keys) {
+            String a = sourceRows.get(key);
+            String b = sinkRows.get(key);
+            if (a == null) {
+                differences.add("only in sink: " + b);
+            } else if (b == null) {
+                differences.add("only in source: " + a);
+            } else if (!a.equals(b)) {
+                differences.add("differs: " + a + " / " + b);
+            }
+            if (differences.size() >= limit) {
+                break;
+            }
+        }
+        return differences;
+    }
+
+    private static java.util.Map<String, String> rowsByKey(Connection c, String query) throws SQLException {
+        java.util.Map<String, String> rows = new java.util.HashMap<>();
+        try (PreparedStatement ps = c.prepareStatement(query); ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                rows.put(rs.getString(1), rs.getString(2));
+            }
+        }
+        return rows;
+    }
+
+    private record Columns(List<String> all, List<String> key) {
+        String selectList() {
+            return all.stream().map(Reconciliation::quoteIdentifier).collect(Collectors.joining(", "));
+        }
+    }
+
+    private static String checksumQuery(Connection source, String table) throws SQLException {
+        Columns columns = columns(source, table);
+        String order = columns.key().stream().map(k -> "r." + quoteIdentifier(k)).collect(Collectors.joining(", "));
+        return "SELECT count(*), md5(coalesce(string_agg(r::text, E'\\n' ORDER BY " + order + "), ''))"
+                + " FROM (SELECT " + columns.selectList() + " FROM " + quote(table) + ") r";
+    }
+
+    private static Columns columns(Connection source, String table) throws SQLException {
+        List<String> columns = new ArrayList<>();
+        try (PreparedStatement ps = source.prepareStatement(
+                "SELECT attname FROM pg_attribute WHERE attrelid = ?::regclass AND attnum > 0 AND NOT attisdropped"
+                        + " ORDER BY attnum")) {
+            ps.setString(1, quote(table));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    columns.add(rs.getString(1));
+                }
+            }
+        }
+        List<String> key = new ArrayList<>();
+        try (PreparedStatement ps = source.prepareStatement(
+                "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid"
+                        + " AND a.attnum = ANY (i.indkey) WHERE i.indrelid = ?::regclass AND i.indisprimary"
+                        + " ORDER BY array_position(i.indkey::int2[], a.attnum)")) {
+            ps.setString(1, quote(table));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    key.add(rs.getString(1));
+                }
+            }
+        }
+        if (columns.isEmpty() || key.isEmpty()) {
+            throw new IllegalStateException("table " + table + " is missing or has no primary key in the source");
+        }
+        return new Columns(columns, key);
+    }
+
+    private record Checksum(long rows, String md5) {}
+
+    private static Checksum checksum(Connection c, String query) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(query); ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return new Checksum(rs.getLong(1), rs.getString(2));
+        }
+    }
+
+    private static String quote(String table) {
+        int dot = table.indexOf('.');
+        return quoteIdentifier(table.substring(0, dot)) + "." + quoteIdentifier(table.substring(dot + 1));
+    }
+
+    private static String quoteIdentifier(String identifier) {
+        return '"' + identifier.replace("\"", "\"\"") + '"';
+    }
+}
