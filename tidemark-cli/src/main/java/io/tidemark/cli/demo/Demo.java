@@ -191,11 +191,9 @@ public final class Demo {
      * Waits until the sink has every seeded row and the job reads the WAL from its replication slot;
      * returns how many rows were copied.
      *
-     * <p>The sink can hold every row before the snapshot phase is over: the stream reader starts a
-     * few seconds after the last chunk is copied. Until it does, the source's publication may list
-     * only the table of the last chunk copied (see the report on {@code publication.autocreate.mode}
-     * in tidemark-pipeline), so changes made then to other tables would never be streamed. The demo
-     * starts changing the source once the job streams.
+     * <p>The demo shows the phases one after the other: the snapshot first, then streaming. The
+     * pipeline itself keeps changes made during the snapshot (see {@code
+     * PostgresToPostgresITCase#changesToEveryTableDuringTheSnapshotAreKept}).
      */
     private long awaitSnapshot(DemoDatabase source, DemoDatabase sink, JobID job, String slot) throws Exception {
         long[] expected;
