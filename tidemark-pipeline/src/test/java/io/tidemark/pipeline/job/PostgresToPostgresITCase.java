@@ -164,8 +164,9 @@ class PostgresToPostgresITCase extends PostgresTestBase {
             throws Exception {
         this.client = client;
         Databases db = databases("twotables");
-        runDdl(db.source, "refunds");
-        runDdl(db.sink, "refunds");
+        for (String database : List.of(db.source, db.sink)) {
+            execute(database, "CREATE TABLE refunds (LIKE orders INCLUDING ALL)", "ALTER TABLE refunds REPLICA IDENTITY FULL");
+        }
         PipelineJob job = PipelineJob.of(pipeline(
                 "it-twotables", db.source, db.sink, List.of("public.orders", "public.refunds"), temp, 2));
         job.prepare();
