@@ -38,7 +38,7 @@ public final class JdbcSinkPreparer {
             List<String> problems = new ArrayList<>();
             for (Map.Entry<TableId, TableId> route : sinkTables.entrySet()) {
                 TableId table = route.getValue();
-                if (!exists(c, table)) {
+                if (!dialect.tableExists(c, table)) {
                     problems.add("sinks." + sinkName + ": table " + table + " does not exist; create it with the"
                             + " columns and primary key of source table " + route.getKey());
                 } else if (dialect.primaryKey(c, table).isEmpty()) {
@@ -54,16 +54,12 @@ public final class JdbcSinkPreparer {
                     st.execute(ddl);
                 }
                 for (TableId table : sinkTables.values()) {
-                    st.execute(dialect.addPositionColumn(table));
+                    if (!dialect.columnExists(c, table, SinkDialect.POSITION_COLUMN)) {
+                        st.execute(dialect.addPositionColumn(table));
+                    }
                 }
             }
             LOG.info("Sink {} prepared: {} tables", sinkName, sinkTables.size());
-        }
-    }
-
-    private static boolean exists(Connection c, TableId table) throws SQLException {
-        try (var rs = c.getMetaData().getTables(null, table.schema(), table.table(), null)) {
-            return rs.next();
         }
     }
 }

@@ -4,17 +4,11 @@ import io.tidemark.pipeline.event.TableId;
 
 import org.apache.flink.connector.jdbc.postgres.database.dialect.PostgresDialect;
 
-import java.sql.Connection;
-import java.sql.DatabaseMetaData;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.SQLRecoverableException;
 import java.sql.SQLTransientException;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
-import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 /**
@@ -105,8 +99,8 @@ public final class PostgresSinkDialect implements SinkDialect {
     }
 
     @Override
-    public String selectTombstones() {
-        return "SELECT row_key, pos FROM " + TOMBSTONES + " WHERE table_name = ? AND row_key = ANY (?)";
+    public String tombstoneTable() {
+        return TOMBSTONES;
     }
 
     @Override
@@ -124,18 +118,6 @@ public final class PostgresSinkDialect implements SinkDialect {
     @Override
     public String selectRecoveryHorizon() {
         return "SELECT COALESCE(MAX(max_pos), -1) FROM " + PROGRESS + " WHERE pipeline = ?";
-    }
-
-    @Override
-    public List<String> primaryKey(Connection connection, TableId table) throws SQLException {
-        DatabaseMetaData meta = connection.getMetaData();
-        Map<Short, String> byPosition = new TreeMap<>();
-        try (ResultSet rs = meta.getPrimaryKeys(null, table.schema(), table.table())) {
-            while (rs.next()) {
-                byPosition.put(rs.getShort("KEY_SEQ"), rs.getString("COLUMN_NAME"));
-            }
-        }
-        return new ArrayList<>(byPosition.values());
     }
 
     @Override

@@ -38,7 +38,7 @@ public interface SinkDialect extends Serializable {
     /** Deletes the row with the given key (bound first) only if its position is lower (bound last). */
     String guardedDelete(TableId table, List<String> keyColumns);
 
-    /** DDL that adds the position column to an existing sink table, idempotently. */
+    /** DDL that adds the position column to a sink table that lacks it. */
     String addPositionColumn(TableId table);
 
     /** DDL for the tombstone and progress tables, idempotent. */
@@ -47,8 +47,14 @@ public interface SinkDialect extends Serializable {
     /** Records a delete: (table, key, position); keeps the newer tombstone. */
     String upsertTombstone();
 
-    /** Tombstones of one table for a set of keys: binds table, then an array of keys. */
-    String selectTombstones();
+    /** Tombstones of one table for {@code keys} keys: binds the table, then each key. */
+    default String selectTombstones(int keys) {
+        return "SELECT row_key, pos FROM " + tombstoneTable() + " WHERE table_name = ? AND row_key IN ("
+                + String.join(", ", java.util.Collections.nCopies(keys, "?")) + ")";
+    }
+
+    /** The (qualified) name of the tombstone table. */
+    String tombstoneTable();
 
     /** Removes tombstones older than a number of seconds (bound). */
     String expireTombstones();
@@ -60,7 +66,46 @@ public interface SinkDialect extends Serializable {
     String selectRecoveryHorizon();
 
     /** The primary key columns of a table, in key order; empty if the table has none. */
-    List<String> primaryKey(Connection connection, TableId table) throws SQLException;
+    default List<String> primaryKey(Connection connection, TableId table) throws SQLException {
+        java.util.Map<Short, String> byPosition = new java.util.TreeMap<>();
+        try (java.sql.ResultSet rs = connection.getMetaData().getPrimaryKeys(
+                catalog(table), schemaPattern(table), table.table())) {
+            while (rs.next()) {
+                byPosition.put(rs.getShort("KEY_SEQ"), rs.getString("COLUMN_NAME"));
+            }
+        }
+        return new java.util.ArrayList<>(byPosition.values());
+    }
+
+    /** Whether a table exists. */
+    default boolean tableExists(Connection connection, TableId table) throws SQLException {
+        try (java.sql.ResultSet rs = connection.getMetaData().getTables(
+                catalog(table), schemaPattern(table), table.table(), null)) {
+            return rs.next();
+        }
+    }
+
+    /** Whether a table has a column. */
+    default boolean columnExists(Connection connection, TableId table, String column) throws SQLException {
+        try (java.sql.ResultSet rs = connection.getMetaData().getColumns(
+                catalog(table), schemaPattern(table), table.table(), column)) {
+            return rs.next();
+        }
+    }
+
+    /** How JDBC metadata calls name the table's schema: as a catalog (MySQL) or a schema. */
+    default String catalog(TableId table) {
+        return null;
+    }
+
+    default String schemaPattern(TableId table) {
+        return table.schema();
+    }
+
+    /** Turns a change-event value into what the driver binds best; identity by default. */
+    default Object toBindValue(Object value) {
+        return value;
+    }
 
     /** Whether an error is transient (connection lost, deadlock, serialization failure, timeout). */
     boolean isTransient(SQLException error);
@@ -69,8 +114,11 @@ public interface SinkDialect extends Serializable {
         if (url.startsWith("jdbc:postgresql:")) {
             return new PostgresSinkDialect();
         }
+        if (url.startsWith("jdbc:mysql:") || url.startsWith("jdbc:mariadb:")) {
+            return new MySqlSinkDialect();
+        }
         throw new IllegalArgumentException(
                 "no sink dialect for " + url.substring(0, Math.min(url.length(), url.indexOf(':', 5) + 1))
-                        + " URLs; supported: jdbc:postgresql:");
+                        + " URLs; supported: jdbc:postgresql:, jdbc:mysql:, jdbc:mariadb:");
     }
 }

@@ -9,7 +9,6 @@ import io.tidemark.pipeline.sink.jdbc.dialect.SinkDialect;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -42,7 +41,6 @@ final class BatchApplier implements AutoCloseable {
     private Connection connection;
     private final Map<TableId, SinkTableWriter> tableWriters = new HashMap<>();
     private PreparedStatement tombstoneUpsert;
-    private PreparedStatement tombstoneSelect;
     private PreparedStatement progressUpsert;
     private long recoveryHorizon = Long.MIN_VALUE;
 
@@ -167,12 +165,15 @@ final class BatchApplier implements AutoCloseable {
             throws SQLException {
         List<String> keys = SinkTableWriter.keyStrings(events);
         Map<String, Long> tombstones = new HashMap<>();
-        Array keyArray = c.createArrayOf("text", keys.toArray());
-        tombstoneSelect.setString(1, sinkTable.toString());
-        tombstoneSelect.setArray(2, keyArray);
-        try (ResultSet rs = tombstoneSelect.executeQuery()) {
-            while (rs.next()) {
-                tombstones.put(rs.getString(1), rs.getLong(2));
+        try (PreparedStatement select = c.prepareStatement(dialect.selectTombstones(keys.size()))) {
+            select.setString(1, sinkTable.toString());
+            for (int i = 0; i < keys.size(); i++) {
+                select.setString(i + 2, keys.get(i));
+            }
+            try (ResultSet rs = select.executeQuery()) {
+                while (rs.next()) {
+                    tombstones.put(rs.getString(1), rs.getLong(2));
+                }
             }
         }
         if (tombstones.isEmpty()) {
@@ -205,7 +206,6 @@ final class BatchApplier implements AutoCloseable {
             connection = connections.open(dialect);
             connection.setAutoCommit(false);
             tombstoneUpsert = connection.prepareStatement(dialect.upsertTombstone());
-            tombstoneSelect = connection.prepareStatement(dialect.selectTombstones());
             progressUpsert = connection.prepareStatement(dialect.upsertProgress());
         }
         return connection;

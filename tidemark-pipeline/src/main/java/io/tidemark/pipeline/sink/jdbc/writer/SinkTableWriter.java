@@ -25,6 +25,7 @@ import java.util.Map;
 final class SinkTableWriter implements AutoCloseable {
 
     private final Connection connection;
+    private final SinkDialect dialect;
     private final TableId sinkTable;
     private final String[] columns;
     private final String[] sinkTypeNames;
@@ -34,6 +35,7 @@ final class SinkTableWriter implements AutoCloseable {
 
     private SinkTableWriter(
             Connection connection,
+            SinkDialect dialect,
             TableId sinkTable,
             String[] columns,
             String[] sinkTypeNames,
@@ -41,6 +43,7 @@ final class SinkTableWriter implements AutoCloseable {
             PreparedStatement upsert,
             PreparedStatement delete) {
         this.connection = connection;
+        this.dialect = dialect;
         this.sinkTable = sinkTable;
         this.columns = columns;
         this.sinkTypeNames = sinkTypeNames;
@@ -80,7 +83,7 @@ final class SinkTableWriter implements AutoCloseable {
         List<String> keys = Arrays.asList(sample.keyColumns());
         PreparedStatement upsert = connection.prepareStatement(dialect.guardedUpsert(sinkTable, cols, keys));
         PreparedStatement delete = connection.prepareStatement(dialect.guardedDelete(sinkTable, keys));
-        return new SinkTableWriter(connection, sinkTable, columns, sinkTypeNames, sinkSqlTypes, upsert, delete);
+        return new SinkTableWriter(connection, dialect, sinkTable, columns, sinkTypeNames, sinkSqlTypes, upsert, delete);
     }
 
     /** Whether events with this row layout can use these statements. */
@@ -119,7 +122,8 @@ final class SinkTableWriter implements AutoCloseable {
         upsert.executeBatch();
     }
 
-    private void bind(PreparedStatement ps, int parameter, int column, Object value) throws SQLException {
+    private void bind(PreparedStatement ps, int parameter, int column, Object raw) throws SQLException {
+        Object value = dialect.toBindValue(raw);
         if (value == null) {
             ps.setNull(parameter, sinkSqlTypes[column] == Types.ARRAY ? Types.ARRAY : Types.OTHER);
         } else if (value instanceof String s) {

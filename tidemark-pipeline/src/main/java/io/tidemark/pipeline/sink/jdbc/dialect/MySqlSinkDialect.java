@@ -1,0 +1,176 @@
+package io.tidemark.pipeline.sink.jdbc.dialect;
+
+import io.tidemark.pipeline.event.TableId;
+
+import java.sql.SQLException;
+import java.time.LocalDateTime;
+import java.time.LocalTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.sql.SQLRecoverableException;
+import java.sql.SQLTransientException;
+import java.util.List;
+import java.util.Properties;
+import java.util.stream.Collectors;
+
+/**
+ * MariaDB and MySQL targets. The guard lives in {@code ON DUPLICATE KEY UPDATE}: every column is
+ * set to {@code IF(old position < new position, new value, old value)} and the position column is
+ * assigned last, because MySQL evaluates the assignments left to right and later ones see earlier
+ * results. A replayed change therefore leaves the row byte for byte as it was. The schema of a
+ * {@code schema.table} name is the MySQL database.
+ */
+public final class MySqlSinkDialect implements SinkDialect {
+
+    private static final long serialVersionUID = 1L;
+
+    private static final String TOMBSTONES = "_tidemark_tombstones";
+    private static final String PROGRESS = "_tidemark_progress";
+
+    @Override
+    public String name() {
+        return "mysql";
+    }
+
+    @Override
+    public String quoteIdentifier(String identifier) {
+        return "`" + identifier.replace("`", "``") + "`";
+    }
+
+    @Override
+    public Properties connectionProperties() {
+        Properties props = new Properties();
+        props.setProperty("rewriteBatchedStatements", "true");
+        props.setProperty("useServerPrepStmts", "false");
+        props.setProperty("characterEncoding", "UTF-8");
+        props.setProperty("connectionTimeZone", "UTC");
+        props.setProperty("forceConnectionTimeZoneToSession", "true");
+        props.setProperty("tcpKeepAlive", "true");
+        return props;
+    }
+
+    @Override
+    public String guardedUpsert(TableId table, List<String> columns, List<String> keyColumns) {
+        String cols = columns.stream().map(this::quoteIdentifier).collect(Collectors.joining(", "));
+        String params = columns.stream().map(c -> "?").collect(Collectors.joining(", "));
+        String pos = quoteIdentifier(POSITION_COLUMN);
+        String newer = pos + " < VALUES(" + pos + ")";
+        String updates = columns.stream()
+                .filter(c -> !keyColumns.contains(c))
+                .map(this::quoteIdentifier)
+                .map(c -> c + " = IF(" + newer + ", VALUES(" + c + "), " + c + ")")
+                .collect(Collectors.joining(", "));
+        return "INSERT INTO " + quoteTable(table) + " (" + cols + ", " + pos + ") VALUES (" + params + ", ?)"
+                + " ON DUPLICATE KEY UPDATE " + (updates.isEmpty() ? "" : updates + ", ")
+                + pos + " = GREATEST(" + pos + ", VALUES(" + pos + "))";
+    }
+
+    @Override
+    public String guardedDelete(TableId table, List<String> keyColumns) {
+        String where = keyColumns.stream().map(c -> quoteIdentifier(c) + " = ?").collect(Collectors.joining(" AND "));
+        return "DELETE FROM " + quoteTable(table) + " WHERE " + where + " AND " + quoteIdentifier(POSITION_COLUMN) + " < ?";
+    }
+
+    @Override
+    public String addPositionColumn(TableId table) {
+        return "ALTER TABLE " + quoteTable(table) + " ADD COLUMN " + quoteIdentifier(POSITION_COLUMN)
+                + " BIGINT NOT NULL DEFAULT -1";
+    }
+
+    @Override
+    public List<String> metadataTables() {
+        // keys up to 512 characters: the primary key must fit InnoDB's 3072-byte index limit in utf8mb4
+        return List.of(
+                "CREATE TABLE IF NOT EXISTS " + TOMBSTONES + " (table_name VARCHAR(128) NOT NULL,"
+                        + " row_key VARCHAR(512) NOT NULL, pos BIGINT NOT NULL,"
+                        + " deleted_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),"
+                        + " PRIMARY KEY (table_name, row_key)) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin",
+                "CREATE TABLE IF NOT EXISTS " + PROGRESS + " (pipeline VARCHAR(128) NOT NULL,"
+                        + " writer VARCHAR(128) NOT NULL, max_pos BIGINT NOT NULL,"
+                        + " updated_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),"
+                        + " PRIMARY KEY (pipeline, writer)) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin");
+    }
+
+    @Override
+    public String upsertTombstone() {
+        return "INSERT INTO " + TOMBSTONES + " (table_name, row_key, pos, deleted_at) VALUES (?, ?, ?, NOW(6))"
+                + " ON DUPLICATE KEY UPDATE deleted_at = IF(pos < VALUES(pos), VALUES(deleted_at), deleted_at),"
+                + " pos = GREATEST(pos, VALUES(pos))";
+    }
+
+    @Override
+    public String tombstoneTable() {
+        return TOMBSTONES;
+    }
+
+    @Override
+    public String expireTombstones() {
+        return "DELETE FROM " + TOMBSTONES + " WHERE deleted_at < NOW(6) - INTERVAL ? SECOND";
+    }
+
+    @Override
+    public String upsertProgress() {
+        return "INSERT INTO " + PROGRESS + " (pipeline, writer, max_pos, updated_at) VALUES (?, ?, ?, NOW(6))"
+                + " ON DUPLICATE KEY UPDATE max_pos = GREATEST(max_pos, VALUES(max_pos)), updated_at = NOW(6)";
+    }
+
+    @Override
+    public String selectRecoveryHorizon() {
+        return "SELECT COALESCE(MAX(max_pos), -1) FROM " + PROGRESS + " WHERE pipeline = ?";
+    }
+
+    /**
+     * Date-times go as text: Connector/J reads MariaDB's version as 5.5.5 (the replication prefix)
+     * and drops fractional seconds of java.time values; MySQL parses the text exactly. Zoned values
+     * are written as UTC, the session time zone.
+     */
+    @Override
+    public Object toBindValue(Object value) {
+        if (value instanceof LocalDateTime ts) {
+            return ts.format(DATE_TIME);
+        }
+        if (value instanceof OffsetDateTime ts) {
+            return ts.withOffsetSameInstant(ZoneOffset.UTC).toLocalDateTime().format(DATE_TIME);
+        }
+        if (value instanceof LocalTime time) {
+            return time.format(TIME);
+        }
+        return value;
+    }
+
+    private static final DateTimeFormatter DATE_TIME = DateTimeFormatter.ofPattern("uuuu-MM-dd HH:mm:ss.SSSSSS");
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSSSSS");
+
+    @Override
+    public String catalog(TableId table) {
+        return table.schema();
+    }
+
+    @Override
+    public String schemaPattern(TableId table) {
+        return null;
+    }
+
+    @Override
+    public boolean isTransient(SQLException error) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof SQLTransientException || t instanceof SQLRecoverableException) {
+                return true;
+            }
+            if (t instanceof SQLException sql) {
+                String state = sql.getSQLState();
+                int code = sql.getErrorCode();
+                if ((state != null && (state.startsWith("08") || state.equals("40001")))
+                        || code == 1213 // deadlock
+                        || code == 1205 // lock wait timeout
+                        || code == 2006 // server has gone away
+                        || code == 2013 // lost connection during query
+                        || code == 1040) { // too many connections
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+}

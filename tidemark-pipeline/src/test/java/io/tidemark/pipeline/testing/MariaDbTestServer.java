@@ -1,0 +1,139 @@
+package io.tidemark.pipeline.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One real MariaDB server (Debian's {@code mariadb-server}, installed by {@code .ci/run}) for the
+ * whole test JVM, on a free loopback port with its own data directory, binary log in ROW format.
+ * Tests log in as {@code tidemark}/{@code tidemark}, created by the server's init file.
+ */
+public final class MariaDbTestServer {
+
+    public static final String USER = "tidemark";
+    public static final String PASSWORD = "tidemark";
+
+    private static MariaDbTestServer instance;
+
+    private final Process process;
+    private final int port;
+    private final Path dir;
+
+    private MariaDbTestServer(Process process, int port, Path dir) {
+        this.process = process;
+        this.port = port;
+        this.dir = dir;
+    }
+
+    public static synchronized MariaDbTestServer get() {
+        if (instance == null) {
+            try {
+                instance = start();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+            MariaDbTestServer started = instance;
+            Runtime.getRuntime().addShutdownHook(new Thread(started::stop));
+        }
+        return instance;
+    }
+
+    private static MariaDbTestServer start() throws IOException, InterruptedException {
+        Path dir = Files.createTempDirectory("tidemark-mariadb");
+        Path data = dir.resolve("data");
+        Path init = dir.resolve("init.sql");
+        Files.writeString(init, "CREATE USER IF NOT EXISTS '" + USER + "'@'%' IDENTIFIED BY '" + PASSWORD + "';\n"
+                + "GRANT ALL PRIVILEGES ON *.* TO '" + USER + "'@'%' WITH GRANT OPTION;\n");
+        Process install = new ProcessBuilder(List.of("mariadb-install-db", "--no-defaults", "--user=root",
+                        "--datadir=" + data, "--auth-root-authentication-method=normal", "--skip-test-db"))
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("install.log").toFile())
+                .start();
+        if (!install.waitFor(120, TimeUnit.SECONDS) || install.exitValue() != 0) {
+            throw new IOException("mariadb-install-db failed; see " + dir.resolve("install.log")
+                    + " (is Debian's mariadb-server installed? .ci/run installs it)");
+        }
+        int port = freePort();
+        Process server = new ProcessBuilder(List.of("mariadbd", "--no-defaults", "--user=root",
+                        "--datadir=" + data, "--port=" + port, "--bind-address=127.0.0.1",
+                        "--socket=" + dir.resolve("mysqld.sock"), "--log-bin=" + dir.resolve("binlog"),
+                        "--binlog-format=ROW", "--binlog-row-image=FULL", "--server-id=1",
+                        "--init-file=" + init, "--character-set-server=utf8mb4",
+                        "--collation-server=utf8mb4_unicode_ci", "--innodb-flush-log-at-trx-commit=2",
+                        "--max-connections=500"))
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("mariadb.log").toFile())
+                .start();
+        MariaDbTestServer db = new MariaDbTestServer(server, port, dir);
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (true) {
+            try (Connection ignored = db.connect("")) {
+                return db;
+            } catch (SQLException e) {
+                if (!server.isAlive() || System.nanoTime() > deadline) {
+                    server.destroyForcibly();
+                    throw new IOException("MariaDB did not start; see " + dir.resolve("mariadb.log"), e);
+                }
+                Thread.sleep(100);
+            }
+        }
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public String jdbcUrl(String database) {
+        return "jdbc:mysql://127.0.0.1:" + port + "/" + database;
+    }
+
+    public Connection connect(String database) throws SQLException {
+        return DriverManager.getConnection(jdbcUrl(database) + "?allowPublicKeyRetrieval=true&useSSL=false",
+                USER, PASSWORD);
+    }
+
+    public void execute(String database, String... statements) {
+        try (Connection c = connect(database); Statement st = c.createStatement()) {
+            for (String sql : statements) {
+                st.execute(sql);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
+
+    private void stop() {
+        process.destroy();
+        try {
+            if (!process.waitFor(20, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "MariaDB on 127.0.0.1:" + port + " (" + dir + ")";
+    }
+}
