@@ -25,7 +25,7 @@ public final class JdbcSinkOptions {
             ConfigOptions.key("type")
                     .stringType()
                     .noDefaultValue()
-                    .withDescription("Kind of sink. Only jdbc is supported for now.");
+                    .withDescription("Kind of sink: jdbc here; redis for a Redis sink (see below).");
 
     public static final ConfigOption<String> URL =
             ConfigOptions.key("url")

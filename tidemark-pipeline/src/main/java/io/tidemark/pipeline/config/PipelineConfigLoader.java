@@ -28,7 +28,7 @@ import java.util.Set;
 /**
  * Reads {@code pipeline.yaml} into a {@link PipelineDef}, checking the whole file against the option
  * declarations ({@link PipelineOptions}, {@link PostgresSourceOptions}, {@link JdbcSinkOptions},
- * {@link RouteOptions}, {@link CheckpointOptions}) and reporting every problem at once.
+ * {@link RedisSinkOptions}, {@link RouteOptions}, {@link CheckpointOptions}) and reporting every problem at once.
  *
  * <p>Secret references are checked for shape only; they are resolved when the job connects.
  */
@@ -48,6 +48,7 @@ public final class PipelineConfigLoader {
             PipelineOptions.SECTION,
             PostgresSourceOptions.SECTION,
             JdbcSinkOptions.SECTION,
+            RedisSinkOptions.SECTION,
             RouteOptions.SECTION,
             CheckpointOptions.SECTION);
 
@@ -55,7 +56,8 @@ public final class PipelineConfigLoader {
     private static final Map<String, OptionSection> SOURCE_TYPES =
             Map.of(PostgresSourceOptions.TYPE_NAME, PostgresSourceOptions.SECTION);
     private static final Map<String, OptionSection> SINK_TYPES =
-            Map.of(JdbcSinkOptions.TYPE_NAME, JdbcSinkOptions.SECTION);
+            Map.of(JdbcSinkOptions.TYPE_NAME, JdbcSinkOptions.SECTION,
+                    RedisSinkOptions.TYPE_NAME, RedisSinkOptions.SECTION);
 
     private static final ObjectMapper YAML =
             new ObjectMapper(new YAMLFactory()).enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
@@ -269,6 +271,7 @@ public final class PipelineConfigLoader {
                 }
                 ObjectNode sink = (ObjectNode) item;
                 Optional<Typed> typed = readTyped(sink, path, SINK_TYPES);
+                // every sink type declares "name" the same way, so the JDBC declaration reads any of them
                 String name = typed.isPresent()
                         ? typed.get().values().get(JdbcSinkOptions.NAME)
                         : readAlone(JdbcSinkOptions.NAME_FIELD, sink, path);
@@ -399,6 +402,9 @@ public final class PipelineConfigLoader {
         }
 
         private SinkDef sinkDef(SinkEntry sink, String path) {
+            if (sink.typed().type().equals(RedisSinkOptions.TYPE_NAME)) {
+                return redisSinkDef(sink, path);
+            }
             if (!sink.typed().type().equals(JdbcSinkOptions.TYPE_NAME)) {
                 throw new IllegalStateException("no sink definition for type " + sink.typed().type());
             }
@@ -413,6 +419,23 @@ public final class PipelineConfigLoader {
                     values.get(JdbcSinkOptions.FLUSH_THREADS),
                     values.get(JdbcSinkOptions.TOMBSTONE_RETENTION),
                     values.get(JdbcSinkOptions.MAX_RETRIES));
+        }
+
+        private SinkDef redisSinkDef(SinkEntry sink, String path) {
+            Configuration values = sink.typed().values();
+            return new RedisSinkDef(
+                    sink.name(),
+                    values.get(RedisSinkOptions.URI_OPTION),
+                    values.getOptional(RedisSinkOptions.PASSWORD)
+                            .map(raw -> secret(raw, Problems.child(path, RedisSinkOptions.PASSWORD.key())))
+                            .orElse(null),
+                    values.get(RedisSinkOptions.KEY_PREFIX),
+                    values.get(RedisSinkOptions.FORMAT),
+                    values.getOptional(RedisSinkOptions.TTL).orElse(null),
+                    values.get(RedisSinkOptions.TOMBSTONE_RETENTION),
+                    values.get(RedisSinkOptions.BATCH_SIZE),
+                    values.get(RedisSinkOptions.FLUSH_INTERVAL),
+                    values.get(RedisSinkOptions.MAX_RETRIES));
         }
 
         private static CheckpointingDef checkpointingDef(Configuration values) {

@@ -3,12 +3,14 @@ package io.tidemark.pipeline.job;
 import io.tidemark.pipeline.config.JdbcSinkDef;
 import io.tidemark.pipeline.config.PipelineDef;
 import io.tidemark.pipeline.config.PostgresSourceDef;
+import io.tidemark.pipeline.config.RedisSinkDef;
 import io.tidemark.pipeline.config.RouteDef;
 import io.tidemark.pipeline.config.SinkDef;
 import io.tidemark.pipeline.event.ChangeEvent;
 import io.tidemark.pipeline.event.TableId;
 import io.tidemark.pipeline.sink.ChangeSink;
 import io.tidemark.pipeline.sink.jdbc.JdbcChangeSink;
+import io.tidemark.pipeline.sink.redis.RedisChangeSink;
 import io.tidemark.pipeline.source.ChangeSource;
 import io.tidemark.pipeline.source.postgres.PostgresChangeSource;
 
@@ -78,6 +80,9 @@ public final class PipelineComposer {
     private static ChangeSink createSink(String pipeline, SinkDef sinkDef, Map<TableId, TableId> routes) {
         if (sinkDef instanceof JdbcSinkDef jdbc) {
             return new JdbcChangeSink(pipeline, jdbc, routes);
+        }
+        if (sinkDef instanceof RedisSinkDef redis) {
+            return new RedisChangeSink(redis, routes);
         }
         throw new IllegalArgumentException("unsupported sink " + sinkDef.getClass().getSimpleName());
     }

@@ -27,6 +27,7 @@ class ConfigurationDocTest {
             PipelineOptions.class, PipelineOptions.SECTION,
             PostgresSourceOptions.class, PostgresSourceOptions.SECTION,
             JdbcSinkOptions.class, JdbcSinkOptions.SECTION,
+            RedisSinkOptions.class, RedisSinkOptions.SECTION,
             RouteOptions.class, RouteOptions.SECTION,
             CheckpointOptions.class, CheckpointOptions.SECTION);
 

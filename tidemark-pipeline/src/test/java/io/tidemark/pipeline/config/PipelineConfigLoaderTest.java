@@ -48,6 +48,12 @@ class PipelineConfigLoaderTest {
                 password: ${env:LAKE_PASSWORD}
             """;
 
+    private static final String SECOND_REDIS_SINK = """
+              - name: cache
+                type: redis
+                uri: redis://localhost:6379
+            """;
+
     @Test
     void fullFileLoadsToTheExpectedDefinition() throws Exception {
         String yaml = """
@@ -219,6 +225,65 @@ class PipelineConfigLoaderTest {
         assertThat(problems(yaml))
                 .containsExactly(
                         "routes: source table public.customers has no route; add a route or remove it from source.tables");
+    }
+
+    @Test
+    void redisSinkLoadsWithItsDefaults() throws Exception {
+        String yaml = MINIMAL + SECOND_REDIS_SINK + """
+                  - name: sessions
+                    type: redis
+                    uri: rediss://cache.internal:6380
+                    password: ${env:REDIS_PASSWORD}
+                    key-prefix: shop.v2
+                    format: json
+                    ttl: 1h
+                    tombstone-retention: 1d
+                    batch-size: 200
+                    flush-interval: 50ms
+                    max-retries: 3
+                """ + routesToWarehouse() + """
+                  - source-table: public.orders
+                    sink: cache
+                  - source-table: public.customers
+                    sink: sessions
+                """;
+
+        PipelineDef pipeline = PipelineConfigLoader.parse(yaml, FILE);
+
+        assertThat(pipeline.sinks().subList(1, 3))
+                .containsExactly(
+                        new RedisSinkDef("cache", "redis://localhost:6379", null, "tidemark", RedisValueFormat.HASH,
+                                null, Duration.ofDays(7), 1000, Duration.ofMillis(200), 10),
+                        new RedisSinkDef("sessions", "rediss://cache.internal:6380",
+                                Secret.of("${env:REDIS_PASSWORD}"), "shop.v2", RedisValueFormat.JSON,
+                                Duration.ofHours(1), Duration.ofDays(1), 200, Duration.ofMillis(50), 3));
+    }
+
+    @Test
+    void redisSinkWithMalformedKeysIsOneLinePerProblem() {
+        String yaml = MINIMAL + SECOND_REDIS_SINK.replace("redis://localhost:6379", "redis://:hunter2@localhost:6379")
+                + "    key-prefix: \"a{b}\"\n    format: xml\n    ttl: 0s\n" + routesToWarehouse() + """
+                  - source-table: public.orders
+                    sink: cache
+                """;
+
+        assertThat(problems(yaml))
+                .containsExactly(
+                        "sinks[1].uri: must not contain credentials; put the password in sinks[1].password",
+                        "sinks[1].key-prefix: expected 1 to 64 letters, digits, '_', '.' or '-', got \"a{b}\"",
+                        "sinks[1].format: expected one of [hash, json], got \"xml\"",
+                        "sinks[1].ttl: expected a duration > 0, got \"0s\"");
+    }
+
+    @Test
+    void redisSinkWithoutAPortIsRejected() {
+        String yaml = MINIMAL + SECOND_REDIS_SINK.replace("redis://localhost:6379", "http://localhost")
+                + routesToWarehouse() + """
+                  - source-table: public.orders
+                    sink: cache
+                """;
+
+        assertThat(problems(yaml)).containsExactly("sinks[1].uri: expected a URI starting with redis:// or rediss://");
     }
 
     @Test

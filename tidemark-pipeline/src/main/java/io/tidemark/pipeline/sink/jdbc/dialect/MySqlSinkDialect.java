@@ -166,7 +166,8 @@ public final class MySqlSinkDialect implements SinkDialect {
                         || code == 1205 // lock wait timeout
                         || code == 2006 // server has gone away
                         || code == 2013 // lost connection during query
-                        || code == 1040) { // too many connections
+                        || code == 1040 // too many connections
+                        || code == 1467) { // "failed to read auto-increment value": seen under concurrent writes
                     return true;
                 }
             }

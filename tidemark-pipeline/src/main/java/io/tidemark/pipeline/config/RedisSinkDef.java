@@ -1,0 +1,34 @@
+package io.tidemark.pipeline.config;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * A Redis sink ({@code type: redis}) writing each row to one key, guarded by the row's source
+ * position (see {@code docs/redis-sink.md}).
+ *
+ * <p>The {@link #uri()} is guaranteed to hold no credentials, so it may be logged. {@link #password()}
+ * and {@link #ttl()} are optional and null when absent.
+ */
+public record RedisSinkDef(
+        String name,
+        String uri,
+        Secret password,
+        String keyPrefix,
+        RedisValueFormat format,
+        Duration ttl,
+        Duration tombstoneRetention,
+        int batchSize,
+        Duration flushInterval,
+        int maxRetries)
+        implements SinkDef {
+
+    public RedisSinkDef {
+        Objects.requireNonNull(name, "name cannot be null");
+        Objects.requireNonNull(uri, "uri cannot be null");
+        Objects.requireNonNull(keyPrefix, "keyPrefix cannot be null");
+        Objects.requireNonNull(format, "format cannot be null");
+        Objects.requireNonNull(tombstoneRetention, "tombstoneRetention cannot be null");
+        Objects.requireNonNull(flushInterval, "flushInterval cannot be null");
+    }
+}
