@@ -4,14 +4,12 @@ import io.tidemark.pipeline.config.JdbcSinkDef;
 import io.tidemark.pipeline.event.ChangeEvent;
 import io.tidemark.pipeline.event.TableId;
 import io.tidemark.pipeline.sink.ChangeSink;
+import io.tidemark.pipeline.sink.WriterOnlySink;
 import io.tidemark.pipeline.sink.jdbc.dialect.SinkDialect;
 import io.tidemark.pipeline.sink.jdbc.writer.JdbcChangeWriter;
 
 import org.apache.flink.api.connector.sink2.Sink;
-import org.apache.flink.api.connector.sink2.SinkWriter;
-import org.apache.flink.api.connector.sink2.WriterInitContext;
 
-import java.io.IOException;
 import java.util.Map;
 
 /**
@@ -53,41 +51,24 @@ public final class JdbcChangeSink implements ChangeSink {
 
     @Override
     public Sink<ChangeEvent> createSink() {
-        return new WriterSink(this);
-    }
-
-    /** The Flink sink: a writer only; the position guard needs no committer. */
-    private static final class WriterSink implements Sink<ChangeEvent> {
-        private static final long serialVersionUID = 1L;
-        private final JdbcChangeSink spec;
-
-        WriterSink(JdbcChangeSink spec) {
-            this.spec = spec;
-        }
-
-        @Override
-        @SuppressWarnings("deprecation")
-        public SinkWriter<ChangeEvent> createWriter(InitContext context) throws IOException {
-            throw new UnsupportedOperationException("Flink 1.20 calls createWriter(WriterInitContext)");
-        }
-
-        @Override
-        public SinkWriter<ChangeEvent> createWriter(WriterInitContext context) throws IOException {
-            JdbcSinkDef def = spec.def;
-            return new JdbcChangeWriter(
-                    spec.connections,
-                    spec.dialect,
-                    spec.sinkTables,
-                    spec.pipeline,
-                    def.name(),
-                    context.getTaskInfo().getIndexOfThisSubtask(),
-                    def.batchSize(),
-                    def.flushInterval(),
-                    def.flushThreads(),
-                    def.tombstoneRetention(),
-                    def.maxRetries(),
-                    context.getProcessingTimeService(),
-                    context.metricGroup());
-        }
+        JdbcSinkDef def = this.def;
+        JdbcConnectionFactory connections = this.connections;
+        SinkDialect dialect = this.dialect;
+        Map<TableId, TableId> sinkTables = this.sinkTables;
+        String pipeline = this.pipeline;
+        return new WriterOnlySink(context -> new JdbcChangeWriter(
+                connections,
+                dialect,
+                sinkTables,
+                pipeline,
+                def.name(),
+                context.getTaskInfo().getIndexOfThisSubtask(),
+                def.batchSize(),
+                def.flushInterval(),
+                def.flushThreads(),
+                def.tombstoneRetention(),
+                def.maxRetries(),
+                context.getProcessingTimeService(),
+                context.metricGroup()));
     }
 }

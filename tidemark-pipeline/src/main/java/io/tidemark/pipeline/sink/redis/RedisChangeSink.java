@@ -4,10 +4,9 @@ import io.tidemark.pipeline.config.RedisSinkDef;
 import io.tidemark.pipeline.event.ChangeEvent;
 import io.tidemark.pipeline.event.TableId;
 import io.tidemark.pipeline.sink.ChangeSink;
+import io.tidemark.pipeline.sink.WriterOnlySink;
 
 import org.apache.flink.api.connector.sink2.Sink;
-import org.apache.flink.api.connector.sink2.SinkWriter;
-import org.apache.flink.api.connector.sink2.WriterInitContext;
 
 import java.io.IOException;
 import java.util.Map;
@@ -54,34 +53,15 @@ public final class RedisChangeSink implements ChangeSink {
 
     @Override
     public Sink<ChangeEvent> createSink() {
-        return new WriterSink(this);
-    }
-
-    /** The Flink sink: a writer only; the position guard needs no committer. */
-    private static final class WriterSink implements Sink<ChangeEvent> {
-        private static final long serialVersionUID = 1L;
-        private final RedisChangeSink spec;
-
-        WriterSink(RedisChangeSink spec) {
-            this.spec = spec;
-        }
-
-        @Override
-        @SuppressWarnings("deprecation")
-        public SinkWriter<ChangeEvent> createWriter(InitContext context) throws IOException {
-            throw new UnsupportedOperationException("Flink 1.20 calls createWriter(WriterInitContext)");
-        }
-
-        @Override
-        public SinkWriter<ChangeEvent> createWriter(WriterInitContext context) throws IOException {
-            RedisSinkDef def = spec.def;
-            return new RedisChangeWriter(
-                    spec.encoder,
-                    new RedisBatchApplier(spec.connector, spec.encoder, def.name(), def.maxRetries()),
-                    def.batchSize(),
-                    def.flushInterval(),
-                    context.getProcessingTimeService(),
-                    context.metricGroup());
-        }
+        RedisSinkDef def = this.def;
+        RedisRowEncoder encoder = this.encoder;
+        RedisConnector connector = this.connector;
+        return new WriterOnlySink(context -> new RedisChangeWriter(
+                encoder,
+                new RedisBatchApplier(connector, encoder, def.name(), def.maxRetries()),
+                def.batchSize(),
+                def.flushInterval(),
+                context.getProcessingTimeService(),
+                context.metricGroup()));
     }
 }

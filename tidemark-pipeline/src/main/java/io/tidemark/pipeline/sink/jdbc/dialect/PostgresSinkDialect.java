@@ -116,8 +116,8 @@ public final class PostgresSinkDialect implements SinkDialect {
     }
 
     @Override
-    public String selectRecoveryHorizon() {
-        return "SELECT COALESCE(MAX(max_pos), -1) FROM " + PROGRESS + " WHERE pipeline = ?";
+    public String progressTable() {
+        return PROGRESS;
     }
 
     @Override

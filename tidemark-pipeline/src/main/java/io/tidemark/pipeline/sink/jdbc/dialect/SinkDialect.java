@@ -62,8 +62,13 @@ public interface SinkDialect extends Serializable {
     /** Records the highest position a writer has applied: binds pipeline, writer, position. */
     String upsertProgress();
 
+    /** The (qualified) name of the progress table. */
+    String progressTable();
+
     /** The highest position any writer of a pipeline has applied (bound), or -1. */
-    String selectRecoveryHorizon();
+    default String selectRecoveryHorizon() {
+        return "SELECT COALESCE(MAX(max_pos), -1) FROM " + progressTable() + " WHERE pipeline = ?";
+    }
 
     /** The primary key columns of a table, in key order; empty if the table has none. */
     default List<String> primaryKey(Connection connection, TableId table) throws SQLException {
