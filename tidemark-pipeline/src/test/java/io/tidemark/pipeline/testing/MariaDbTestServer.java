@@ -24,6 +24,7 @@ public final class MariaDbTestServer {
     public static final String PASSWORD = "tidemark";
 
     private static MariaDbTestServer instance;
+    private static final java.util.concurrent.atomic.AtomicInteger DATABASES = new java.util.concurrent.atomic.AtomicInteger();
 
     private final Process process;
     private final int port;
@@ -113,6 +114,18 @@ public final class MariaDbTestServer {
         } catch (SQLException e) {
             throw new IllegalStateException(e.getMessage(), e);
         }
+    }
+
+    /** Creates a new, empty database named after {@code prefix} and returns its name. */
+    public String createDatabase(String prefix) {
+        String name = prefix + "_" + DATABASES.incrementAndGet();
+        execute("", "CREATE DATABASE " + name + " CHARACTER SET utf8mb4");
+        return name;
+    }
+
+    /** Runs the statements of {@code ddl/<name>.sql} in {@code database}. */
+    public void runDdl(String database, String name) {
+        execute(database, DdlScripts.statements(name));
     }
 
     private void stop() {

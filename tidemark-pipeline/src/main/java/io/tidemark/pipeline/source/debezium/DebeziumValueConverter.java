@@ -1,4 +1,4 @@
-package io.tidemark.pipeline.source.postgres;
+package io.tidemark.pipeline.source.debezium;
 
 import org.apache.flink.cdc.connectors.shaded.org.apache.kafka.connect.data.Decimal;
 import org.apache.flink.cdc.connectors.shaded.org.apache.kafka.connect.data.Schema;
