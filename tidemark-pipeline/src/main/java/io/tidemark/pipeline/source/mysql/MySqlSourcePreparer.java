@@ -160,8 +160,9 @@ public final class MySqlSourcePreparer {
             }
         }
         try (PreparedStatement ps = c.prepareStatement(
-                "SELECT count(*) FROM information_schema.TABLE_CONSTRAINTS"
-                        + " WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND CONSTRAINT_TYPE = 'PRIMARY KEY'")) {
+                // STATISTICS, not TABLE_CONSTRAINTS: MariaDB hides the latter from users with SELECT only
+                "SELECT count(*) FROM information_schema.STATISTICS"
+                        + " WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND INDEX_NAME = 'PRIMARY'")) {
             ps.setString(1, table.schema());
             ps.setString(2, table.table());
             try (ResultSet rs = ps.executeQuery()) {
@@ -187,11 +188,15 @@ public final class MySqlSourcePreparer {
         ZoneOffset configured = ZoneId.of(def.serverTimeZone()).getRules().getOffset(Instant.now());
         // NOW() and UTC_TIMESTAMP() are read a moment apart: allow a minute
         if (Math.abs(configured.getTotalSeconds() - serverOffsetSeconds) >= 60) {
-            problems.add("source.server-time-zone: " + def.serverTimeZone() + " (now " + configured.getId()
+            problems.add("source.server-time-zone: " + def.serverTimeZone() + " (now " + offset(configured)
                     + ") differs from the server's time zone (" + serverZone + ", now "
-                    + ZoneOffset.ofTotalSeconds(Math.round(serverOffsetSeconds / 60f) * 60).getId()
+                    + offset(ZoneOffset.ofTotalSeconds(Math.round(serverOffsetSeconds / 60f) * 60))
                     + "); set it to the server's zone, or TIMESTAMP values would be shifted");
         }
+    }
+
+    private static String offset(ZoneOffset offset) {
+        return offset.getTotalSeconds() == 0 ? "+00:00" : offset.getId();
     }
 
     private static String quote(String identifier) {
