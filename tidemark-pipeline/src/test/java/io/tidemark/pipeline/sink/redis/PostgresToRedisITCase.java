@@ -23,6 +23,7 @@ import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.client.program.rest.RestClusterClient;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.core.execution.CheckpointType;
 import org.apache.flink.runtime.jobgraph.SavepointRestoreSettings;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.InjectClusterClient;
@@ -98,7 +99,7 @@ class PostgresToRedisITCase extends PostgresTestBase {
         try (Connection c = connect(source)) {
             workload.seed(c, snapshotRows);
         }
-        PipelineDef def = pipeline(source, "it_redis_failures", prefix);
+        PipelineDef def = pipeline(source, "it_redis_failures", prefix, 10, Duration.ofSeconds(1));
         String scenario = "redis-" + System.nanoTime();
         PipelineJob job = new PipelineJob(def, PipelineComposer.of(def).withStageAfterSource(
                 stream -> stream.map(FailureInjector.failingAt(scenario, 1_500, 4_500, 7_500))
@@ -136,6 +137,8 @@ class PostgresToRedisITCase extends PostgresTestBase {
                 assertThat(watcher.keys()).as("keys the watcher saw written").containsAll(expected.keySet());
                 assertThat(watcher.writes()).isGreaterThanOrEqualTo(snapshotRows + streamed / 2);
                 assertThat(watcher.deletes()).isPositive();
+                assertThat(watcher.staleCalls())
+                        .as("changes replayed after the restores, refused by the guard; %s", watcher).isPositive();
                 assertThat(watcher.regressions())
                         .as("keys written at or below an earlier position; %s", watcher).isEmpty();
             } finally {
@@ -155,7 +158,9 @@ class PostgresToRedisITCase extends PostgresTestBase {
         try (Connection c = connect(source)) {
             workload.seed(c, snapshotRows);
         }
-        PipelineJob job = PipelineJob.of(pipeline(source, "it_redis_restart", prefix));
+        // the sink retries a batch for about 3 s (backoff 0.1 + 0.2 + 0.4 + 0.8 + 1.6 s), then fails the job;
+        // checkpoints are taken on demand, so the test knows what a restore will replay
+        PipelineJob job = PipelineJob.of(pipeline(source, "it_redis_restart", prefix, 5, Duration.ofMinutes(10)));
         job.prepare();
 
         try (RedisVersionWatcher watcher = RedisVersionWatcher.start(redis, dataKeyPrefix(prefix))) {
@@ -166,43 +171,49 @@ class PostgresToRedisITCase extends PostgresTestBase {
             try {
                 await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500))
                         .until(() -> keyCount(prefix) >= snapshotRows);
+                client.triggerCheckpoint(jobId, CheckpointType.DEFAULT).get(1, TimeUnit.MINUTES);
                 long snapshotWrites = watcher.writes();
 
                 producer = CompletableFuture.runAsync(() -> {
                     try (Connection c = connect(source)) {
                         while (producing.get()) {
                             produced.addAndGet(workload.run(c, 50));
+                            Thread.sleep(150); // paced (~300 changes/s), so the outages, not the volume, set the pace
                         }
                     } catch (Exception e) {
                         throw new IllegalStateException("workload failed", e);
                     }
                 });
                 await().atMost(Duration.ofMinutes(1))
-                        .until(() -> produced.get() >= 1_000 && watcher.writes() >= snapshotWrites + 200);
+                        .until(() -> produced.get() >= 500 && watcher.writes() >= snapshotWrites + 200);
 
-                redis.stopServer();
-                int producedBeforeStop = produced.get();
-                // down for a few seconds while the source keeps changing
-                await().pollDelay(Duration.ofSeconds(3)).atMost(Duration.ofMinutes(1))
-                        .until(() -> produced.get() >= producedBeforeStop + 1_000);
-                redis.startServer();
-                assertThat(keyCount(prefix)).as("keys the restarted server loaded from its append-only file")
-                        .isGreaterThanOrEqualTo(snapshotRows * 9 / 10);
-                int producedBeforeStart = produced.get();
+                // shorter than the sink's retries: the sink waits for Redis and carries on
+                restartRedisWhileProducing(Duration.ofSeconds(1), produced, snapshotRows, prefix);
 
+                // longer: the job fails, its restart strategy restores it from this checkpoint, and it
+                // replays the changes written since over what Redis loaded from its append-only file
+                client.triggerCheckpoint(jobId, CheckpointType.DEFAULT).get(1, TimeUnit.MINUTES);
+                watcher.catchUp();
+                long writesAtCheckpoint = watcher.writes();
+                await().atMost(Duration.ofMinutes(1)).until(() -> watcher.writes() >= writesAtCheckpoint + 100);
+                restartRedisWhileProducing(Duration.ofSeconds(5), produced, snapshotRows, prefix);
+
+                int producedAfterRestarts = produced.get();
                 await().atMost(Duration.ofMinutes(1))
-                        .until(() -> produced.get() >= producedBeforeStart + 1_000);
+                        .until(() -> produced.get() >= producedAfterRestarts + 500);
                 producing.set(false);
                 producer.get(1, TimeUnit.MINUTES);
-                assertThat(produced.get()).isGreaterThanOrEqualTo(3_000);
 
                 Map<String, Map<String, String>> expected = awaitRedisEqualToSource(source, prefix);
                 assertThat(client.getJobStatus(jobId).get()).isEqualTo(JobStatus.RUNNING);
 
                 watcher.catchUp();
                 assertThat(watcher.reconnects())
-                        .as("the watcher followed the restart; %s", watcher).isGreaterThanOrEqualTo(1);
-                assertThat(watcher.writes()).isGreaterThanOrEqualTo(snapshotRows + produced.get() / 2);
+                        .as("the watcher followed both restarts; %s", watcher).isEqualTo(2);
+                assertThat(watcher.writes()).isGreaterThanOrEqualTo(snapshotRows + expected.size() / 2);
+                assertThat(watcher.staleCalls())
+                        .as("changes replayed after the restore, refused by the guard; %s", watcher)
+                        .isGreaterThanOrEqualTo(50);
                 assertThat(watcher.regressions())
                         .as("keys written at or below an earlier position; %s", watcher).isEmpty();
             } finally {
@@ -215,17 +226,30 @@ class PostgresToRedisITCase extends PostgresTestBase {
         }
     }
 
+    /** Stops Redis, keeps it down for {@code down} while the source keeps changing, and starts it again. */
+    private static void restartRedisWhileProducing(
+            Duration down, AtomicInteger produced, int snapshotRows, String prefix) throws Exception {
+        redis.stopServer();
+        int producedBeforeStop = produced.get();
+        await().pollDelay(down).atMost(Duration.ofMinutes(1))
+                .until(() -> produced.get() >= producedBeforeStop + 200);
+        redis.startServer();
+        assertThat(keyCount(prefix)).as("rows the restarted server loaded from its append-only file")
+                .isGreaterThanOrEqualTo(snapshotRows * 9 / 10);
+    }
+
     // ---------------------------------------------------------------------------------------
 
-    private PipelineDef pipeline(String sourceDb, String slot, String keyPrefix) {
+    private PipelineDef pipeline(
+            String sourceDb, String slot, String keyPrefix, int maxRetries, Duration checkpointInterval) {
         PostgresSourceDef sourceDef = new PostgresSourceDef(
                 "127.0.0.1", port(), sourceDb, "postgres", Secret.literal("postgres"),
                 List.of(TABLE), slot, slot, 1000, StartupMode.INITIAL);
         RedisSinkDef sink = new RedisSinkDef("cache", redis.uri(), null, keyPrefix, RedisValueFormat.HASH, null,
-                Duration.ofDays(7), 1000, Duration.ofMillis(100), 10);
+                Duration.ofDays(7), 1000, Duration.ofMillis(100), maxRetries);
         return new PipelineDef("it-redis-" + keyPrefix, 2, sourceDef, List.of(sink),
                 List.of(new RouteDef(TABLE, "cache", TABLE)),
-                new CheckpointingDef(Duration.ofSeconds(1), Duration.ofSeconds(60), Duration.ofMillis(200),
+                new CheckpointingDef(checkpointInterval, Duration.ofSeconds(60), Duration.ofMillis(200),
                         ExternalizedRetention.RETAIN_ON_CANCELLATION,
                         temp.resolve("checkpoints").toUri().toString(),
                         temp.resolve("savepoints").toUri().toString()));

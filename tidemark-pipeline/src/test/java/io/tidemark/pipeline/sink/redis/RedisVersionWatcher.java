@@ -38,7 +38,10 @@ import static org.awaitility.Awaitility.await;
  * {<data key>}:deleted} to the delete's position. Per key, every write and delete must carry a
  * position higher than every one before it (a re-insert after a delete is newer than the delete);
  * anything else is a {@linkplain #regressions() regression}. A hash or JSON write to a watched key
- * without a position is one too.
+ * without a position is one too. It also counts the {@linkplain #staleCalls() stale calls} of the
+ * sink's script, those carrying a position not newer than the key's last version (replays after a
+ * restore, batches resent after an error): the calls the guard must refuse, so a test can show
+ * that its scenario put the guard to the test at all.
  *
  * <p>Lettuce cannot consume {@code MONITOR} (the stream's replies arrive with no command waiting
  * and end up answering the next one), so the stream is read over a plain socket. When the server
@@ -72,6 +75,7 @@ public final class RedisVersionWatcher implements AutoCloseable {
     private long regressionCount;
     private long rowWrites;
     private long deletes;
+    private long staleCalls;
     private int connections;
     private long markerSeen;
     private long markerSent;
@@ -122,6 +126,16 @@ public final class RedisVersionWatcher implements AutoCloseable {
     /** Deletes (tombstones written) seen so far. */
     public synchronized long deletes() {
         return deletes;
+    }
+
+    /**
+     * Calls of the sink's script ({@code EVALSHA} with the data key and its tombstone as keys, the
+     * position as second argument) on a watched key whose position was not newer than the key's
+     * last version when the call ran. The guard must refuse each; one it did not refuse is also a
+     * {@linkplain #regressions() regression}.
+     */
+    public synchronized long staleCalls() {
+        return staleCalls;
     }
 
     /** Every watched data key written or deleted so far. */
@@ -272,6 +286,7 @@ public final class RedisVersionWatcher implements AutoCloseable {
             return;
         }
         switch (command) {
+            case "EVALSHA", "EVAL" -> onScriptCall(args);
             case "HSET", "HMSET" -> {
                 if (key.startsWith(keyPrefix)) {
                     String position = null;
@@ -301,6 +316,28 @@ public final class RedisVersionWatcher implements AutoCloseable {
         }
     }
 
+    /**
+     * {@code EVALSHA <sha> 2 <data key> <tombstone key> <op> <position> ...}: MONITOR shows the
+     * call before the commands the script runs, so the key's history is the one the script sees.
+     */
+    private synchronized void onScriptCall(List<String> args) {
+        if (args.size() < 7 || !args.get(2).equals("2")) {
+            return;
+        }
+        String key = args.get(3);
+        if (!key.startsWith(keyPrefix) || !args.get(4).equals("{" + key + "}:deleted")) {
+            return;
+        }
+        List<Version> history = histories.get(key);
+        try {
+            if (history != null && Long.parseLong(args.get(6)) <= highest(history)) {
+                staleCalls++;
+            }
+        } catch (NumberFormatException e) {
+            // not the sink's script
+        }
+    }
+
     private synchronized void record(String key, String position, boolean delete, String line) {
         List<Version> history = histories.computeIfAbsent(key, k -> new ArrayList<>(2));
         if (position == null) {
@@ -308,11 +345,8 @@ public final class RedisVersionWatcher implements AutoCloseable {
             return;
         }
         Version version = new Version(Long.parseLong(position), delete);
-        if (!history.isEmpty()) {
-            long highest = history.stream().mapToLong(Version::position).max().orElseThrow();
-            if (version.position() <= highest) {
-                regression(key + ": " + version + " written after " + history);
-            }
+        if (!history.isEmpty() && version.position() <= highest(history)) {
+            regression(key + ": " + version + " written after " + history);
         }
         history.add(version);
         if (delete) {
@@ -320,6 +354,10 @@ public final class RedisVersionWatcher implements AutoCloseable {
         } else {
             rowWrites++;
         }
+    }
+
+    private static long highest(List<Version> history) {
+        return history.stream().mapToLong(Version::position).max().orElse(Long.MIN_VALUE);
     }
 
     private void regression(String description) {
@@ -449,7 +487,7 @@ public final class RedisVersionWatcher implements AutoCloseable {
     @Override
     public synchronized String toString() {
         return "RedisVersionWatcher[" + host + ":" + port + ", " + keyPrefix + "*: " + histories.size() + " keys, "
-                + rowWrites + " row writes, " + deletes + " deletes, " + regressionCount + " regressions, "
-                + reconnects() + " reconnects]";
+                + rowWrites + " row writes, " + deletes + " deletes, " + staleCalls + " stale calls, "
+                + regressionCount + " regressions, " + reconnects() + " reconnects]";
     }
 }

@@ -47,6 +47,7 @@ class RedisVersionWatcherITCase extends RedisTestBase {
             assertThat(watcher.keys()).containsExactly(PREFIX + "1");
             assertThat(watcher.writes()).isEqualTo(4);
             assertThat(watcher.deletes()).isEqualTo(1);
+            assertThat(watcher.staleCalls()).as("the replayed insert and update").isEqualTo(2);
             assertThat(watcher.regressions()).isEmpty();
             assertThat(watcher.reconnects()).isZero();
         }
