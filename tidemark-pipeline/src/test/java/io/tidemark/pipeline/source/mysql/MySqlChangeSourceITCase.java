@@ -19,6 +19,9 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.TreeMap;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -58,6 +61,7 @@ class MySqlChangeSourceITCase {
             List<ChangeEvent> snapshot = take(events, SNAPSHOT_ROWS);
             assertThat(snapshot).allSatisfy(e -> assertThat(e.operation()).isEqualTo(ChangeOperation.SNAPSHOT));
 
+            String[] binlogEnd = binlogEnd(db); // the shared server's binlog holds other tests' events too
             mariadb.execute(db,
                     // one statement, many rows: rows events of several rows each
                     "INSERT INTO items (id, v, pad) SELECT " + SNAPSHOT_ROWS + " + seq, 1, REPEAT('x', 40)"
@@ -85,14 +89,18 @@ class MySqlChangeSourceITCase {
                         .as("position of streamed change %d after %d", i, i - 1)
                         .isGreaterThan(streamed.get(i - 1).position().value());
             }
-            List<long[]> rowEvents = rowsEvents(db);
-            assertThat(streamed).allSatisfy(e -> assertThat(rowEvents)
-                    .as("a rows event around %s", BinlogPositions.describe(e.position().value()))
-                    .anySatisfy(event -> {
-                        long offset = e.position().value() & BinlogPositions.MAX_OFFSET;
-                        assertThat(e.position().value() >>> BinlogPositions.OFFSET_BITS).isEqualTo(event[0]);
-                        assertThat(offset).isGreaterThan(event[1]).isLessThan(event[2]);
-                    }));
+            NavigableMap<Long, RowsEvent> rowsEvents = rowsEventsSince(db, binlogEnd[0], Long.parseLong(binlogEnd[1]));
+            long fileNumber = BinlogPositions.fileNumber(binlogEnd[0]);
+            for (ChangeEvent e : streamed) {
+                long offset = e.position().value() & BinlogPositions.MAX_OFFSET;
+                assertThat(e.position().value() >>> BinlogPositions.OFFSET_BITS).isEqualTo(fileNumber);
+                Map.Entry<Long, RowsEvent> event = rowsEvents.lowerEntry(offset);
+                assertThat(event).as("an event starting below %s", BinlogPositions.describe(e.position().value()))
+                        .isNotNull();
+                assertThat(event.getValue().type()).as("event at %d", event.getKey()).contains("_rows");
+                assertThat(offset).as("position inside the event at %d", event.getKey())
+                        .isLessThan(event.getValue().end());
+            }
             // the last four changes are the transaction's, in its order
             assertThat(streamed.subList(streamedCount - 4, streamedCount)).extracting(ChangeEvent::operation)
                     .containsExactly(ChangeOperation.UPDATE, ChangeOperation.UPDATE, ChangeOperation.DELETE,
@@ -108,25 +116,25 @@ class MySqlChangeSourceITCase {
         return taken;
     }
 
-    /** Every rows event of the server's binlogs as {file number, start offset, end offset}. */
-    private List<long[]> rowsEvents(String db) throws Exception {
-        List<String> files = new ArrayList<>();
-        List<long[]> events = new ArrayList<>();
-        try (Connection c = mariadb.connect(db); Statement st = c.createStatement()) {
-            try (ResultSet rs = st.executeQuery("SHOW BINARY LOGS")) {
-                while (rs.next()) {
-                    files.add(rs.getString(1));
-                }
-            }
-            for (String file : files) {
-                try (ResultSet rs = st.executeQuery("SHOW BINLOG EVENTS IN '" + file + "'")) {
-                    while (rs.next()) {
-                        if (rs.getString("Event_type").contains("_rows")) {
-                            events.add(new long[] {BinlogPositions.fileNumber(file), rs.getLong("Pos"),
-                                    rs.getLong("End_log_pos")});
-                        }
-                    }
-                }
+    /** File and offset where the server's binlog ends now. */
+    private String[] binlogEnd(String db) throws Exception {
+        try (Connection c = mariadb.connect(db); Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SHOW MASTER STATUS")) {
+            rs.next();
+            return new String[] {rs.getString("File"), rs.getString("Position")};
+        }
+    }
+
+    /** One binlog event: its type and where the next one starts. */
+    private record RowsEvent(String type, long end) {}
+
+    /** The binlog events of {@code file} from {@code offset} on, by start offset. */
+    private NavigableMap<Long, RowsEvent> rowsEventsSince(String db, String file, long offset) throws Exception {
+        NavigableMap<Long, RowsEvent> events = new TreeMap<>();
+        try (Connection c = mariadb.connect(db); Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SHOW BINLOG EVENTS IN '" + file + "' FROM " + offset)) {
+            while (rs.next()) {
+                events.put(rs.getLong("Pos"), new RowsEvent(rs.getString("Event_type"), rs.getLong("End_log_pos")));
             }
         }
         return events;
