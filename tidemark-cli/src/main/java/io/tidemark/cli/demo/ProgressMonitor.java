@@ -95,8 +95,12 @@ final class ProgressMonitor implements AutoCloseable {
     /** Stops sampling and ends the progress line. */
     @Override
     public void close() throws InterruptedException {
-        executor.shutdownNow();
-        executor.awaitTermination(5, TimeUnit.SECONDS);
+        // a sample in progress finishes: interrupted, its Redis and job queries would show "?"
+        executor.shutdown();
+        if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {
+            executor.shutdownNow();
+            executor.awaitTermination(5, TimeUnit.SECONDS);
+        }
         closeConnections();
         console.endProgress();
     }
