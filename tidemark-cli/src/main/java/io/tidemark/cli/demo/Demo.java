@@ -128,8 +128,9 @@ public final class Demo {
         JobID first = submit(job, SavepointRestoreSettings.none());
         String slot = ((PostgresSourceDef) def.source()).slotName();
         long copied = awaitSnapshot(source, sink, cache, first, slot);
-        console.detail(String.format(Locale.ROOT, "job %s copied %,d rows into each sink and streams from replication slot %s",
-                first, copied, slot) + took(t));
+        console.detail(String.format(Locale.ROOT,
+                "job %s copied %,d rows into each sink and streams from replication slot %s", first, copied, slot)
+                + took(t));
 
         console.step(6, STEPS, String.format(Locale.ROOT,
                 "Changing the source (about %d changes/s) for %ds while the job streams the changes",
