@@ -27,7 +27,7 @@ import java.util.Set;
 
 /**
  * Reads {@code pipeline.yaml} into a {@link PipelineDef}, checking the whole file against the option
- * declarations ({@link PipelineOptions}, {@link PostgresSourceOptions}, {@link JdbcSinkOptions},
+ * declarations ({@link PipelineOptions}, {@link PostgresSourceOptions}, {@link MySqlSourceOptions}, {@link JdbcSinkOptions},
  * {@link RedisSinkOptions}, {@link RouteOptions}, {@link CheckpointOptions}) and reporting every problem at once.
  *
  * <p>Secret references are checked for shape only; they are resolved when the job connects.
@@ -47,6 +47,7 @@ public final class PipelineConfigLoader {
     static final List<OptionSection> SECTIONS = List.of(
             PipelineOptions.SECTION,
             PostgresSourceOptions.SECTION,
+            MySqlSourceOptions.SECTION,
             JdbcSinkOptions.SECTION,
             RedisSinkOptions.SECTION,
             RouteOptions.SECTION,
@@ -54,7 +55,8 @@ public final class PipelineConfigLoader {
 
     private static final String TYPE_KEY = "type";
     private static final Map<String, OptionSection> SOURCE_TYPES =
-            Map.of(PostgresSourceOptions.TYPE_NAME, PostgresSourceOptions.SECTION);
+            Map.of(PostgresSourceOptions.TYPE_NAME, PostgresSourceOptions.SECTION,
+                    MySqlSourceOptions.TYPE_NAME, MySqlSourceOptions.SECTION);
     private static final Map<String, OptionSection> SINK_TYPES =
             Map.of(JdbcSinkOptions.TYPE_NAME, JdbcSinkOptions.SECTION,
                     RedisSinkOptions.TYPE_NAME, RedisSinkOptions.SECTION);
@@ -168,7 +170,11 @@ public final class PipelineConfigLoader {
             Optional<ObjectNode> sourceNode = mapping(root, SOURCE, true, suggested);
             Optional<Typed> source = sourceNode.flatMap(node -> readTyped(node, SOURCE, SOURCE_TYPES));
             List<String> sourceTables = source.map(s -> s.values().get(PostgresSourceOptions.TABLES)).orElse(null);
-            String slotName = source.isPresent() ? slotName(sourceNode.get(), source.get().values(), pipelineName) : null;
+            boolean postgres = source.isPresent() && source.get().type().equals(PostgresSourceOptions.TYPE_NAME);
+            String slotName = postgres ? slotName(sourceNode.get(), source.get().values(), pipelineName) : null;
+            if (source.isPresent() && source.get().type().equals(MySqlSourceOptions.TYPE_NAME)) {
+                checkServerIds(source.get().values(), pipelineName, pipeline.get(PipelineOptions.PARALLELISM));
+            }
 
             readSinks(root, suggested);
             List<RouteDef> routes = readRoutes(root, suggested, sourceTables);
@@ -223,6 +229,23 @@ public final class PipelineConfigLoader {
                 return Optional.empty();
             }
             return Optional.of(new Typed(type, types.get(type).read(node, path, problems)));
+        }
+
+        /** Each parallel binlog reader needs its own server id: the range must cover the parallelism. */
+        private void checkServerIds(Configuration source, String pipelineName, int parallelism) {
+            Optional<String> ids = source.getOptional(MySqlSourceOptions.SERVER_ID);
+            if (ids.isPresent()) {
+                long count = MySqlSourceOptions.serverIdCount(ids.get());
+                if (count < parallelism) {
+                    problems.add(
+                            Problems.child(SOURCE, MySqlSourceOptions.SERVER_ID.key()),
+                            ids.get() + " has " + count + " id(s) but pipeline.parallelism is " + parallelism
+                                    + "; give a range of at least " + parallelism + " ids, such as 5400-"
+                                    + (5400 + parallelism - 1));
+                }
+            } else if (pipelineName != null) {
+                source.set(MySqlSourceOptions.SERVER_ID, MySqlSourceOptions.defaultServerIds(pipelineName, parallelism));
+            }
         }
 
         private String slotName(ObjectNode sourceNode, Configuration source, String pipelineName) {
@@ -384,10 +407,22 @@ public final class PipelineConfigLoader {
         }
 
         private SourceDef sourceDef(Typed source, String slotName) {
+            Configuration values = source.values();
+            if (source.type().equals(MySqlSourceOptions.TYPE_NAME)) {
+                return new MySqlSourceDef(
+                        values.get(MySqlSourceOptions.HOSTNAME),
+                        values.get(MySqlSourceOptions.PORT),
+                        values.get(MySqlSourceOptions.USERNAME),
+                        secret(values.get(MySqlSourceOptions.PASSWORD), "source.password"),
+                        values.get(MySqlSourceOptions.TABLES),
+                        values.get(MySqlSourceOptions.SERVER_ID),
+                        values.get(MySqlSourceOptions.SERVER_TIME_ZONE),
+                        values.get(MySqlSourceOptions.SNAPSHOT_CHUNK_SIZE),
+                        values.get(MySqlSourceOptions.STARTUP_MODE));
+            }
             if (!source.type().equals(PostgresSourceOptions.TYPE_NAME)) {
                 throw new IllegalStateException("no source definition for type " + source.type());
             }
-            Configuration values = source.values();
             return new PostgresSourceDef(
                     values.get(PostgresSourceOptions.HOSTNAME),
                     values.get(PostgresSourceOptions.PORT),

@@ -19,7 +19,7 @@ public final class PostgresSourceOptions {
             ConfigOptions.key("type")
                     .stringType()
                     .noDefaultValue()
-                    .withDescription("Kind of source. Only postgres is supported for now.");
+                    .withDescription("Kind of source: postgres.");
 
     public static final ConfigOption<String> HOSTNAME =
             ConfigOptions.key("hostname")

@@ -23,6 +23,7 @@ final class ValueTypes {
 
     static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
     static final Pattern TABLE = Pattern.compile("[A-Za-z_][A-Za-z0-9_$]*\\.[A-Za-z_][A-Za-z0-9_$]*");
+    static final Pattern SERVER_ID_RANGE = Pattern.compile("([0-9]{1,10})(?:\\s*-\\s*([0-9]{1,10}))?");
     static final Pattern IDENTIFIER = Pattern.compile("[a-z0-9_]{1,63}");
     static final List<String> JDBC_PREFIXES = List.of("jdbc:postgresql:", "jdbc:mysql:", "jdbc:mariadb:");
     static final List<String> STORAGE_SCHEMES = List.of("file", "s3", "s3a", "s3p", "hdfs", "gs", "abfs", "oss");
@@ -154,6 +155,44 @@ final class ValueTypes {
                 IDENTIFIER,
                 "1 to 63 lowercase letters, digits or '_'",
                 "string: 1 to 63 lowercase letters, digits or '_'");
+    }
+
+    /** A MySQL replication server id or an inclusive range of them, such as {@code 5400-5403}. */
+    static ValueType<String> serverIdRange() {
+        return new Basic<>("string: an id or a range such as 5400-5403 (1..4294967295)", List.of(), (node, path, problems) -> {
+            String text = text(node, path, problems, "a server id or a range such as 5400-5403", true);
+            if (text == null) {
+                return null;
+            }
+            java.util.regex.Matcher m = SERVER_ID_RANGE.matcher(text.trim());
+            if (!m.matches()) {
+                problems.add(path, "expected a server id or a range such as 5400-5403, got " + describe(node));
+                return null;
+            }
+            long first = Long.parseLong(m.group(1));
+            long last = m.group(2) == null ? first : Long.parseLong(m.group(2));
+            if (first < 1 || last > 4_294_967_295L || last < first) {
+                problems.add(path, "expected ids in 1..4294967295 with the first not above the last, got " + text.trim());
+                return null;
+            }
+            return text.trim();
+        });
+    }
+
+    /** A time-zone id that {@link java.time.ZoneId#of} accepts, such as {@code UTC} or {@code Europe/Berlin}. */
+    static ValueType<String> zoneId() {
+        return new Basic<>("string: a time-zone id such as UTC or Europe/Berlin", List.of(), (node, path, problems) -> {
+            String text = text(node, path, problems, "a time-zone id such as UTC or Europe/Berlin", true);
+            if (text == null) {
+                return null;
+            }
+            try {
+                return java.time.ZoneId.of(text.trim()).getId();
+            } catch (java.time.DateTimeException e) {
+                problems.add(path, "expected a time-zone id such as UTC or Europe/Berlin, got " + describe(node));
+                return null;
+            }
+        });
     }
 
     static ValueType<String> tableName() {

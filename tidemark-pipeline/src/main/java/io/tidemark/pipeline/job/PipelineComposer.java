@@ -2,6 +2,7 @@ package io.tidemark.pipeline.job;
 
 import io.tidemark.pipeline.config.JdbcSinkDef;
 import io.tidemark.pipeline.config.PipelineDef;
+import io.tidemark.pipeline.config.MySqlSourceDef;
 import io.tidemark.pipeline.config.PostgresSourceDef;
 import io.tidemark.pipeline.config.RedisSinkDef;
 import io.tidemark.pipeline.config.RouteDef;
@@ -12,6 +13,7 @@ import io.tidemark.pipeline.sink.ChangeSink;
 import io.tidemark.pipeline.sink.jdbc.JdbcChangeSink;
 import io.tidemark.pipeline.sink.redis.RedisChangeSink;
 import io.tidemark.pipeline.source.ChangeSource;
+import io.tidemark.pipeline.source.mysql.MySqlChangeSource;
 import io.tidemark.pipeline.source.postgres.PostgresChangeSource;
 
 import org.apache.flink.api.common.functions.FilterFunction;
@@ -73,6 +75,9 @@ public final class PipelineComposer {
     private static ChangeSource createSource(PipelineDef def) {
         if (def.source() instanceof PostgresSourceDef postgres) {
             return new PostgresChangeSource(postgres);
+        }
+        if (def.source() instanceof MySqlSourceDef mysql) {
+            return new MySqlChangeSource(mysql);
         }
         throw new IllegalArgumentException("unsupported source " + def.source().getClass().getSimpleName());
     }

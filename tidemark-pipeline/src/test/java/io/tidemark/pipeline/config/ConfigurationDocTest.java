@@ -26,6 +26,7 @@ class ConfigurationDocTest {
     private static final Map<Class<?>, OptionSection> SECTIONS_BY_CLASS = Map.of(
             PipelineOptions.class, PipelineOptions.SECTION,
             PostgresSourceOptions.class, PostgresSourceOptions.SECTION,
+            MySqlSourceOptions.class, MySqlSourceOptions.SECTION,
             JdbcSinkOptions.class, JdbcSinkOptions.SECTION,
             RedisSinkOptions.class, RedisSinkOptions.SECTION,
             RouteOptions.class, RouteOptions.SECTION,

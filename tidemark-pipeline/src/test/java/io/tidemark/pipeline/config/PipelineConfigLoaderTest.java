@@ -286,6 +286,69 @@ class PipelineConfigLoaderTest {
         assertThat(problems(yaml)).containsExactly("sinks[1].uri: expected a URI starting with redis:// or rediss://");
     }
 
+    private static final String MYSQL_SOURCE = """
+            pipeline:
+              name: shop-to-warehouse
+              parallelism: 3
+            source:
+              type: mysql
+              hostname: shop-db
+              username: cdc
+              password: ${env:SOURCE_PASSWORD}
+              tables: [shop.orders, billing.invoices]
+            sinks:
+              - name: warehouse
+                type: jdbc
+                url: jdbc:postgresql://localhost:5433/warehouse
+                username: tidemark
+                password: ${env:SINK_PASSWORD}
+            """;
+
+    @Test
+    void mysqlSourceLoadsWithItsDefaults() throws Exception {
+        PipelineDef def = PipelineConfigLoader.parse(MYSQL_SOURCE, FILE);
+
+        MySqlSourceDef source = (MySqlSourceDef) def.source();
+        assertThat(source.hostname()).isEqualTo("shop-db");
+        assertThat(source.port()).isEqualTo(3306);
+        assertThat(source.username()).isEqualTo("cdc");
+        assertThat(source.password()).isEqualTo(Secret.of("${env:SOURCE_PASSWORD}"));
+        assertThat(source.tables()).containsExactly("shop.orders", "billing.invoices");
+        assertThat(source.databases()).containsExactly("shop", "billing");
+        assertThat(source.serverTimeZone()).isEqualTo("UTC");
+        assertThat(source.snapshotChunkSize()).isEqualTo(8096);
+        assertThat(source.startupMode()).isEqualTo(StartupMode.INITIAL);
+        // one id per parallel reader, stable for the pipeline name
+        assertThat(source.serverIds()).isEqualTo(MySqlSourceOptions.defaultServerIds("shop-to-warehouse", 3));
+        assertThat(MySqlSourceOptions.serverIdCount(source.serverIds())).isEqualTo(3);
+        assertThat(source.serverIds()).isNotEqualTo(MySqlSourceOptions.defaultServerIds("shop-to-lake", 3));
+        assertThat(def.routes()).extracting(RouteDef::sinkTable).containsExactly("shop.orders", "billing.invoices");
+    }
+
+    @Test
+    void mysqlSourceTakesAnExplicitServerIdRangeAndZone() throws Exception {
+        PipelineDef def = PipelineConfigLoader.parse(MYSQL_SOURCE.replace("  tables:",
+                "  server-id: 5400-5403\n  server-time-zone: Europe/Berlin\n  tables:"), FILE);
+
+        MySqlSourceDef source = (MySqlSourceDef) def.source();
+        assertThat(source.serverIds()).isEqualTo("5400-5403");
+        assertThat(source.serverTimeZone()).isEqualTo("Europe/Berlin");
+    }
+
+    @Test
+    void mysqlSourceMistakesAreOneLineEach() {
+        String yaml = MYSQL_SOURCE.replace("  tables:",
+                "  server-id: 5400-5401\n  server-time-zone: Mars/Olympus\n  port: 0\n  tables:");
+
+        assertThat(problems(yaml)).containsExactlyInAnyOrder(
+                        "source.server-time-zone: expected a time-zone id such as UTC or Europe/Berlin, got \"Mars/Olympus\"",
+                        "source.port: expected 1..65535, got 0",
+                        "source.server-id: 5400-5401 has 2 id(s) but pipeline.parallelism is 3; give a range of at"
+                                + " least 3 ids, such as 5400-5402");
+        assertThat(problems(MYSQL_SOURCE.replace("  tables:", "  server-id: 5405-5400\n  tables:"))).containsExactly("source.server-id: expected ids in 1..4294967295 with the first not above"
+                        + " the last, got 5405-5400");
+    }
+
     @Test
     void literalPasswordIsAcceptedButMasked() throws Exception {
         String yaml = MINIMAL.replace("${env:SOURCE_PASSWORD}", "local-only-password");
@@ -379,11 +442,16 @@ class PipelineConfigLoaderTest {
                 arguments(
                         "missing type",
                         with("  type: postgres\n", ""),
-                        "source.type: required; expected one of [postgres]"),
+                        "source.type: required; expected one of [mysql, postgres]"),
                 arguments(
                         "unsupported type",
+                        with("type: postgres", "type: oracle"),
+                        "source.type: expected one of [mysql, postgres], got \"oracle\""),
+                arguments(
+                        "postgres key on a mysql source",
                         with("type: postgres", "type: mysql"),
-                        "source.type: expected one of [postgres], got \"mysql\""),
+                        "source.database: unknown key; valid keys are type, hostname, port, username, password,"
+                                + " tables, server-id, server-time-zone, snapshot-chunk-size, startup-mode"),
                 arguments(
                         "bad enum value",
                         with("  database: shop\n", "  database: shop\n  startup-mode: earliest\n"),

@@ -10,6 +10,7 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -18,12 +19,13 @@ import java.util.concurrent.TimeUnit;
  * whole test JVM, on a free loopback port with its own data directory, binary log in ROW format.
  * Tests log in as {@code tidemark}/{@code tidemark}, created by the server's init file.
  */
-public final class MariaDbTestServer {
+public final class MariaDbTestServer implements AutoCloseable {
 
     public static final String USER = "tidemark";
     public static final String PASSWORD = "tidemark";
 
     private static MariaDbTestServer instance;
+    private static final java.util.concurrent.atomic.AtomicInteger DATABASES = new java.util.concurrent.atomic.AtomicInteger();
 
     private final Process process;
     private final int port;
@@ -38,7 +40,7 @@ public final class MariaDbTestServer {
     public static synchronized MariaDbTestServer get() {
         if (instance == null) {
             try {
-                instance = start();
+                instance = start(true);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             } catch (InterruptedException e) {
@@ -51,7 +53,15 @@ public final class MariaDbTestServer {
         return instance;
     }
 
-    private static MariaDbTestServer start() throws IOException, InterruptedException {
+    /**
+     * A server of the caller's own, to change global settings on or to run without a binary log;
+     * the caller closes it.
+     */
+    public static MariaDbTestServer startPrivate(boolean binlog) throws IOException, InterruptedException {
+        return start(binlog);
+    }
+
+    private static MariaDbTestServer start(boolean binlog) throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory("tidemark-mariadb");
         Path data = dir.resolve("data");
         Path init = dir.resolve("init.sql");
@@ -67,13 +77,17 @@ public final class MariaDbTestServer {
                     + " (is Debian's mariadb-server installed? .ci/run installs it)");
         }
         int port = freePort();
-        Process server = new ProcessBuilder(List.of("mariadbd", "--no-defaults", "--user=root",
-                        "--datadir=" + data, "--port=" + port, "--bind-address=127.0.0.1",
-                        "--socket=" + dir.resolve("mysqld.sock"), "--log-bin=" + dir.resolve("binlog"),
-                        "--binlog-format=ROW", "--binlog-row-image=FULL", "--server-id=1",
-                        "--init-file=" + init, "--character-set-server=utf8mb4",
-                        "--collation-server=utf8mb4_unicode_ci", "--innodb-flush-log-at-trx-commit=2",
-                        "--max-connections=500"))
+        List<String> command = new ArrayList<>(List.of("mariadbd", "--no-defaults", "--user=root",
+                "--datadir=" + data, "--port=" + port, "--bind-address=127.0.0.1",
+                "--socket=" + dir.resolve("mysqld.sock"), "--server-id=1",
+                "--init-file=" + init, "--character-set-server=utf8mb4",
+                "--collation-server=utf8mb4_unicode_ci", "--innodb-flush-log-at-trx-commit=2",
+                "--max-connections=500"));
+        if (binlog) {
+            command.addAll(List.of("--log-bin=" + dir.resolve("binlog"), "--binlog-format=ROW",
+                    "--binlog-row-image=FULL"));
+        }
+        Process server = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolve("mariadb.log").toFile())
                 .start();
@@ -113,6 +127,23 @@ public final class MariaDbTestServer {
         } catch (SQLException e) {
             throw new IllegalStateException(e.getMessage(), e);
         }
+    }
+
+    /** Creates a new, empty database named after {@code prefix} and returns its name. */
+    public String createDatabase(String prefix) {
+        String name = prefix + "_" + DATABASES.incrementAndGet();
+        execute("", "CREATE DATABASE " + name + " CHARACTER SET utf8mb4");
+        return name;
+    }
+
+    /** Runs the statements of {@code ddl/<name>.sql} in {@code database}. */
+    public void runDdl(String database, String name) {
+        execute(database, DdlScripts.statements(name));
+    }
+
+    @Override
+    public void close() {
+        stop();
     }
 
     private void stop() {

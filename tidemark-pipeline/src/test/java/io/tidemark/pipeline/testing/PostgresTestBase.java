@@ -93,22 +93,7 @@ public abstract class PostgresTestBase {
 
     /** Runs {@code src/test/resources/ddl/<name>.sql} (statements separated by ";;" lines or ";\n"). */
     protected static void runDdl(String database, String name) {
-        String sql;
-        try (InputStream in = PostgresTestBase.class.getResourceAsStream("/ddl/" + name + ".sql")) {
-            if (in == null) {
-                throw new IllegalArgumentException("no DDL file ddl/" + name + ".sql");
-            }
-            sql = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        List<String> statements = new ArrayList<>();
-        for (String part : sql.split("(?m)^--;;\\s*$")) {
-            if (!part.isBlank()) {
-                statements.add(part);
-            }
-        }
-        execute(database, statements.toArray(String[]::new));
+        execute(database, DdlScripts.statements(name));
     }
 
     protected static long count(String database, String sql) throws SQLException {

@@ -1,6 +1,7 @@
 package io.tidemark.pipeline.source.postgres;
 
 import io.tidemark.pipeline.event.ChangeEvent;
+import io.tidemark.pipeline.source.debezium.DebeziumChangeEventDeserializer;
 
 import org.apache.flink.api.connector.source.SourceOutput;
 import org.apache.flink.cdc.connectors.base.source.meta.offset.OffsetFactory;
@@ -17,14 +18,14 @@ import java.util.List;
 /**
  * Flink CDC's record emitter, plus one thing: before the records of a snapshot chunk reach the
  * deserializer, it finds the chunk's high watermark (the last record of the chunk's batch) and
- * hands its LSN to {@link PostgresChangeEventDeserializer} as the position of those rows.
+ * hands its LSN to {@link DebeziumChangeEventDeserializer} as the position of those rows.
  */
 final class HighWatermarkRecordEmitter extends IncrementalSourceRecordEmitter<ChangeEvent> {
 
-    private final PostgresChangeEventDeserializer deserializer;
+    private final DebeziumChangeEventDeserializer deserializer;
 
     HighWatermarkRecordEmitter(
-            PostgresChangeEventDeserializer deserializer,
+            DebeziumChangeEventDeserializer deserializer,
             SourceReaderMetrics metrics,
             OffsetFactory offsetFactory) {
         super(deserializer, metrics, false, offsetFactory);

@@ -4,6 +4,7 @@ import io.tidemark.pipeline.config.PostgresSourceDef;
 import io.tidemark.pipeline.config.StartupMode;
 import io.tidemark.pipeline.event.ChangeEvent;
 import io.tidemark.pipeline.source.ChangeSource;
+import io.tidemark.pipeline.source.debezium.DebeziumChangeEventDeserializer;
 
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.cdc.connectors.base.options.StartupOptions;
@@ -17,7 +18,7 @@ import java.util.Properties;
 /**
  * Builds the PostgreSQL change stream from a {@link PostgresSourceDef}: Flink CDC's incremental
  * source with pgoutput, a publication limited to the captured tables, and snapshot backfill on
- * (the exactly-once effect of the sinks relies on it; see {@link PostgresChangeEventDeserializer}).
+ * (the exactly-once effect of the sinks relies on it; see {@link DebeziumChangeEventDeserializer}).
  */
 public final class PostgresChangeSource implements ChangeSource {
 
@@ -70,6 +71,6 @@ public final class PostgresChangeSource implements ChangeSource {
         debezium.setProperty("max.batch.size", "4096");
         debezium.setProperty("max.queue.size", "16384");
         factory.debeziumProperties(debezium);
-        return new TidemarkPostgresSource(factory, new PostgresChangeEventDeserializer());
+        return new TidemarkPostgresSource(factory, new DebeziumChangeEventDeserializer(new PostgresRecordLocator()));
     }
 }

@@ -1,6 +1,7 @@
 package io.tidemark.pipeline.source.postgres;
 
 import io.tidemark.pipeline.event.ChangeEvent;
+import io.tidemark.pipeline.source.debezium.DebeziumChangeEventDeserializer;
 
 import org.apache.flink.cdc.connectors.base.config.SourceConfig;
 import org.apache.flink.cdc.connectors.base.source.meta.split.SourceRecords;
@@ -21,10 +22,10 @@ public final class TidemarkPostgresSource
 
     private static final long serialVersionUID = 1L;
 
-    private final PostgresChangeEventDeserializer deserializer;
+    private final DebeziumChangeEventDeserializer deserializer;
 
     TidemarkPostgresSource(
-            PostgresSourceConfigFactory configFactory, PostgresChangeEventDeserializer deserializer) {
+            PostgresSourceConfigFactory configFactory, DebeziumChangeEventDeserializer deserializer) {
         super(
                 configFactory,
                 deserializer,

@@ -11,47 +11,68 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * An embedded Redis server on a fixed free port, without persistence, that a test can stop and
- * start again where the sink expects it; plus a connection for assertions.
+ * An embedded Redis server on a fixed free port, without persistence unless started with {@link
+ * #startPersistent()}, that a test can stop and start again where the sink expects it; plus a
+ * connection for assertions.
  */
-final class EmbeddedRedis implements AutoCloseable {
+public final class EmbeddedRedis implements AutoCloseable {
 
     private final int port;
     private final Path dataDir;
+    private final boolean persistent;
     private RedisServer server;
     private RedisClient client;
     private StatefulRedisConnection<String, String> connection;
 
-    private EmbeddedRedis(int port, Path dataDir) {
+    private EmbeddedRedis(int port, Path dataDir, boolean persistent) {
         this.port = port;
         this.dataDir = dataDir;
+        this.persistent = persistent;
     }
 
-    static EmbeddedRedis start() throws IOException {
+    public static EmbeddedRedis start() throws IOException {
+        return start(false);
+    }
+
+    /**
+     * A server that keeps its data across {@link #stopServer()} and {@link #startServer()}, as a
+     * durable deployment would: every write is appended to an append-only file and fsynced before
+     * it is acknowledged.
+     */
+    public static EmbeddedRedis startPersistent() throws IOException {
+        return start(true);
+    }
+
+    private static EmbeddedRedis start(boolean persistent) throws IOException {
         int port;
         try (ServerSocket socket = new ServerSocket(0)) {
             port = socket.getLocalPort();
         }
-        EmbeddedRedis redis = new EmbeddedRedis(port, Files.createTempDirectory("tidemark-redis"));
+        EmbeddedRedis redis = new EmbeddedRedis(port, Files.createTempDirectory("tidemark-redis"), persistent);
         redis.startServer();
         redis.client = RedisClient.create(redis.uri());
         redis.connection = redis.client.connect();
         return redis;
     }
 
-    /** Starts the server (again) on the same port; it comes up empty. */
-    void startServer() throws IOException {
+    /**
+     * Starts the server (again) on the same port; it comes up empty, or if persistent with the data
+     * it held when stopped.
+     */
+    public void startServer() throws IOException {
         server = RedisServer.newRedisServer()
                 .port(port)
                 .bind("127.0.0.1")
                 .setting("save \"\"")
-                .setting("appendonly no")
+                .setting(persistent ? "appendonly yes" : "appendonly no")
+                .settingIf(persistent, "appendfsync always")
                 .setting("dir " + dataDir)
                 .build();
         server.start();
     }
 
-    void stopServer() throws IOException {
+    /** Stops the server (SIGTERM, so a persistent one flushes its append-only file first). */
+    public void stopServer() throws IOException {
         if (server != null) {
             server.stop();
             server = null;
@@ -59,12 +80,20 @@ final class EmbeddedRedis implements AutoCloseable {
     }
 
     /** Commands for assertions; Lettuce reconnects this connection after a restart. */
-    RedisCommands<String, String> commands() {
+    public RedisCommands<String, String> commands() {
         return connection.sync();
     }
 
-    String uri() {
-        return "redis://127.0.0.1:" + port;
+    public String uri() {
+        return "redis://" + host() + ":" + port;
+    }
+
+    public String host() {
+        return "127.0.0.1";
+    }
+
+    public int port() {
+        return port;
     }
 
     @Override

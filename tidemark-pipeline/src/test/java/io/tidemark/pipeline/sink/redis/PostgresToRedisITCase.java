@@ -9,7 +9,9 @@ import io.tidemark.pipeline.config.RedisValueFormat;
 import io.tidemark.pipeline.config.RouteDef;
 import io.tidemark.pipeline.config.Secret;
 import io.tidemark.pipeline.config.StartupMode;
+import io.tidemark.pipeline.job.PipelineComposer;
 import io.tidemark.pipeline.job.PipelineJob;
+import io.tidemark.pipeline.testing.FailureInjector;
 import io.tidemark.pipeline.testing.OrdersWorkload;
 import io.tidemark.pipeline.testing.PostgresTestBase;
 
@@ -20,6 +22,8 @@ import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.client.program.rest.RestClusterClient;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.core.execution.CheckpointType;
 import org.apache.flink.runtime.jobgraph.SavepointRestoreSettings;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.InjectClusterClient;
@@ -41,19 +45,23 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * PostgreSQL to Redis through a real Flink MiniCluster: snapshot plus streaming, then every source
- * row compared with its Redis hash, and no key left for a deleted row.
+ * PostgreSQL to Redis through a real Flink MiniCluster, under the failures the exactly-once effect
+ * exists for: the job failing and restoring mid-stream, and Redis itself restarting. In the end
+ * every source row equals its Redis hash and no key is left for a deleted row, and a {@link
+ * RedisVersionWatcher} on the server shows that no key was ever written back to an older version.
  */
 class PostgresToRedisITCase extends PostgresTestBase {
 
-    private static final int SNAPSHOT_ROWS = 5_000;
-    private static final int STREAMED_CHANGES = 6_000;
+    private static final String TABLE = "public.orders";
 
     @RegisterExtension
     static final MiniClusterExtension FLINK = new MiniClusterExtension(
@@ -62,6 +70,7 @@ class PostgresToRedisITCase extends PostgresTestBase {
                     .setNumberSlotsPerTaskManager(4)
                     .build());
 
+    /** Persistent, so that a restart keeps the data, as a durable deployment would. */
     private static EmbeddedRedis redis;
 
     @TempDir
@@ -69,7 +78,7 @@ class PostgresToRedisITCase extends PostgresTestBase {
 
     @BeforeAll
     static void startRedis() throws Exception {
-        redis = EmbeddedRedis.start();
+        redis = EmbeddedRedis.startPersistent();
     }
 
     @AfterAll
@@ -80,53 +89,205 @@ class PostgresToRedisITCase extends PostgresTestBase {
     }
 
     @Test
-    void snapshotThenStreamingLeavesRedisEqualToSource(@InjectClusterClient RestClusterClient<?> client)
-            throws Exception {
-        String source = createDatabase("src_redis");
+    void snapshotStreamAndInjectedJobFailuresLeaveRedisEqualToSourceWithoutRegressions(
+            @InjectClusterClient RestClusterClient<?> client) throws Exception {
+        int snapshotRows = 10_000;
+        String prefix = "failures";
+        String source = createDatabase("src_redis_failures");
         runDdl(source, "orders");
         OrdersWorkload workload = new OrdersWorkload(11, 1);
         try (Connection c = connect(source)) {
-            workload.seed(c, SNAPSHOT_ROWS);
+            workload.seed(c, snapshotRows);
         }
-        PipelineJob job = PipelineJob.of(pipeline(source));
+        PipelineDef def = pipeline(source, "it_redis_failures", prefix, 10, Duration.ofSeconds(1));
+        String scenario = "redis-" + System.nanoTime();
+        PipelineJob job = new PipelineJob(def, PipelineComposer.of(def).withStageAfterSource(
+                stream -> stream.map(FailureInjector.failingAt(scenario, 1_500, 4_500, 7_500))
+                        .returns(stream.getType())
+                        .uid("test-failure-injector")));
         job.prepare();
 
-        JobID jobId = client.submitJob(job.jobGraph(new Configuration(), SavepointRestoreSettings.none()))
-                .get(1, TimeUnit.MINUTES);
-        try {
-            await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500))
-                    .until(() -> redisRows().size() >= SNAPSHOT_ROWS);
-            try (Connection c = connect(source)) {
-                assertThat(workload.run(c, STREAMED_CHANGES)).isEqualTo(STREAMED_CHANGES);
-            }
+        try (RedisVersionWatcher watcher = RedisVersionWatcher.start(redis, dataKeyPrefix(prefix))) {
+            JobID jobId = submit(client, job);
+            try {
+                await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500))
+                        .until(() -> keyCount(prefix) >= snapshotRows);
 
-            await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1))
-                    .until(() -> sourceRows(source).equals(redisRows()));
-            Map<String, Map<String, String>> expected = sourceRows(source);
-            assertThat(redisRows()).isEqualTo(expected);
-            assertThat(expected).hasSizeGreaterThan(SNAPSHOT_ROWS / 2);
-            assertThat(client.getJobStatus(jobId).get()).isEqualTo(JobStatus.RUNNING);
-        } finally {
-            client.cancel(jobId).get(30, TimeUnit.SECONDS);
+                // 5 rounds of 2,000 changes; each injected failure happens while more changes follow
+                long[] failuresAfterRound = {1, 1, 2, 3, 3};
+                int streamed = 0;
+                try (Connection c = connect(source)) {
+                    for (long failures : failuresAfterRound) {
+                        streamed += workload.run(c, 2_000);
+                        await().atMost(Duration.ofMinutes(1))
+                                .until(() -> FailureInjector.failures(scenario) >= failures);
+                    }
+                }
+                assertThat(streamed).isGreaterThanOrEqualTo(10_000);
+
+                Map<String, Map<String, String>> expected = awaitRedisEqualToSource(source, prefix);
+                assertThat(expected).hasSizeGreaterThan(snapshotRows);
+                assertThat(keys("{" + dataKeyPrefix(prefix) + "*}:deleted"))
+                        .as("deleted rows have tombstones (and, as compared above, no data key)").isNotEmpty();
+                assertThat(FailureInjector.failures(scenario)).isEqualTo(3);
+                assertThat(client.getJobStatus(jobId).get()).isEqualTo(JobStatus.RUNNING);
+
+                watcher.catchUp();
+                assertThat(watcher.reconnects()).as("the watcher saw every write; %s", watcher).isZero();
+                assertThat(watcher.keys()).as("keys the watcher saw written").containsAll(expected.keySet());
+                assertThat(watcher.writes()).isGreaterThanOrEqualTo(snapshotRows + streamed / 2);
+                assertThat(watcher.deletes()).isPositive();
+                assertThat(watcher.staleCalls())
+                        .as("changes replayed after the restores, refused by the guard; %s", watcher).isPositive();
+                assertThat(watcher.regressions())
+                        .as("keys written at or below an earlier position; %s", watcher).isEmpty();
+            } finally {
+                cancel(client, jobId);
+            }
         }
     }
 
-    private PipelineDef pipeline(String sourceDb) {
+    @Test
+    void redisRestartedMidStreamLosesNothingAndRegressesNothing(@InjectClusterClient RestClusterClient<?> client)
+            throws Exception {
+        int snapshotRows = 3_000;
+        String prefix = "restart";
+        String source = createDatabase("src_redis_restart");
+        runDdl(source, "orders");
+        OrdersWorkload workload = new OrdersWorkload(23, 1);
+        try (Connection c = connect(source)) {
+            workload.seed(c, snapshotRows);
+        }
+        // the sink retries a batch for about 3 s (backoff 0.1 + 0.2 + 0.4 + 0.8 + 1.6 s), then fails the job;
+        // checkpoints are taken on demand, so the test knows what a restore will replay
+        PipelineJob job = PipelineJob.of(pipeline(source, "it_redis_restart", prefix, 5, Duration.ofMinutes(10)));
+        job.prepare();
+
+        try (RedisVersionWatcher watcher = RedisVersionWatcher.start(redis, dataKeyPrefix(prefix))) {
+            JobID jobId = submit(client, job);
+            AtomicBoolean producing = new AtomicBoolean(true);
+            AtomicInteger produced = new AtomicInteger();
+            CompletableFuture<Void> producer = null;
+            try {
+                await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500))
+                        .until(() -> keyCount(prefix) >= snapshotRows);
+                client.triggerCheckpoint(jobId, CheckpointType.DEFAULT).get(1, TimeUnit.MINUTES);
+                long snapshotWrites = watcher.writes();
+
+                producer = CompletableFuture.runAsync(() -> {
+                    try (Connection c = connect(source)) {
+                        while (producing.get()) {
+                            produced.addAndGet(workload.run(c, 50));
+                            Thread.sleep(150); // paced (~300 changes/s), so the outages, not the volume, set the pace
+                        }
+                    } catch (Exception e) {
+                        throw new IllegalStateException("workload failed", e);
+                    }
+                });
+                await().atMost(Duration.ofMinutes(1))
+                        .until(() -> produced.get() >= 500 && watcher.writes() >= snapshotWrites + 200);
+
+                // shorter than the sink's retries: the sink waits for Redis and carries on
+                restartRedisWhileProducing(Duration.ofSeconds(1), produced, snapshotRows, prefix);
+
+                // longer: the job fails, its restart strategy restores it from this checkpoint, and it
+                // replays the changes written since over what Redis loaded from its append-only file
+                client.triggerCheckpoint(jobId, CheckpointType.DEFAULT).get(1, TimeUnit.MINUTES);
+                watcher.catchUp();
+                long writesAtCheckpoint = watcher.writes();
+                await().atMost(Duration.ofMinutes(1)).until(() -> watcher.writes() >= writesAtCheckpoint + 100);
+                restartRedisWhileProducing(Duration.ofSeconds(5), produced, snapshotRows, prefix);
+
+                int producedAfterRestarts = produced.get();
+                await().atMost(Duration.ofMinutes(1))
+                        .until(() -> produced.get() >= producedAfterRestarts + 500);
+                producing.set(false);
+                producer.get(1, TimeUnit.MINUTES);
+
+                Map<String, Map<String, String>> expected = awaitRedisEqualToSource(source, prefix);
+                assertThat(client.getJobStatus(jobId).get()).isEqualTo(JobStatus.RUNNING);
+
+                watcher.catchUp();
+                assertThat(watcher.reconnects())
+                        .as("the watcher followed both restarts; %s", watcher).isEqualTo(2);
+                assertThat(watcher.writes()).isGreaterThanOrEqualTo(snapshotRows + expected.size() / 2);
+                assertThat(watcher.staleCalls())
+                        .as("changes replayed after the restore, refused by the guard; %s", watcher)
+                        .isGreaterThanOrEqualTo(50);
+                assertThat(watcher.regressions())
+                        .as("keys written at or below an earlier position; %s", watcher).isEmpty();
+            } finally {
+                producing.set(false);
+                if (producer != null) {
+                    producer.exceptionally(e -> null).get(1, TimeUnit.MINUTES);
+                }
+                cancel(client, jobId);
+            }
+        }
+    }
+
+    /** Stops Redis, keeps it down for {@code down} while the source keeps changing, and starts it again. */
+    private static void restartRedisWhileProducing(
+            Duration down, AtomicInteger produced, int snapshotRows, String prefix) throws Exception {
+        redis.stopServer();
+        int producedBeforeStop = produced.get();
+        await().pollDelay(down).atMost(Duration.ofMinutes(1))
+                .until(() -> produced.get() >= producedBeforeStop + 200);
+        redis.startServer();
+        assertThat(keyCount(prefix)).as("rows the restarted server loaded from its append-only file")
+                .isGreaterThanOrEqualTo(snapshotRows * 9 / 10);
+    }
+
+    // ---------------------------------------------------------------------------------------
+
+    private PipelineDef pipeline(
+            String sourceDb, String slot, String keyPrefix, int maxRetries, Duration checkpointInterval) {
         PostgresSourceDef sourceDef = new PostgresSourceDef(
                 "127.0.0.1", port(), sourceDb, "postgres", Secret.literal("postgres"),
-                List.of("public.orders"), "it_redis", "it_redis", 1000, StartupMode.INITIAL);
-        RedisSinkDef sink = new RedisSinkDef("cache", redis.uri(), null, "tidemark", RedisValueFormat.HASH, null,
-                Duration.ofDays(7), 1000, Duration.ofMillis(100), 10);
-        return new PipelineDef("it-redis", 2, sourceDef, List.of(sink),
-                List.of(new RouteDef("public.orders", "cache", "public.orders")),
-                new CheckpointingDef(Duration.ofSeconds(1), Duration.ofSeconds(60), Duration.ofMillis(200),
+                List.of(TABLE), slot, slot, 1000, StartupMode.INITIAL);
+        RedisSinkDef sink = new RedisSinkDef("cache", redis.uri(), null, keyPrefix, RedisValueFormat.HASH, null,
+                Duration.ofDays(7), 1000, Duration.ofMillis(100), maxRetries);
+        return new PipelineDef("it-redis-" + keyPrefix, 2, sourceDef, List.of(sink),
+                List.of(new RouteDef(TABLE, "cache", TABLE)),
+                new CheckpointingDef(checkpointInterval, Duration.ofSeconds(60), Duration.ofMillis(200),
                         ExternalizedRetention.RETAIN_ON_CANCELLATION,
                         temp.resolve("checkpoints").toUri().toString(),
                         temp.resolve("savepoints").toUri().toString()));
     }
 
+    /** Submits the job with a fixed-delay restart strategy, as a deployment would run it. */
+    private static JobID submit(RestClusterClient<?> client, PipelineJob job) throws Exception {
+        Configuration restart = new Configuration();
+        restart.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+        restart.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 50);
+        restart.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(300));
+        return client.submitJob(job.jobGraph(restart, SavepointRestoreSettings.none())).get(1, TimeUnit.MINUTES);
+    }
+
+    /** Cancels the job and waits until it has stopped, so that it writes nothing into the next test. */
+    private static void cancel(RestClusterClient<?> client, JobID jobId) throws Exception {
+        if (!client.getJobStatus(jobId).get().isGloballyTerminalState()) {
+            client.cancel(jobId).get(30, TimeUnit.SECONDS);
+        }
+        await().atMost(Duration.ofMinutes(1))
+                .until(() -> client.getJobStatus(jobId).get().isGloballyTerminalState());
+    }
+
+    private static String dataKeyPrefix(String keyPrefix) {
+        return keyPrefix + ":" + TABLE + ":";
+    }
+
+    private static Map<String, Map<String, String>> awaitRedisEqualToSource(String source, String prefix)
+            throws Exception {
+        await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1))
+                .until(() -> sourceRows(source, prefix).equals(redisRows(prefix)));
+        Map<String, Map<String, String>> expected = sourceRows(source, prefix);
+        assertThat(redisRows(prefix)).isEqualTo(expected);
+        return expected;
+    }
+
     /** Each source row as the hash the sink should hold (no position), keyed by its Redis key. */
-    private static Map<String, Map<String, String>> sourceRows(String db) throws Exception {
+    private static Map<String, Map<String, String>> sourceRows(String db, String prefix) throws Exception {
         Map<String, Map<String, String>> rows = new TreeMap<>();
         try (Connection c = connect(db);
                 Statement st = c.createStatement();
@@ -143,24 +304,20 @@ class PostgresToRedisITCase extends PostgresTestBase {
                 }
                 row.put("updated_at", rs.getObject(6, OffsetDateTime.class).toInstant().toString());
                 row.put("version", Integer.toString(rs.getInt(7)));
-                rows.put("tidemark:public.orders:" + rs.getLong(1), row);
+                rows.put(dataKeyPrefix(prefix) + rs.getLong(1), row);
             }
         }
         return rows;
     }
 
     /** Every row key in Redis with its hash; timestamps normalised to instants, positions dropped. */
-    private static Map<String, Map<String, String>> redisRows() {
+    private static Map<String, Map<String, String>> redisRows(String prefix) {
         Map<String, Map<String, String>> rows = new TreeMap<>();
-        List<String> keys = new ArrayList<>();
-        ScanCursor cursor = ScanCursor.INITIAL;
-        do {
-            KeyScanCursor<String> page = redis.commands().scan(cursor, ScanArgs.Builder.matches("tidemark:public.orders:*").limit(1000));
-            keys.addAll(page.getKeys());
-            cursor = page;
-        } while (!cursor.isFinished());
-        for (String key : keys) {
+        for (String key : keys(dataKeyPrefix(prefix) + "*")) {
             Map<String, String> row = new HashMap<>(redis.commands().hgetall(key));
+            if (row.isEmpty()) {
+                continue; // deleted since the scan
+            }
             assertThat(row.remove("_tidemark_pos")).as("position of %s", key).isNotNull();
             String updatedAt = row.get("updated_at");
             if (updatedAt != null) {
@@ -169,5 +326,21 @@ class PostgresToRedisITCase extends PostgresTestBase {
             rows.put(key, row);
         }
         return rows;
+    }
+
+    /** How many rows Redis holds under {@code prefix}. */
+    private static int keyCount(String prefix) {
+        return keys(dataKeyPrefix(prefix) + "*").size();
+    }
+
+    private static List<String> keys(String pattern) {
+        List<String> keys = new ArrayList<>();
+        ScanCursor cursor = ScanCursor.INITIAL;
+        do {
+            KeyScanCursor<String> page = redis.commands().scan(cursor, ScanArgs.Builder.matches(pattern).limit(1000));
+            keys.addAll(page.getKeys());
+            cursor = page;
+        } while (!cursor.isFinished());
+        return keys;
     }
 }

@@ -44,4 +44,8 @@ abstract class RedisTestBase {
     static String uri() {
         return redis.uri();
     }
+
+    static EmbeddedRedis embeddedRedis() {
+        return redis;
+    }
 }

@@ -1,4 +1,4 @@
-package io.tidemark.pipeline.source.postgres;
+package io.tidemark.pipeline.source.debezium;
 
 import org.apache.flink.cdc.connectors.shaded.org.apache.kafka.connect.data.Decimal;
 import org.apache.flink.cdc.connectors.shaded.org.apache.kafka.connect.data.Schema;
@@ -47,7 +47,7 @@ interface DebeziumValueConverter extends Serializable {
                 case "io.debezium.time.Time":
                     return raw -> raw == null ? null : LocalTime.ofNanoOfDay(((Number) raw).longValue() * 1_000_000L);
                 case "io.debezium.time.MicroTime":
-                    return raw -> raw == null ? null : LocalTime.ofNanoOfDay(((Number) raw).longValue() * 1_000L);
+                    return raw -> raw == null ? null : timeOrDuration(((Number) raw).longValue());
                 case "io.debezium.time.NanoTime":
                     return raw -> raw == null ? null : LocalTime.ofNanoOfDay(((Number) raw).longValue());
                 case "io.debezium.data.VariableScaleDecimal":
@@ -97,6 +97,23 @@ interface DebeziumValueConverter extends Serializable {
             return bytes;
         }
         return raw;
+    }
+
+    long MICROS_PER_DAY = 86_400_000_000L;
+
+    /**
+     * A time of day, or, for a MySQL TIME outside one day (it is a duration there, from -838:59:59
+     * to 838:59:59), the value in MySQL's own notation, which MySQL TIME and PostgreSQL interval
+     * columns accept.
+     */
+    static Object timeOrDuration(long micros) {
+        if (micros >= 0 && micros < MICROS_PER_DAY) {
+            return LocalTime.ofNanoOfDay(micros * 1_000L);
+        }
+        long abs = Math.abs(micros);
+        long seconds = abs / 1_000_000L;
+        return String.format("%s%d:%02d:%02d.%06d", micros < 0 ? "-" : "", seconds / 3600, seconds / 60 % 60,
+                seconds % 60, abs % 1_000_000L);
     }
 
     private static LocalDateTime micros(long epochMicros) {

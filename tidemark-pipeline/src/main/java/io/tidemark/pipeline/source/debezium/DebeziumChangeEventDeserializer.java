@@ -1,4 +1,4 @@
-package io.tidemark.pipeline.source.postgres;
+package io.tidemark.pipeline.source.debezium;
 
 import io.tidemark.pipeline.event.ChangeEvent;
 import io.tidemark.pipeline.event.ChangeEventTypeInfo;
@@ -19,32 +19,41 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Turns Debezium's PostgreSQL records into {@link ChangeEvent}s with their source position.
+ * Turns Debezium's row-change records, as Flink CDC's sources emit them, into {@link ChangeEvent}s
+ * with their source position. What differs between source databases (which table a record belongs
+ * to, where in the log it lies) comes from a {@link SourceRecordLocator}.
  *
- * <p>Stream changes carry the LSN of the change. Snapshot rows carry the high watermark LSN of
- * their chunk, set by {@link HighWatermarkRecordEmitter} before the chunk's records pass through
- * here: a snapshot row shows the table as of that LSN, and Flink CDC only streams changes of that
+ * <p>Stream changes carry the log position of the change. Snapshot rows carry the high watermark
+ * of their chunk, set by the source's record emitter before the chunk's records pass through here:
+ * a snapshot row shows the table as of that position, and Flink CDC only streams changes of that
  * chunk that lie after it, so the position orders snapshot rows correctly against stream changes.
  */
-public final class PostgresChangeEventDeserializer implements DebeziumDeserializationSchema<ChangeEvent> {
+public final class DebeziumChangeEventDeserializer implements DebeziumDeserializationSchema<ChangeEvent> {
 
     private static final long serialVersionUID = 1L;
 
-    /** Debezium's placeholder for an unchanged TOASTed value that the WAL did not carry. */
+    /** Debezium's placeholder for an unchanged PostgreSQL TOASTed value that the WAL did not carry. */
     static final String UNAVAILABLE_VALUE = "__debezium_unavailable_value";
+
+    private final SourceRecordLocator locator;
 
     private transient Map<Schema, RowLayout> layouts;
     // transient fields come back as false/0 after deserialization, whatever their initializer says
     private transient boolean inSnapshotChunk;
     private transient long snapshotHighWatermark;
 
-    /** Called by the emitter while it passes the records of one snapshot chunk. */
-    void enterSnapshotChunk(long highWatermarkLsn) {
-        this.snapshotHighWatermark = highWatermarkLsn;
+    public DebeziumChangeEventDeserializer(SourceRecordLocator locator) {
+        this.locator = locator;
+    }
+
+    /** Called by the emitter before it passes the records of one snapshot chunk. */
+    public void enterSnapshotChunk(long highWatermark) {
+        this.snapshotHighWatermark = highWatermark;
         this.inSnapshotChunk = true;
     }
 
-    void exitSnapshotChunk() {
+    /** Called by the emitter after the records of a snapshot chunk. */
+    public void exitSnapshotChunk() {
         this.inSnapshotChunk = false;
     }
 
@@ -56,7 +65,7 @@ public final class PostgresChangeEventDeserializer implements DebeziumDeserializ
         }
         String op = value.getString("op");
         Struct source = value.getStruct("source");
-        TableId table = new TableId(source.getString("schema"), source.getString("table"));
+        TableId table = locator.tableOf(source);
         Struct before = value.getStruct("before");
         Struct after = value.getStruct("after");
         Struct key = (Struct) record.key();
@@ -70,7 +79,7 @@ public final class PostgresChangeEventDeserializer implements DebeziumDeserializ
                 return; // cannot happen with backfill normalisation; nothing to upsert
             }
             operation = ChangeOperation.SNAPSHOT;
-            position = SourcePosition.ofLsn(snapshotHighWatermark);
+            position = new SourcePosition(snapshotHighWatermark);
             commitTime = 0L;
         } else {
             switch (op) {
@@ -89,7 +98,7 @@ public final class PostgresChangeEventDeserializer implements DebeziumDeserializ
                 default:
                     return; // truncate and messages are not row changes
             }
-            position = SourcePosition.ofLsn(lsnOf(record, source));
+            position = new SourcePosition(locator.positionOf(record, source));
             Long ts = source.getInt64("ts_ms");
             commitTime = ts == null ? 0L : ts;
         }
@@ -112,21 +121,6 @@ public final class PostgresChangeEventDeserializer implements DebeziumDeserializ
                         afterRow,
                         position,
                         commitTime));
-    }
-
-    private static long lsnOf(SourceRecord record, Struct source) {
-        Object offsetLsn = record.sourceOffset().get("lsn");
-        if (offsetLsn instanceof Number n) {
-            return n.longValue();
-        }
-        if (offsetLsn != null) {
-            return Long.parseLong(offsetLsn.toString());
-        }
-        Long lsn = source.getInt64("lsn");
-        if (lsn == null) {
-            throw new IllegalStateException("change record without an LSN: " + record.topic());
-        }
-        return lsn;
     }
 
     private RowLayout layoutFor(Schema rowSchema, Schema keySchema, TableId table) {
@@ -194,7 +188,7 @@ public final class PostgresChangeEventDeserializer implements DebeziumDeserializ
                 if (UNAVAILABLE_VALUE.equals(raw)) {
                     throw new IllegalStateException(
                             "column " + names[i] + " of " + table + " arrived without its value"
-                                    + " (an unchanged TOASTed value); run ALTER TABLE " + table
+                                    + " (an unchanged TOASTed value in PostgreSQL); run ALTER TABLE " + table
                                     + " REPLICA IDENTITY FULL so that the WAL carries whole rows");
                 }
                 values[i] = converters[i].convert(raw);

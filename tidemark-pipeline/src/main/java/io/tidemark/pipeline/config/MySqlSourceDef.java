@@ -1,0 +1,33 @@
+package io.tidemark.pipeline.config;
+
+import java.util.List;
+import java.util.Objects;
+
+/** A MySQL or MariaDB binlog source ({@code source.type: mysql}). */
+public record MySqlSourceDef(
+        String hostname,
+        int port,
+        String username,
+        Secret password,
+        List<String> tables,
+        String serverIds,
+        String serverTimeZone,
+        int snapshotChunkSize,
+        StartupMode startupMode)
+        implements SourceDef {
+
+    public MySqlSourceDef {
+        Objects.requireNonNull(hostname, "hostname cannot be null");
+        Objects.requireNonNull(username, "username cannot be null");
+        Objects.requireNonNull(password, "password cannot be null");
+        tables = List.copyOf(tables);
+        Objects.requireNonNull(serverIds, "serverIds cannot be null");
+        Objects.requireNonNull(serverTimeZone, "serverTimeZone cannot be null");
+        Objects.requireNonNull(startupMode, "startupMode cannot be null");
+    }
+
+    /** The databases that hold the captured tables. */
+    public List<String> databases() {
+        return tables.stream().map(t -> t.substring(0, t.indexOf('.'))).distinct().toList();
+    }
+}

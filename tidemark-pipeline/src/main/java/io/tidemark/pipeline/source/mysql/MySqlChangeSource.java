@@ -1,0 +1,80 @@
+package io.tidemark.pipeline.source.mysql;
+
+import io.tidemark.pipeline.config.MySqlSourceDef;
+import io.tidemark.pipeline.config.StartupMode;
+import io.tidemark.pipeline.event.ChangeEvent;
+import io.tidemark.pipeline.source.ChangeSource;
+import io.tidemark.pipeline.source.debezium.DebeziumChangeEventDeserializer;
+
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.cdc.connectors.mysql.source.MySqlSource;
+import org.apache.flink.cdc.connectors.mysql.source.MySqlSourceWithEmitter;
+import org.apache.flink.cdc.connectors.mysql.source.config.MySqlSourceConfigFactory;
+import org.apache.flink.cdc.connectors.mysql.table.StartupOptions;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+import java.time.Duration;
+import java.util.Properties;
+
+/**
+ * Builds the MySQL/MariaDB change stream from a {@link MySqlSourceDef}: Flink CDC's MySQL source
+ * (parallel, lock-free snapshot with backfill, then one binlog reader), each reader with its own
+ * replication server id, and snapshot rows positioned at their chunk's high watermark (see {@link
+ * BinlogPositions}).
+ */
+public final class MySqlChangeSource implements ChangeSource {
+
+    private static final long serialVersionUID = 1L;
+
+    private final MySqlSourceDef def;
+
+    public MySqlChangeSource(MySqlSourceDef def) {
+        this.def = def;
+    }
+
+    @Override
+    public DataStream<ChangeEvent> createStream(StreamExecutionEnvironment env, String uid) {
+        return env.fromSource(createSource(), WatermarkStrategy.noWatermarks(), "mysql-source " + def.hostname())
+                .uid(uid);
+    }
+
+    @Override
+    public void prepare() throws Exception {
+        new MySqlSourcePreparer(def).prepare();
+    }
+
+    public MySqlSource<ChangeEvent> createSource() {
+        MySqlSourceConfigFactory factory = new MySqlSourceConfigFactory();
+        factory.hostname(def.hostname());
+        factory.port(def.port());
+        factory.username(def.username());
+        factory.password(def.password().resolve());
+        factory.databaseList(def.databases().toArray(String[]::new));
+        factory.tableList(def.tables().toArray(String[]::new));
+        factory.serverId(def.serverIds());
+        factory.serverTimeZone(def.serverTimeZone());
+        factory.splitSize(def.snapshotChunkSize());
+        factory.skipSnapshotBackfill(false);
+        factory.includeSchemaChanges(false);
+        factory.closeIdleReaders(true);
+        factory.heartbeatInterval(Duration.ofSeconds(30));
+        factory.startupOptions(
+                def.startupMode() == StartupMode.LATEST ? StartupOptions.latest() : StartupOptions.initial());
+        Properties jdbc = new Properties();
+        jdbc.setProperty("useSSL", "false");
+        jdbc.setProperty("allowPublicKeyRetrieval", "true");
+        factory.jdbcProperties(jdbc);
+        Properties debezium = new Properties();
+        debezium.setProperty("decimal.handling.mode", "precise");
+        debezium.setProperty("time.precision.mode", "adaptive_time_microseconds");
+        debezium.setProperty("binary.handling.mode", "bytes");
+        debezium.setProperty("poll.interval.ms", "20");
+        debezium.setProperty("max.batch.size", "4096");
+        debezium.setProperty("max.queue.size", "16384");
+        factory.debeziumProperties(debezium);
+        DebeziumChangeEventDeserializer deserializer = new DebeziumChangeEventDeserializer(new MySqlRecordLocator());
+        return MySqlSourceWithEmitter.create(
+                factory, deserializer, (metrics, config) -> new HighWatermarkMySqlRecordEmitter(deserializer, metrics));
+    }
+}

@@ -1,0 +1,152 @@
+package io.tidemark.pipeline.job;
+
+import io.tidemark.pipeline.config.JdbcSinkDef;
+import io.tidemark.pipeline.config.MySqlSourceDef;
+import io.tidemark.pipeline.config.PipelineDef;
+import io.tidemark.pipeline.config.RouteDef;
+import io.tidemark.pipeline.config.Secret;
+import io.tidemark.pipeline.config.StartupMode;
+import io.tidemark.pipeline.testing.FailureInjector;
+import io.tidemark.pipeline.testing.MariaDbTestServer;
+import io.tidemark.pipeline.testing.OrdersWorkload;
+import io.tidemark.pipeline.testing.PostgresTestBase;
+
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.client.program.rest.RestClusterClient;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.runtime.jobgraph.SavepointRestoreSettings;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.test.junit5.InjectClusterClient;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * A real MariaDB binlog source into PostgreSQL, with failures injected mid-stream: the sink ends
+ * equal to the source, and the sink's audit trigger shows that no row went back to an older
+ * position and no change was applied twice.
+ */
+class MariaDbToPostgresITCase extends PostgresTestBase {
+
+    private static final int SNAPSHOT_ROWS = 10_000;
+    private static final int STREAMED_CHANGES = 12_000;
+
+    @RegisterExtension
+    static final MiniClusterExtension FLINK = new MiniClusterExtension(
+            new MiniClusterResourceConfiguration.Builder()
+                    .setNumberTaskManagers(1)
+                    .setNumberSlotsPerTaskManager(4)
+                    .build());
+
+    @TempDir
+    Path temp;
+
+    private final MariaDbTestServer mariadb = MariaDbTestServer.get();
+
+    @Test
+    void snapshotStreamAndFailuresLeavePostgresEqualToMariaDb(@InjectClusterClient RestClusterClient<?> client)
+            throws Exception {
+        String sourceDb = mariadb.createDatabase("src_orders");
+        mariadb.runDdl(sourceDb, "mysql/orders");
+        String sinkDb = createDatabase("sink_from_maria");
+        runDdl(sinkDb, "orders");
+        runDdl(sinkDb, "orders-audit");
+
+        OrdersWorkload workload = new OrdersWorkload(17, 1);
+        try (Connection c = mariadb.connect(sourceDb)) {
+            workload.seed(c, SNAPSHOT_ROWS);
+        }
+        PipelineDef def = pipeline(sourceDb, sinkDb);
+        String scenario = "maria-pg-" + System.nanoTime();
+        PipelineJob job = new PipelineJob(def, PipelineComposer.of(def).withStageAfterSource(
+                stream -> stream.map(FailureInjector.failingAt(scenario, 1_500, 5_000, 9_000))
+                        .returns(stream.getType())
+                        .uid("test-failure-injector")));
+        job.prepare();
+
+        JobID jobId = client.submitJob(job.jobGraph(restartOnFailure(), SavepointRestoreSettings.none()))
+                .get(1, TimeUnit.MINUTES);
+        try {
+            await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500))
+                    .until(() -> count(sinkDb, "SELECT count(*) FROM orders") >= SNAPSHOT_ROWS);
+            try (Connection c = mariadb.connect(sourceDb)) {
+                for (int round = 0; round < 6; round++) {
+                    workload.run(c, STREAMED_CHANGES / 6);
+                    Thread.sleep(300);
+                }
+            }
+            await().atMost(Duration.ofMinutes(3)).until(() -> FailureInjector.failures(scenario) >= 3);
+            await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1))
+                    .until(() -> mariaRows(sourceDb).equals(postgresRows(sinkDb)));
+            List<String> source = mariaRows(sourceDb);
+            assertThat(postgresRows(sinkDb)).containsExactlyElementsOf(source);
+            assertThat(source).hasSizeGreaterThan(SNAPSHOT_ROWS / 2);
+
+            assertThat(count(sinkDb, "SELECT count(*) FROM orders_audit")).isGreaterThan(SNAPSHOT_ROWS);
+            assertThat(count(sinkDb,
+                    "SELECT count(*) FROM (SELECT op, pos, lag(pos) OVER (PARTITION BY id ORDER BY seq) AS prev"
+                            + " FROM orders_audit) a WHERE op <> 'DELETE' AND prev IS NOT NULL AND pos <= prev"))
+                    .as("row versions written at or below an earlier position")
+                    .isZero();
+            assertThat(client.getJobStatus(jobId).get()).isEqualTo(JobStatus.RUNNING);
+        } finally {
+            if (!client.getJobStatus(jobId).get().isTerminalState()) {
+                client.cancel(jobId).get(30, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    private PipelineDef pipeline(String sourceDb, String sinkDb) {
+        MySqlSourceDef source = new MySqlSourceDef("127.0.0.1", mariadb.port(), MariaDbTestServer.USER,
+                Secret.literal(MariaDbTestServer.PASSWORD), List.of(sourceDb + ".orders"), "5401-5404", "UTC",
+                1000, StartupMode.INITIAL);
+        PipelineDef base = pipeline("it-maria-pg", "unused", sinkDb, List.of("public.orders"), temp, 2);
+        JdbcSinkDef sink = (JdbcSinkDef) base.sinks().get(0);
+        return new PipelineDef(base.name(), base.parallelism(), source, List.of(sink),
+                List.of(new RouteDef(sourceDb + ".orders", sink.name(), "public.orders")), base.checkpointing());
+    }
+
+    static Configuration restartOnFailure() {
+        Configuration restart = new Configuration();
+        restart.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+        restart.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 50);
+        restart.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(300));
+        return restart;
+    }
+
+    private List<String> mariaRows(String db) throws Exception {
+        return collect(mariadb.connect(db), "SELECT CONCAT_WS('|', id, customer, CAST(amount AS CHAR), status,"
+                + " COALESCE(note, '<null>'), DATE_FORMAT(CONVERT_TZ(updated_at, @@session.time_zone, '+00:00'),"
+                + " '%Y-%m-%d %H:%i:%s.%f'), version) FROM orders ORDER BY id");
+    }
+
+    private static List<String> postgresRows(String db) throws Exception {
+        return collect(connect(db), "SELECT concat_ws('|', id, customer, amount::text, status, coalesce(note, '<null>'),"
+                + " to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US'), version) FROM orders ORDER BY id");
+    }
+
+    private static List<String> collect(Connection connection, String sql) throws Exception {
+        try (Connection c = connection; Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            List<String> rows = new ArrayList<>();
+            while (rs.next()) {
+                rows.add(rs.getString(1));
+            }
+            return rows;
+        }
+    }
+}

@@ -1,0 +1,9 @@
+CREATE TABLE orders (
+    id BIGINT PRIMARY KEY,
+    customer TEXT NOT NULL,
+    amount DECIMAL(12, 2) NOT NULL,
+    status VARCHAR(16) NOT NULL,
+    note TEXT,
+    updated_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
+    version INT NOT NULL
+) CHARACTER SET utf8mb4
