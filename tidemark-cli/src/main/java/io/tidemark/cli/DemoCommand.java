@@ -16,9 +16,9 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * {@code tidemark demo}: runs the whole pipeline locally, on embedded PostgreSQL and a local Flink
- * cluster, through a savepoint and a restore, and reconciles source and sink. Exit code 0 only if
- * every table is equal.
+ * {@code tidemark demo}: runs the whole pipeline locally, on embedded PostgreSQL and Redis and a local
+ * Flink cluster, through a savepoint and a restore, and reconciles both sinks with the source. Exit
+ * code 0 only if every table is equal in both sinks.
  */
 @Command(
         name = "demo",
@@ -27,10 +27,11 @@ import java.util.stream.Stream;
             "Run the whole pipeline locally: snapshot, stream, savepoint, restore, reconcile.",
             "",
             "Needs nothing installed but a JDK: two embedded PostgreSQL"
-                    + " servers and a local Flink cluster. The job copies the seeded rows, streams a live workload,"
-                    + " is stopped at a savepoint, restored from it, and catches up; then source and sink are"
-                    + " reconciled table by table. Exits with 0 only if every table is equal. Ctrl-C stops"
-                    + " everything it started."
+                    + " servers, an embedded Redis and a local Flink cluster. The job writes to two sinks,"
+                    + " PostgreSQL (jdbc) and Redis; it copies the seeded rows, streams a live workload,"
+                    + " is stopped at a savepoint, restored from it, and catches up; then each sink is"
+                    + " reconciled with the source table by table. Exits with 0 only if every table is equal"
+                    + " in both sinks. Ctrl-C stops everything it started."
         })
 public final class DemoCommand extends TidemarkCommand {
 

@@ -11,9 +11,10 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The whole demo in this JVM ({@code tidemark demo --quick}): two embedded PostgreSQL servers, a
- * local Flink cluster, snapshot, streaming, savepoint, restore, reconciliation. Checks what the
- * user checks: exit code 0, every table EQUAL, and nothing left running afterwards.
+ * The whole demo in this JVM ({@code tidemark demo --quick}): two embedded PostgreSQL servers, an
+ * embedded Redis, a local Flink cluster, snapshot, streaming, savepoint, restore, reconciliation of
+ * both sinks. Checks what the user checks: exit code 0, every table EQUAL in the JDBC sink and in
+ * Redis, and nothing left running afterwards.
  */
 class DemoITCase {
 
@@ -28,21 +29,30 @@ class DemoITCase {
         List<String> summary = run.outLines().stream()
                 .filter(line -> line.startsWith("  public."))
                 .toList();
-        assertThat(summary).as(run.toString()).hasSize(2).allSatisfy(line -> assertThat(line).endsWith("EQUAL"));
-        assertThat(summary.get(0)).startsWith("  public.customers");
-        assertThat(summary.get(1)).startsWith("  public.orders");
+        assertThat(summary).as(run.toString()).hasSize(4).allSatisfy(line -> assertThat(line).endsWith("EQUAL"));
+        assertThat(summary.get(0)).matches("  public\\.customers +jdbc +[0-9,]+ rows .*");
+        assertThat(summary.get(1)).matches("  public\\.customers +redis +[0-9,]+ keys .*");
+        assertThat(summary.get(2)).matches("  public\\.orders +jdbc +[0-9,]+ rows .*");
+        assertThat(summary.get(3)).matches("  public\\.orders +redis +[0-9,]+ keys .*");
         assertThat(run.out()).contains("Flink Web UI: http://127.0.0.1:", "savepoint: file:", "restored from the savepoint")
                 .doesNotContain("DIFFERENT");
         assertThat(run.err()).as(run.toString()).isEmpty();
 
-        // the embedded PostgreSQL servers ran with data directories under the work dir: none is left
+        // the embedded PostgreSQL servers ran with data directories under the work dir, and the Redis
+        // server from a binary unpacked there: none is left
         assertThat(ProcessHandle.allProcesses()
                         .filter(p -> p.info().commandLine().map(c -> c.contains(workDir.toString())).orElse(false))
                         .map(p -> p.pid() + " " + p.info().commandLine().orElse("")))
                 .isEmpty();
+        // the Redis server was a child process of this JVM: none is left, wherever its binary was
+        assertThat(ProcessHandle.current().descendants()
+                        .filter(p -> p.info().command().map(c -> c.contains("redis-server")).orElse(false))
+                        .map(p -> p.pid() + " " + p.info().commandLine().orElse("")))
+                .isEmpty();
+        assertThat(workDir.resolve("redis")).doesNotExist();
         // the pipeline file refers to the passwords; password files, checkpoints and savepoints are removed
         String pipelineFile = Files.readString(workDir.resolve("pipeline.yaml"));
-        assertThat(pipelineFile).contains("password: ${file:");
+        assertThat(pipelineFile).contains("password: ${file:", "type: redis", "routes:");
         assertThat(workDir.resolve("secrets")).doesNotExist();
         assertThat(workDir.resolve("savepoints")).doesNotExist();
     }

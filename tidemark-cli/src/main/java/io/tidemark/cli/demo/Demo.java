@@ -6,6 +6,7 @@ import io.tidemark.cli.flink.LocalFlinkCluster;
 import io.tidemark.pipeline.config.PipelineConfigLoader;
 import io.tidemark.pipeline.config.PipelineDef;
 import io.tidemark.pipeline.config.PostgresSourceDef;
+import io.tidemark.pipeline.config.RedisSinkDef;
 import io.tidemark.pipeline.job.PipelineJob;
 
 import org.apache.flink.api.common.JobID;
@@ -20,6 +21,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -28,10 +30,11 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * {@code tidemark demo}: the whole pipeline on this machine with nothing installed but a JDK. Two
- * embedded PostgreSQL servers and a local Flink cluster; the job is submitted through the REST API
- * from a real pipeline file; it copies the seeded rows, streams a live workload, is stopped at a
- * savepoint, misses changes while it is down, is restored from the savepoint, catches up; then
- * source and sink are reconciled table by table.
+ * embedded PostgreSQL servers, an embedded Redis and a local Flink cluster; the job is submitted
+ * through the REST API from a real pipeline file with two sinks, PostgreSQL (JDBC) and Redis; it
+ * copies the seeded rows, streams a live workload, is stopped at a savepoint, misses changes while
+ * it is down, is restored from the savepoint, catches up; then each sink is reconciled with the
+ * source table by table.
  */
 public final class Demo {
 
@@ -62,11 +65,14 @@ public final class Demo {
 
     public DemoResult run() throws Exception {
         long demoStart = System.nanoTime();
-        console.line("Tidemark demo: PostgreSQL -> Flink CDC -> PostgreSQL, with a savepoint and a restore on the way.");
-        console.line("Working directory " + workDir + "; Flink, Debezium and PostgreSQL log to " + logFile.getFileName());
+        console.line("Tidemark demo: PostgreSQL -> Flink CDC -> PostgreSQL and Redis, with a savepoint and a restore"
+                + " on the way.");
+        console.line("Working directory " + workDir + "; Flink, Debezium, PostgreSQL and Redis log to "
+                + logFile.getFileName());
 
         long t = System.nanoTime();
-        console.step(1, STEPS, "Starting two embedded PostgreSQL servers (the source with wal_level=logical)");
+        console.step(1, STEPS, "Starting two embedded PostgreSQL servers (the source with wal_level=logical) and an"
+                + " embedded Redis");
         String sourcePassword = password();
         String sinkPassword = password();
         DemoDatabase source = resources.open(
@@ -77,11 +83,14 @@ public final class Demo {
                 "sink PostgreSQL",
                 () -> DemoDatabase.start(workDir.resolve("postgres-sink"), "warehouse", false, sinkPassword),
                 DemoDatabase::close);
-        console.detail("source " + source + ", sink " + sink + took(t));
+        DemoRedis redis = resources.open(
+                "embedded Redis", () -> DemoRedis.start(workDir.resolve("redis")), DemoRedis::close);
+        console.detail("source " + source + ", sinks " + sink + " and " + redis + took(t));
 
         t = System.nanoTime();
         console.step(2, STEPS, String.format(Locale.ROOT,
-                "Creating tables customers and orders on both; seeding the source with %,d customers and %,d orders",
+                "Creating tables customers and orders in both PostgreSQL databases; seeding the source with %,d"
+                        + " customers and %,d orders",
                 settings.customers(), settings.orders()));
         try (Connection c = source.connect()) {
             DemoSchema.create(c, true);
@@ -100,28 +109,35 @@ public final class Demo {
         console.detail("Flink Web UI: " + cluster.webUi() + took(t));
 
         t = System.nanoTime();
-        console.step(4, STEPS, "Writing the pipeline file and checking source and sink");
-        Path file = DemoPipelineFile.write(workDir, source, sourcePassword, sink, sinkPassword, settings);
+        console.step(4, STEPS, "Writing the pipeline file and checking the source and both sinks");
+        Path file = DemoPipelineFile.write(workDir, source, sourcePassword, sink, sinkPassword, redis, settings);
         PipelineDef def = PipelineConfigLoader.load(file);
         PipelineJob job = PipelineJob.of(def);
         job.prepare();
-        console.detail(file + " (passwords as ${file:...} references; checkpoints every "
-                + settings.checkpointInterval().toSeconds() + "s)" + took(t));
+        RedisSinkDef redisSink = def.sinks().stream()
+                .filter(RedisSinkDef.class::isInstance).map(RedisSinkDef.class::cast).findFirst().orElseThrow();
+        RedisReconciliation cache = resources.open(
+                "Redis reader", () -> RedisReconciliation.connect(redisSink), RedisReconciliation::close);
+        console.detail(file.toString());
+        console.detail("sinks " + DemoPipelineFile.SINK_NAME + " (jdbc) and " + DemoPipelineFile.REDIS_SINK_NAME
+                + " (redis), both tables routed to both; passwords as ${file:...} references; checkpoints every "
+                + settings.checkpointInterval().toSeconds() + "s" + took(t));
 
         t = System.nanoTime();
         console.step(5, STEPS, "Submitting the job through Flink's REST API; waiting for the initial snapshot");
         JobID first = submit(job, SavepointRestoreSettings.none());
         String slot = ((PostgresSourceDef) def.source()).slotName();
-        long copied = awaitSnapshot(source, sink, first, slot);
-        console.detail(String.format(Locale.ROOT, "job %s copied %,d rows and streams from replication slot %s",
-                first, copied, slot) + took(t));
+        long copied = awaitSnapshot(source, sink, cache, first, slot);
+        console.detail(String.format(Locale.ROOT,
+                "job %s copied %,d rows into each sink and streams from replication slot %s", first, copied, slot)
+                + took(t));
 
         console.step(6, STEPS, String.format(Locale.ROOT,
                 "Changing the source (about %d changes/s) for %ds while the job streams the changes",
                 settings.changesPerSecond(), settings.streamBeforeSavepoint().toSeconds()));
         workload.start(source::connect, settings.changesPerSecond());
         resources.add("demo workload", workload::stop);
-        ProgressMonitor progress = new ProgressMonitor(console, source, sink, workload, this::jobState);
+        ProgressMonitor progress = new ProgressMonitor(console, source, sink, cache, workload, this::jobState);
         resources.add("progress line", progress);
         progress.start();
         keepChanging(settings.streamBeforeSavepoint());
@@ -146,24 +162,29 @@ public final class Demo {
         workload.stop();
         t = System.nanoTime();
         console.step(8, STEPS, String.format(Locale.ROOT,
-                "Workload stopped after %,d changes; waiting for the sink to catch up", workload.changes()));
-        List<Reconciliation.TableReport> reports = awaitCatchUp(source, sink, second);
+                "Workload stopped after %,d changes; waiting for both sinks to catch up", workload.changes()));
+        List<TableComparison> reports = awaitCatchUp(source, sink, cache, second);
         progress.close();
-        boolean equal = reports.stream().allMatch(Reconciliation.TableReport::equal);
+        boolean equal = reports.stream().allMatch(TableComparison::equal);
         console.detail((equal ? "caught up" : "not caught up within " + settings.catchUpDeadline().toSeconds() + "s") + took(t));
 
         console.line("");
-        console.line("Reconciliation: row counts, and an md5 over every row's source columns in primary-key order");
-        for (String line : Reconciliation.render(reports)) {
+        console.line("Reconciliation of each sink with the source, table by table:");
+        console.line("  jdbc   row count, and an md5 over every row's source columns in primary-key order");
+        console.line("  redis  a hash per source row holding its column values, and no key of a row that is gone");
+        for (String line : TableComparison.render(reports)) {
             console.line(line);
         }
         if (!equal) {
             try (Connection s = source.connect(); Connection k = sink.connect()) {
-                for (Reconciliation.TableReport report : reports) {
+                for (TableComparison report : reports) {
                     if (!report.equal()) {
                         console.line("");
-                        console.line("First differences in " + report.table() + ":");
-                        for (String difference : Reconciliation.differences(s, k, report.table(), 5)) {
+                        console.line("First differences in " + report.table() + " (" + report.sink() + "):");
+                        List<String> differences = report instanceof RedisReconciliation.TableReport
+                                ? cache.differences(s, report.table(), 5)
+                                : Reconciliation.differences(s, k, report.table(), 5);
+                        for (String difference : differences) {
                             console.detail(difference);
                         }
                     }
@@ -172,7 +193,7 @@ public final class Demo {
         }
         Duration duration = Duration.ofNanos(System.nanoTime() - demoStart);
         console.line("");
-        console.line((equal ? "Source and sink are equal. " : "Source and sink DIFFER. ")
+        console.line((equal ? "Source and both sinks are equal. " : "Source and sinks DIFFER. ")
                 + String.format(Locale.ROOT, "Demo finished in %d:%02d.", duration.toMinutes(), duration.toSecondsPart()));
         return new DemoResult(reports, cluster.webUi().toString(), savepoint, workload.changes(), changesWhileDown, duration);
     }
@@ -188,14 +209,15 @@ public final class Demo {
     }
 
     /**
-     * Waits until the sink has every seeded row and the job reads the WAL from its replication slot;
-     * returns how many rows were copied.
+     * Waits until both sinks have every seeded row and the job reads the WAL from its replication
+     * slot; returns how many rows were copied (into each sink).
      *
      * <p>The demo shows the phases one after the other: the snapshot first, then streaming. The
      * pipeline itself keeps changes made during the snapshot (see {@code
      * PostgresToPostgresITCase#changesToEveryTableDuringTheSnapshotAreKept}).
      */
-    private long awaitSnapshot(DemoDatabase source, DemoDatabase sink, JobID job, String slot) throws Exception {
+    private long awaitSnapshot(DemoDatabase source, DemoDatabase sink, RedisReconciliation cache, JobID job, String slot)
+            throws Exception {
         long[] expected;
         try (Connection c = source.connect()) {
             expected = Reconciliation.counts(c, DemoSchema.TABLES);
@@ -204,16 +226,18 @@ public final class Demo {
         try (Connection c = sink.connect(); Connection s = source.connect()) {
             while (true) {
                 long[] copied = Reconciliation.counts(c, DemoSchema.TABLES);
-                if (Arrays.equals(copied, expected) && slotActive(s, slot)) {
+                long[] cached = cache.counts(DemoSchema.TABLES);
+                if (Arrays.equals(copied, expected) && Arrays.equals(cached, expected) && slotActive(s, slot)) {
                     return Arrays.stream(expected).sum();
                 }
                 checkRunning(job);
                 if (System.nanoTime() > deadline) {
                     throw new TimeoutException(String.format(Locale.ROOT,
-                            "the initial snapshot did not complete within %ds: %,d of %,d rows copied, replication"
-                                    + " slot %s %s; see %s",
-                            settings.snapshotDeadline().toSeconds(), Arrays.stream(copied).sum(),
-                            Arrays.stream(expected).sum(), slot, slotActive(s, slot) ? "in use" : "not in use", logFile));
+                            "the initial snapshot did not complete within %ds: of %,d rows %,d copied to PostgreSQL"
+                                    + " and %,d to Redis, replication slot %s %s; see %s",
+                            settings.snapshotDeadline().toSeconds(), Arrays.stream(expected).sum(),
+                            Arrays.stream(copied).sum(), Arrays.stream(cached).sum(), slot,
+                            slotActive(s, slot) ? "in use" : "not in use", logFile));
                 }
                 TimeUnit.MILLISECONDS.sleep(POLL.toMillis());
             }
@@ -229,14 +253,27 @@ public final class Demo {
         }
     }
 
-    /** Reconciles until source and sink are equal or the deadline passes; returns the last result. */
-    private List<Reconciliation.TableReport> awaitCatchUp(DemoDatabase source, DemoDatabase sink, JobID job) throws Exception {
+    /**
+     * Reconciles until both sinks equal the source or the deadline passes; returns the last result,
+     * per table the JDBC sink and then Redis. Redis is read once the JDBC sink is equal (or time is up).
+     */
+    private List<TableComparison> awaitCatchUp(DemoDatabase source, DemoDatabase sink, RedisReconciliation cache, JobID job)
+            throws Exception {
         long deadline = System.nanoTime() + settings.catchUpDeadline().toNanos();
         try (Connection s = source.connect(); Connection k = sink.connect()) {
             while (true) {
-                List<Reconciliation.TableReport> reports = Reconciliation.compare(s, k, DemoSchema.TABLES);
-                if (reports.stream().allMatch(Reconciliation.TableReport::equal) || System.nanoTime() > deadline) {
-                    return reports;
+                List<Reconciliation.TableReport> jdbc = Reconciliation.compare(s, k, DemoSchema.TABLES);
+                boolean late = System.nanoTime() > deadline;
+                if (jdbc.stream().allMatch(TableComparison::equal) || late) {
+                    List<RedisReconciliation.TableReport> redis = cache.compare(s, DemoSchema.TABLES);
+                    if (redis.stream().allMatch(TableComparison::equal) || late) {
+                        List<TableComparison> reports = new ArrayList<>();
+                        for (int i = 0; i < jdbc.size(); i++) {
+                            reports.add(jdbc.get(i));
+                            reports.add(redis.get(i));
+                        }
+                        return reports;
+                    }
                 }
                 checkRunning(job);
                 TimeUnit.MILLISECONDS.sleep(POLL.toMillis());

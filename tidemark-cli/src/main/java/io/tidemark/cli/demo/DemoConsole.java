@@ -83,7 +83,7 @@ public final class DemoConsole {
     public synchronized void stopping() {
         endProgress();
         out.println();
-        out.println("Stopping: cancelling the job, stopping Flink and both PostgreSQL servers ...");
+        out.println("Stopping: cancelling the job, stopping Flink, Redis and both PostgreSQL servers ...");
         out.flush();
         silenced = true;
     }

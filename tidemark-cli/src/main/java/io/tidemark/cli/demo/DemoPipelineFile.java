@@ -6,27 +6,34 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 
 /**
- * Writes the demo's {@code pipeline.yaml}, with the passwords in files of their own that the
- * pipeline file only refers to ({@code ${file:...}}), as a production file would.
+ * Writes the demo's {@code pipeline.yaml}: the PostgreSQL source, a JDBC sink and a Redis sink, with
+ * routes sending every table to both. The passwords are in files of their own that the pipeline
+ * file only refers to ({@code ${file:...}}), as a production file would.
  */
 final class DemoPipelineFile {
 
     static final String SINK_NAME = "warehouse";
+    static final String REDIS_SINK_NAME = "cache";
 
     private DemoPipelineFile() {}
 
     static Path write(Path workDir, DemoDatabase source, String sourcePassword, DemoDatabase sink, String sinkPassword,
-            DemoSettings settings) throws IOException {
+            DemoRedis redis, DemoSettings settings) throws IOException {
         Path secrets = Files.createDirectories(workDir.resolve("secrets"));
         Path sourceSecret = secret(secrets.resolve("source-password"), sourcePassword);
         Path sinkSecret = secret(secrets.resolve("sink-password"), sinkPassword);
         String checkpoints = Files.createDirectories(workDir.resolve("checkpoints")).toUri().toString();
         String savepoints = Files.createDirectories(workDir.resolve("savepoints")).toUri().toString();
         StringBuilder tables = new StringBuilder();
+        StringBuilder routes = new StringBuilder();
         for (String table : DemoSchema.TABLES) {
             tables.append("    - ").append(table).append('\n');
+            for (String sinkName : new String[] {SINK_NAME, REDIS_SINK_NAME}) {
+                routes.append("  - source-table: ").append(table).append('\n')
+                        .append("    sink: ").append(sinkName).append('\n');
+            }
         }
-        String yaml = "# Written by `tidemark demo`: its two embedded PostgreSQL servers and local Flink cluster.\n"
+        String yaml = "# Written by `tidemark demo`: its embedded PostgreSQL servers and Redis, and local Flink cluster.\n"
                 + "# Every key is described in docs/configuration.md.\n"
                 + "\n"
                 + "pipeline:\n"
@@ -51,6 +58,16 @@ final class DemoPipelineFile {
                 + "    password: ${file:" + sinkSecret + "}\n"
                 + "    batch-size: 2000\n"
                 + "    flush-interval: 100ms\n"
+                + "  - name: " + REDIS_SINK_NAME + "\n"
+                + "    type: redis\n"
+                + "    uri: " + redis.uri() + "\n"
+                + "    key-prefix: tidemark\n"
+                + "    format: hash\n"
+                + "    batch-size: 1000\n"
+                + "    flush-interval: 100ms\n"
+                + "\n"
+                + "# With two sinks every table needs its routes: here each table goes to both.\n"
+                + "routes:\n" + routes
                 + "\n"
                 + "checkpointing:\n"
                 + "  interval: " + settings.checkpointInterval().toMillis() + "ms\n"

@@ -12,8 +12,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * Samples, twice a second, the changes the workload made, the rows in source and sink, and the
- * job's state, and shows them as the demo's progress line.
+ * Samples, twice a second, the changes the workload made, the rows in the source and in both sinks
+ * (rows in PostgreSQL, keys in Redis), and the job's state, and shows them as the demo's progress
+ * line.
  */
 final class ProgressMonitor implements AutoCloseable {
 
@@ -22,6 +23,7 @@ final class ProgressMonitor implements AutoCloseable {
     private final DemoConsole console;
     private final DemoDatabase source;
     private final DemoDatabase sink;
+    private final RedisReconciliation cache;
     private final DemoWorkload workload;
     private final Supplier<String> jobState;
     private final long started = System.nanoTime();
@@ -33,10 +35,12 @@ final class ProgressMonitor implements AutoCloseable {
     private Connection sourceConnection;
     private Connection sinkConnection;
 
-    ProgressMonitor(DemoConsole console, DemoDatabase source, DemoDatabase sink, DemoWorkload workload, Supplier<String> jobState) {
+    ProgressMonitor(DemoConsole console, DemoDatabase source, DemoDatabase sink, RedisReconciliation cache,
+            DemoWorkload workload, Supplier<String> jobState) {
         this.console = console;
         this.source = source;
         this.sink = sink;
+        this.cache = cache;
         this.workload = workload;
         this.jobState = jobState;
     }
@@ -52,9 +56,10 @@ final class ProgressMonitor implements AutoCloseable {
                 sourceConnection = source.connect();
                 sinkConnection = sink.connect();
             }
-            rows = String.format(Locale.ROOT, "rows source %,d / sink %,d",
+            rows = String.format(Locale.ROOT, "rows source %,d / jdbc %,d / redis %,d",
                     total(Reconciliation.counts(sourceConnection, DemoSchema.TABLES)),
-                    total(Reconciliation.counts(sinkConnection, DemoSchema.TABLES)));
+                    total(Reconciliation.counts(sinkConnection, DemoSchema.TABLES)),
+                    total(cache.counts(DemoSchema.TABLES)));
         } catch (SQLException | RuntimeException e) {
             LOG.debug("Could not count rows", e);
             rows = "rows ?";
@@ -90,8 +95,12 @@ final class ProgressMonitor implements AutoCloseable {
     /** Stops sampling and ends the progress line. */
     @Override
     public void close() throws InterruptedException {
-        executor.shutdownNow();
-        executor.awaitTermination(5, TimeUnit.SECONDS);
+        // a sample in progress finishes: interrupted, its Redis and job queries would show "?"
+        executor.shutdown();
+        if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {
+            executor.shutdownNow();
+            executor.awaitTermination(5, TimeUnit.SECONDS);
+        }
         closeConnections();
         console.endProgress();
     }

@@ -6,21 +6,58 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
- * Compares tables of a source and a sink database the way a user would check them: row count, and
- * an md5 over the text of every row, ordered by primary key, over the source table's columns only
- * (the sink has Tidemark's {@code _tidemark_pos} column besides).
+ * Compares tables of a source and a JDBC sink database the way a user would check them: row count,
+ * and an md5 over the text of every row, ordered by primary key, over the source table's columns
+ * only (the sink has Tidemark's {@code _tidemark_pos} column besides).
  */
 public final class Reconciliation {
 
-    /** The comparison of one table. */
-    public record TableReport(String table, long sourceRows, long sinkRows, String sourceChecksum, String sinkChecksum) {
+    /** The comparison of one table in the JDBC sink. */
+    public record TableReport(String table, long sourceRows, long sinkRows, String sourceChecksum, String sinkChecksum)
+            implements TableComparison {
 
+        @Override
         public boolean equal() {
             return sourceRows == sinkRows && sourceChecksum.equals(sinkChecksum);
+        }
+
+        @Override
+        public String sink() {
+            return "jdbc";
+        }
+
+        @Override
+        public String unit() {
+            return "rows";
+        }
+
+        /** The first 16 hex digits of the checksums. */
+        @Override
+        public String detail() {
+            if (equal()) {
+                return "md5 " + sinkChecksum.substring(0, 16);
+            }
+            return String.format(Locale.ROOT, "source %,d rows, md5 %s; sink md5 %s",
+                    sourceRows, sourceChecksum.substring(0, 16), sinkChecksum.substring(0, 16));
+        }
+
+        @Override
+        public Map<String, Object> toJson() {
+            Map<String, Object> json = new LinkedHashMap<>();
+            json.put("table", table);
+            json.put("sink", sink());
+            json.put("sourceRows", sourceRows);
+            json.put("sinkRows", sinkRows);
+            json.put("sourceChecksum", sourceChecksum);
+            json.put("sinkChecksum", sinkChecksum);
+            json.put("result", equal() ? "EQUAL" : "DIFFERENT");
+            return json;
         }
     }
 
@@ -51,20 +88,6 @@ public final class Reconciliation {
         return counts;
     }
 
-    /** The summary table, one line per table, with the first 16 hex digits of each checksum. */
-    static List<String> render(List<TableReport> reports) {
-        String format = "  %-18s %12s %12s   %-16s   %-16s   %s";
-        List<String> lines = new ArrayList<>();
-        lines.add(String.format(Locale.ROOT, format, "table", "source rows", "sink rows", "source md5", "sink md5", "result"));
-        for (TableReport r : reports) {
-            lines.add(String.format(Locale.ROOT, format, r.table(),
-                    String.format(Locale.ROOT, "%,d", r.sourceRows()), String.format(Locale.ROOT, "%,d", r.sinkRows()),
-                    r.sourceChecksum().substring(0, 16), r.sinkChecksum().substring(0, 16),
-                    r.equal() ? "EQUAL" : "DIFFERENT"));
-        }
-        return lines;
-    }
-
     /**
      * Up to {@code limit} rows of {@code table} that differ, each as {@code only in source: <row>},
      * {@code only in sink: <row>} or {@code differs: <source row> / <sink row>}.
@@ -74,8 +97,8 @@ public final class Reconciliation {
         String keyText = columns.key().stream().map(k -> "r." + quoteIdentifier(k) + "::text")
                 .collect(Collectors.joining(" || ',' || "));
         String query = "SELECT " + keyText + ", r::text FROM (SELECT " + columns.selectList() + " FROM " + quote(table) + ") r";
-        java.util.Map<String, String> sourceRows = rowsByKey(source, query);
-        java.util.Map<String, String> sinkRows = rowsByKey(sink, query);
+        Map<String, String> sourceRows = rowsByKey(source, query);
+        Map<String, String> sinkRows = rowsByKey(sink, query);
         List<String> differences = new ArrayList<>();
         java.util.SortedSet<String> keys = new java.util.TreeSet<>(sourceRows.keySet());
         keys.addAll(sinkRows.keySet());
@@ -96,8 +119,8 @@ public final class Reconciliation {
         return differences;
     }
 
-    private static java.util.Map<String, String> rowsByKey(Connection c, String query) throws SQLException {
-        java.util.Map<String, String> rows = new java.util.HashMap<>();
+    private static Map<String, String> rowsByKey(Connection c, String query) throws SQLException {
+        Map<String, String> rows = new java.util.HashMap<>();
         try (PreparedStatement ps = c.prepareStatement(query); ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
                 rows.put(rs.getString(1), rs.getString(2));
@@ -106,7 +129,8 @@ public final class Reconciliation {
         return rows;
     }
 
-    private record Columns(List<String> all, List<String> key) {
+    /** A table's columns, and its primary key columns in key order. */
+    record Columns(List<String> all, List<String> key) {
         String selectList() {
             return all.stream().map(Reconciliation::quoteIdentifier).collect(Collectors.joining(", "));
         }
@@ -119,7 +143,7 @@ public final class Reconciliation {
                 + " FROM (SELECT " + columns.selectList() + " FROM " + quote(table) + ") r";
     }
 
-    private static Columns columns(Connection source, String table) throws SQLException {
+    static Columns columns(Connection source, String table) throws SQLException {
         List<String> columns = new ArrayList<>();
         try (PreparedStatement ps = source.prepareStatement(
                 "SELECT attname FROM pg_attribute WHERE attrelid = ?::regclass AND attnum > 0 AND NOT attisdropped"
@@ -158,12 +182,13 @@ public final class Reconciliation {
         }
     }
 
-    private static String quote(String table) {
+    /** {@code schema.table} quoted for SQL. */
+    static String quote(String table) {
         int dot = table.indexOf('.');
         return quoteIdentifier(table.substring(0, dot)) + "." + quoteIdentifier(table.substring(dot + 1));
     }
 
-    private static String quoteIdentifier(String identifier) {
+    static String quoteIdentifier(String identifier) {
         return '"' + identifier.replace("\"", "\"\"") + '"';
     }
 }

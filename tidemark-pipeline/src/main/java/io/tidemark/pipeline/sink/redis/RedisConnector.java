@@ -16,8 +16,10 @@ import java.time.Duration;
  * Creates Lettuce clients for one sink. Reconnecting is left to the sink's own retry loop (no
  * automatic reconnect, commands rejected while disconnected), so that a lost connection surfaces
  * as an error that is retried with backoff and counted, instead of commands queueing silently.
+ * Public so that a reader of the sink's keys (e.g. {@code tidemark demo}'s reconciliation) connects
+ * the same way.
  */
-final class RedisConnector implements Serializable {
+public final class RedisConnector implements Serializable {
 
     private static final long serialVersionUID = 1L;
 
@@ -32,16 +34,16 @@ final class RedisConnector implements Serializable {
         this.password = password;
     }
 
-    static RedisConnector of(RedisSinkDef def) {
+    public static RedisConnector of(RedisSinkDef def) {
         return new RedisConnector(def.uri(), def.password());
     }
 
     /** The URI without credentials, for messages and logs. */
-    String uri() {
+    public String uri() {
         return uri;
     }
 
-    RedisClient createClient() {
+    public RedisClient createClient() {
         RedisURI redisUri = RedisURI.create(uri);
         redisUri.setTimeout(COMMAND_TIMEOUT);
         if (password != null) {

@@ -26,11 +26,16 @@ import java.util.Map;
 
 /**
  * Turns a change event into the keys and arguments of one {@link GuardedWriteScript} call: the key
- * layout and value format documented in {@code docs/redis-sink.md}.
+ * layout and value format documented in {@code docs/redis-sink.md}. Public for {@link #dataKey(String,
+ * TableId, Object[])} and {@link #text(Object)}, with which a reader (e.g. {@code tidemark demo}'s
+ * reconciliation) finds a row's key and the text its fields hold.
  */
-final class RedisRowEncoder implements Serializable {
+public final class RedisRowEncoder implements Serializable {
 
     private static final long serialVersionUID = 1L;
+
+    /** Hash field holding the position of the change that wrote the row. */
+    public static final String POSITION_FIELD = GuardedWriteScript.POSITION_FIELD;
     private static final JsonFactory JSON = new JsonFactory();
 
     private final String keyPrefix;
@@ -61,9 +66,15 @@ final class RedisRowEncoder implements Serializable {
 
     /** {@code {prefix}:{schema.table}:{pk}}, key values joined by ':'. */
     String dataKey(ChangeEvent event) {
-        TableId table = sinkTables.getOrDefault(event.table(), event.table());
+        return dataKey(keyPrefix, sinkTables.getOrDefault(event.table(), event.table()), event.keyValues());
+    }
+
+    /**
+     * The key of the row of {@code table} (the route's sink table) whose primary key values, in key
+     * order and of the types of {@link io.tidemark.pipeline.event.RowValues}, are {@code values}.
+     */
+    public static String dataKey(String keyPrefix, TableId table, Object[] values) {
         StringBuilder key = new StringBuilder(keyPrefix).append(':').append(table).append(':');
-        Object[] values = event.keyValues();
         for (int i = 0; i < values.length; i++) {
             if (i > 0) {
                 key.append(':');
@@ -136,8 +147,8 @@ final class RedisRowEncoder implements Serializable {
         }
     }
 
-    /** A column value as hash field text. */
-    static String text(Object value) {
+    /** A column value (of the types of {@link io.tidemark.pipeline.event.RowValues}) as hash field text. */
+    public static String text(Object value) {
         if (value == null) {
             return "";
         }
