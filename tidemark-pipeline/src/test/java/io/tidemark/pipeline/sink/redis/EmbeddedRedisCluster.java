@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 import static org.awaitility.Awaitility.await;
 
@@ -41,15 +42,17 @@ final class EmbeddedRedisCluster implements AutoCloseable {
 
     private final RedisShardedCluster cluster;
     private final List<Integer> ports;
+    private final Path dir;
     private final Map<Integer, Redis> servers = new LinkedHashMap<>();
     private final Map<Integer, RedisClient> nodeClients = new LinkedHashMap<>();
     private final Map<Integer, StatefulRedisConnection<String, String>> nodeConnections = new LinkedHashMap<>();
     private RedisClusterClient client;
     private StatefulRedisClusterConnection<String, String> connection;
 
-    private EmbeddedRedisCluster(RedisShardedCluster cluster, List<Integer> ports) {
+    private EmbeddedRedisCluster(RedisShardedCluster cluster, List<Integer> ports, Path dir) {
         this.cluster = cluster;
         this.ports = ports;
+        this.dir = dir;
         List<Redis> started = cluster.servers();
         for (int i = 0; i < ports.size(); i++) {
             servers.put(ports.get(i), started.get(i));
@@ -72,7 +75,7 @@ final class EmbeddedRedisCluster implements AutoCloseable {
         }
         RedisShardedCluster cluster = builder.build();
         cluster.start(); // stops its servers itself if the cluster cannot be formed
-        EmbeddedRedisCluster embedded = new EmbeddedRedisCluster(cluster, ports);
+        EmbeddedRedisCluster embedded = new EmbeddedRedisCluster(cluster, ports, dir);
         try {
             for (int port : ports) {
                 embedded.node(port).configSet("cluster-node-timeout", "1000");
@@ -205,6 +208,12 @@ final class EmbeddedRedisCluster implements AutoCloseable {
         }
         try {
             cluster.stop();
+            try (Stream<Path> files = Files.list(dir)) {
+                for (Path file : files.toList()) {
+                    Files.deleteIfExists(file); // the nodes' nodes-*.conf
+                }
+            }
+            Files.deleteIfExists(dir);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

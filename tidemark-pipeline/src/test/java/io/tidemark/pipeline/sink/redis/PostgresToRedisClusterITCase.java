@@ -178,6 +178,9 @@ class PostgresToRedisClusterITCase extends PostgresTestBase {
         } while (!cursor.isFinished());
         for (String key : keys) {
             Map<String, String> row = new HashMap<>(node.hgetall(key));
+            if (row.isEmpty()) {
+                continue; // deleted between SCAN and HGETALL: the sink is still streaming
+            }
             assertThat(row.remove("_tidemark_pos")).as("position of %s", key).isNotNull();
             String updatedAt = row.get("updated_at");
             if (updatedAt != null) {
