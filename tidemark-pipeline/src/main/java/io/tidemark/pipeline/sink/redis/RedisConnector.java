@@ -25,9 +25,12 @@ import java.util.List;
  * Creates Lettuce clients for one sink. Reconnecting is left to the sink's own retry loop (no
  * automatic reconnect, commands rejected while disconnected), so that a lost connection surfaces
  * as an error that is retried with backoff and counted, instead of commands queueing silently.
- * The same holds for every node connection of a Redis Cluster client.
+ * Public so that a reader of the sink's keys (e.g. {@code tidemark demo}'s reconciliation) connects
+ * the same way.
+ *
+ * <p>The same holds for every node connection of a Redis Cluster client ({@code mode: cluster}).
  */
-final class RedisConnector implements Serializable {
+public final class RedisConnector implements Serializable {
 
     private static final long serialVersionUID = 1L;
 
@@ -52,7 +55,7 @@ final class RedisConnector implements Serializable {
         this.password = password;
     }
 
-    static RedisConnector of(RedisSinkDef def) {
+    public static RedisConnector of(RedisSinkDef def) {
         return new RedisConnector(def.mode(), def.uri(), def.password());
     }
 
@@ -68,11 +71,11 @@ final class RedisConnector implements Serializable {
     }
 
     /** The URI without credentials, for messages and logs. */
-    String uri() {
+    public String uri() {
         return uri;
     }
 
-    RedisClient createClient() {
+    public RedisClient createClient() {
         RedisURI redisUri = RedisURI.create(uri);
         redisUri.setTimeout(COMMAND_TIMEOUT);
         if (password != null) {
