@@ -27,8 +27,6 @@ import java.util.List;
  * as an error that is retried with backoff and counted, instead of commands queueing silently.
  * Public so that a reader of the sink's keys (e.g. {@code tidemark demo}'s reconciliation) connects
  * the same way.
- *
- * <p>The same holds for every node connection of a Redis Cluster client ({@code mode: cluster}).
  */
 public final class RedisConnector implements Serializable {
 
@@ -92,7 +90,8 @@ public final class RedisConnector implements Serializable {
     }
 
     /**
-     * A cluster client seeded with every host of the URI. Nodes flagged as failed, suspected, still
+     * A cluster client seeded with every host of the URI, whose node connections, like the
+     * standalone one, neither reconnect by themselves nor queue commands. Nodes flagged as failed, suspected, still
      * joining or without address are left out of the topology, so that their slots fail fast (and
      * are retried) instead of waiting for a connection to a dead node.
      */
