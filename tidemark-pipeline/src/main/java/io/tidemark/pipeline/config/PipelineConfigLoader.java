@@ -294,6 +294,8 @@ public final class PipelineConfigLoader {
                 }
                 ObjectNode sink = (ObjectNode) item;
                 Optional<Typed> typed = readTyped(sink, path, SINK_TYPES);
+                typed.filter(t -> t.type().equals(RedisSinkOptions.TYPE_NAME))
+                        .ifPresent(redis -> checkRedisAddress(redis.values(), path));
                 // every sink type declares "name" the same way, so the JDBC declaration reads any of them
                 String name = typed.isPresent()
                         ? typed.get().values().get(JdbcSinkOptions.NAME)
@@ -311,6 +313,13 @@ public final class PipelineConfigLoader {
                 }
                 sinks.add(new SinkEntry(name, typed.orElse(null)));
             }
+        }
+
+        /** The Redis sink's uri must fit its mode: one host unless cluster, no database but 0 in a cluster. */
+        private void checkRedisAddress(Configuration values, String path) {
+            values.getOptional(RedisSinkOptions.URI_OPTION)
+                    .flatMap(uri -> RedisSinkOptions.addressProblem(values.get(RedisSinkOptions.MODE), uri))
+                    .ifPresent(problem -> problems.add(Problems.child(path, RedisSinkOptions.URI_OPTION.key()), problem));
         }
 
         /** Reads one key of a mapping whose other keys cannot be checked (its type is unknown). */
@@ -460,6 +469,7 @@ public final class PipelineConfigLoader {
             Configuration values = sink.typed().values();
             return new RedisSinkDef(
                     sink.name(),
+                    values.get(RedisSinkOptions.MODE),
                     values.get(RedisSinkOptions.URI_OPTION),
                     values.getOptional(RedisSinkOptions.PASSWORD)
                             .map(raw -> secret(raw, Problems.child(path, RedisSinkOptions.PASSWORD.key())))

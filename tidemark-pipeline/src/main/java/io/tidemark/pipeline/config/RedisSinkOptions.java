@@ -7,7 +7,11 @@ import org.apache.flink.configuration.ConfigOptions;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static io.tidemark.pipeline.config.OptionField.derived;
@@ -35,13 +39,23 @@ public final class RedisSinkOptions {
                     .noDefaultValue()
                     .withDescription("Kind of sink: redis.");
 
+    public static final ConfigOption<RedisSinkMode> MODE =
+            ConfigOptions.key("mode")
+                    .enumType(RedisSinkMode.class)
+                    .defaultValue(RedisSinkMode.STANDALONE)
+                    .withDescription(
+                            "standalone writes to the one server at uri; cluster writes to a Redis Cluster, whose"
+                                    + " nodes are discovered from the seed nodes in uri and followed through failovers"
+                                    + " and resharding.");
+
     public static final ConfigOption<String> URI_OPTION =
             ConfigOptions.key("uri")
                     .stringType()
                     .noDefaultValue()
                     .withDescription(
-                            "Address of the Redis server as redis://host:port (rediss:// for TLS). It must not"
-                                    + " contain credentials; use password.");
+                            "Address of the Redis server as redis://host:port (rediss:// for TLS); with mode:"
+                                    + " cluster, one or more seed nodes as redis://host1:port1,host2:port2. It must"
+                                    + " not contain credentials; use password.");
 
     public static final ConfigOption<String> PASSWORD =
             ConfigOptions.key("password")
@@ -98,12 +112,14 @@ public final class RedisSinkOptions {
                     .withDescription(
                             "Retries of a batch after a transient error (connection lost, LOADING, TRYAGAIN,"
                                     + " CLUSTERDOWN, timeout), with exponential backoff, before the job fails;"
-                                    + " 0 disables retries.");
+                                    + " 0 disables retries. The default waits about 26 s in all, enough for a"
+                                    + " cluster failover with a node timeout of a few seconds.");
 
     static final OptionSection SECTION = OptionSection.of(
             "sinks[] (type: redis)",
             required(NAME, ValueTypes.name()),
             required(TYPE, ValueTypes.oneOf(List.of(TYPE_NAME))),
+            withDefault(MODE, ValueTypes.enumOf(RedisSinkMode.class)),
             required(URI_OPTION, redisUri()),
             derived(PASSWORD, ValueTypes.secretReference(), "none"),
             withDefault(KEY_PREFIX, ValueTypes.matching(
@@ -119,12 +135,24 @@ public final class RedisSinkOptions {
 
     private RedisSinkOptions() {}
 
-    /** redis:// or rediss:// with a host and a port; never echoed, as a wrong one may hold a password. */
+    /**
+     * {@code scheme://authority[/database][?query]}; the authority is one {@code host:port} or several,
+     * comma-separated (Lettuce's syntax for cluster seed nodes).
+     */
+    private static final Pattern URI_SHAPE =
+            Pattern.compile("([A-Za-z][A-Za-z0-9+.-]*)://([^/?#]*)(/[^?#]*)?(\\?[^#]*)?(#.*)?");
+    private static final Pattern DATABASE_PATH = Pattern.compile("/?([0-9]{1,9})?");
+
+    /**
+     * redis:// or rediss:// with one or more comma-separated host:port pairs; never echoed, as a wrong
+     * one may hold a password. Whether several hosts are allowed depends on {@link #MODE}: see
+     * {@link #addressProblem}.
+     */
     static ValueType<String> redisUri() {
         return new ValueType<>() {
             @Override
             public String description() {
-                return "URI: redis://host:port or rediss://host:port";
+                return "URI: redis://host:port or rediss://host:port; comma-separated host:port pairs for mode: cluster";
             }
 
             @Override
@@ -134,27 +162,31 @@ public final class RedisSinkOptions {
                     return null;
                 }
                 String text = node.asText().trim();
-                URI uri;
-                try {
-                    uri = new URI(text);
-                } catch (URISyntaxException e) {
-                    problems.add(path, "expected a URI such as redis://localhost:6379, got an invalid URI");
+                Matcher shape = URI_SHAPE.matcher(text);
+                if (!shape.matches()) {
+                    problems.add(path, "expected a URI starting with redis:// or rediss://");
                     return null;
                 }
-                if (uri.getRawUserInfo() != null) {
+                String scheme = shape.group(1);
+                String authority = shape.group(2);
+                String query = shape.group(4);
+                if (authority.contains("@")) {
                     problems.add(path, "must not contain credentials; put the password in "
                             + Problems.sibling(path, PASSWORD.key()));
                     return null;
                 }
-                if (!"redis".equals(uri.getScheme()) && !"rediss".equals(uri.getScheme())) {
+                if (!"redis".equals(scheme) && !"rediss".equals(scheme)) {
                     problems.add(path, "expected a URI starting with redis:// or rediss://");
                     return null;
                 }
-                if (uri.getHost() == null || uri.getPort() < 1 || uri.getPort() > 65535) {
-                    problems.add(path, "expected redis://host:port with a port in 1..65535");
-                    return null;
+                for (String hostAndPort : authority.split(",", -1)) {
+                    if (!isHostAndPort(scheme, hostAndPort)) {
+                        problems.add(path, "expected redis://host:port with a port in 1..65535"
+                                + (authority.contains(",") ? " for each comma-separated host" : ""));
+                        return null;
+                    }
                 }
-                if (uri.getRawQuery() != null && uri.getRawQuery().toLowerCase(java.util.Locale.ROOT).contains("password")) {
+                if (query != null && query.toLowerCase(Locale.ROOT).contains("password")) {
                     problems.add(path, "must not contain a password parameter; put the password in "
                             + Problems.sibling(path, PASSWORD.key()));
                     return null;
@@ -162,5 +194,49 @@ public final class RedisSinkOptions {
                 return text;
             }
         };
+    }
+
+    private static boolean isHostAndPort(String scheme, String hostAndPort) {
+        try {
+            URI uri = new URI(scheme + "://" + hostAndPort);
+            return uri.getHost() != null && uri.getPort() >= 1 && uri.getPort() <= 65535
+                    && uri.getRawUserInfo() == null && uri.getRawPath().isEmpty();
+        } catch (URISyntaxException e) {
+            return false;
+        }
+    }
+
+    /** The host:port pairs of a URI accepted by {@link #redisUri()}. */
+    static List<String> hosts(String uri) {
+        Matcher shape = URI_SHAPE.matcher(uri);
+        if (!shape.matches()) {
+            throw new IllegalArgumentException("not a Redis URI");
+        }
+        return Arrays.asList(shape.group(2).split(","));
+    }
+
+    /**
+     * Why {@code uri} does not fit {@code mode}, or empty: several hosts need {@code mode: cluster}, and
+     * a Redis Cluster has only database 0.
+     */
+    static Optional<String> addressProblem(RedisSinkMode mode, String uri) {
+        Matcher shape = URI_SHAPE.matcher(uri);
+        if (!shape.matches()) {
+            return Optional.empty(); // reported by redisUri()
+        }
+        int hosts = hosts(uri).size();
+        if (mode == RedisSinkMode.STANDALONE && hosts > 1) {
+            return Optional.of("lists " + hosts + " hosts, but " + MODE.key() + " is " + mode
+                    + "; set " + MODE.key() + ": " + RedisSinkMode.CLUSTER + " for a Redis Cluster, or give one host");
+        }
+        Matcher database = DATABASE_PATH.matcher(shape.group(3) == null ? "" : shape.group(3));
+        if (!database.matches()) {
+            return Optional.of("expected nothing or a database number after host:port, such as redis://localhost:6379/0");
+        }
+        if (mode == RedisSinkMode.CLUSTER && database.group(1) != null && Integer.parseInt(database.group(1)) != 0) {
+            return Optional.of("selects database " + Integer.parseInt(database.group(1))
+                    + ", but a Redis Cluster has only database 0; remove /" + database.group(1));
+        }
+        return Optional.empty();
     }
 }

@@ -286,6 +286,62 @@ class PipelineConfigLoaderTest {
         assertThat(problems(yaml)).containsExactly("sinks[1].uri: expected a URI starting with redis:// or rediss://");
     }
 
+    @Test
+    void redisClusterSinkLoadsWithItsSeedNodes() throws Exception {
+        String yaml = MINIMAL + """
+                  - name: cache
+                    type: redis
+                    mode: cluster
+                    uri: rediss://10.0.0.1:7000,10.0.0.2:7000,[::1]:7001/0
+                    password: ${env:REDIS_PASSWORD}
+                """ + routesToWarehouse() + """
+                  - source-table: public.orders
+                    sink: cache
+                """;
+
+        PipelineDef pipeline = PipelineConfigLoader.parse(yaml, FILE);
+
+        assertThat(pipeline.sinks().get(1))
+                .isEqualTo(new RedisSinkDef("cache", RedisSinkMode.CLUSTER, "rediss://10.0.0.1:7000,10.0.0.2:7000,[::1]:7001/0",
+                        Secret.of("${env:REDIS_PASSWORD}"), "tidemark", RedisValueFormat.HASH, null, Duration.ofDays(7),
+                        1000, Duration.ofMillis(200), 10));
+        assertThat(PipelineConfigLoader.parse(MINIMAL + SECOND_REDIS_SINK + "    mode: STANDALONE\n" + routesToWarehouse()
+                        + "  - source-table: public.orders\n    sink: cache\n", FILE).sinks().get(1))
+                .extracting(sink -> ((RedisSinkDef) sink).mode()).isEqualTo(RedisSinkMode.STANDALONE);
+    }
+
+    static Stream<Arguments> redisAddressesThatDoNotFitTheirMode() {
+        return Stream.of(
+                arguments("several hosts without mode: cluster", "uri: redis://a:7000,b:7000",
+                        "sinks[1].uri: lists 2 hosts, but mode is standalone; set mode: cluster for a Redis Cluster,"
+                                + " or give one host"),
+                arguments("a database other than 0 in a cluster", "mode: cluster\n    uri: redis://a:7000,b:7000/3",
+                        "sinks[1].uri: selects database 3, but a Redis Cluster has only database 0; remove /3"),
+                arguments("a database that is not a number", "uri: redis://a:7000/cache",
+                        "sinks[1].uri: expected nothing or a database number after host:port, such as"
+                                + " redis://localhost:6379/0"),
+                arguments("a seed node without a port", "mode: cluster\n    uri: redis://a:7000,b",
+                        "sinks[1].uri: expected redis://host:port with a port in 1..65535 for each comma-separated host"),
+                arguments("an empty seed node", "mode: cluster\n    uri: redis://a:7000,",
+                        "sinks[1].uri: expected redis://host:port with a port in 1..65535 for each comma-separated host"),
+                arguments("credentials in a seed node", "mode: cluster\n    uri: redis://a:7000,:hunter2@b:7000",
+                        "sinks[1].uri: must not contain credentials; put the password in sinks[1].password"),
+                arguments("an unknown mode", "mode: sentinel\n    uri: redis://a:7000",
+                        "sinks[1].mode: expected one of [standalone, cluster], got \"sentinel\""));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("redisAddressesThatDoNotFitTheirMode")
+    void redisAddressThatDoesNotFitItsModeIsOneLine(String name, String keys, String problem) {
+        String yaml = MINIMAL + "  - name: cache\n    type: redis\n    " + keys + "\n" + routesToWarehouse() + """
+                  - source-table: public.orders
+                    sink: cache
+                """;
+
+        assertThat(problems(yaml)).containsExactly(problem);
+        assertThat(String.join("\n", problems(yaml))).doesNotContain("hunter2");
+    }
+
     private static final String MYSQL_SOURCE = """
             pipeline:
               name: shop-to-warehouse

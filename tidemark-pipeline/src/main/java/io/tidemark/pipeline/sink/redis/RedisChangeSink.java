@@ -40,15 +40,36 @@ public final class RedisChangeSink implements ChangeSink {
         return def.name();
     }
 
-    /** Checks that the server answers; a Redis sink needs no schema. */
+    /** Checks that the server (or the cluster) answers; a Redis sink needs no schema. */
     @Override
     public void prepare() throws Exception {
         try {
             RedisBatchApplier.ping(connector);
         } catch (RuntimeException e) {
-            String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().lines().findFirst().orElse("");
-            throw new IOException("sink " + def.name() + ": cannot reach Redis at " + connector.uri() + ": " + message, e);
+            throw new IOException("sink " + def.name() + ": cannot reach Redis at " + connector.uri() + ": " + reason(e), e);
         }
+    }
+
+    /**
+     * The first line of the error, then of its root cause where that says more (a cluster client
+     * wraps it), and of the first per-node failure the cluster client attached to it.
+     */
+    private static String reason(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String reason = RedisBatchApplier.message(e);
+        if (root != e && !reason.contains(RedisBatchApplier.message(root))) {
+            reason += " (" + RedisBatchApplier.message(root) + ")";
+        }
+        if (root.getSuppressed().length > 0) {
+            reason += ": " + RedisBatchApplier.message(root.getSuppressed()[0]);
+        }
+        if (reason.contains("cluster support disabled")) {
+            reason += "; the server is not a Redis Cluster node: set mode: standalone";
+        }
+        return reason;
     }
 
     @Override

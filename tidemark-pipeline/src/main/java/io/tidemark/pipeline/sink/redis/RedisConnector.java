@@ -1,6 +1,7 @@
 package io.tidemark.pipeline.sink.redis;
 
 import io.tidemark.pipeline.config.RedisSinkDef;
+import io.tidemark.pipeline.config.RedisSinkMode;
 import io.tidemark.pipeline.config.Secret;
 
 import io.lettuce.core.ClientOptions;
@@ -8,9 +9,17 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.cluster.ClusterClientOptions;
+import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.RedisClusterURIUtil;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode.NodeFlag;
 
 import java.io.Serializable;
+import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * Creates Lettuce clients for one sink. Reconnecting is left to the sink's own retry loop (no
@@ -25,17 +34,38 @@ public final class RedisConnector implements Serializable {
 
     static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
+    /** How often a cluster client re-reads the topology even when nothing went wrong. */
+    static final Duration TOPOLOGY_REFRESH_PERIOD = Duration.ofSeconds(30);
+    /** Least time between two refreshes triggered by MOVED, ASK, an unknown node or an uncovered slot. */
+    static final Duration ADAPTIVE_REFRESH_PAUSE = Duration.ofSeconds(5);
 
+    private final RedisSinkMode mode;
     private final String uri;
     private final Secret password;
 
     RedisConnector(String uri, Secret password) {
+        this(RedisSinkMode.STANDALONE, uri, password);
+    }
+
+    RedisConnector(RedisSinkMode mode, String uri, Secret password) {
+        this.mode = mode;
         this.uri = uri;
         this.password = password;
     }
 
     public static RedisConnector of(RedisSinkDef def) {
-        return new RedisConnector(def.uri(), def.password());
+        return new RedisConnector(def.mode(), def.uri(), def.password());
+    }
+
+    RedisSinkMode mode() {
+        return mode;
+    }
+
+    /** A client of the configured mode, for one sink writer or one check. */
+    RedisSinkClient createSinkClient() {
+        return mode == RedisSinkMode.CLUSTER
+                ? new ClusterRedisSinkClient(createClusterClient())
+                : new StandaloneRedisSinkClient(createClient());
     }
 
     /** The URI without credentials, for messages and logs. */
@@ -57,5 +87,40 @@ public final class RedisConnector implements Serializable {
                 .timeoutOptions(TimeoutOptions.enabled(COMMAND_TIMEOUT))
                 .build());
         return client;
+    }
+
+    /**
+     * A cluster client seeded with every host of the URI, whose node connections, like the
+     * standalone one, neither reconnect by themselves nor queue commands. Nodes flagged as failed, suspected, still
+     * joining or without address are left out of the topology, so that their slots fail fast (and
+     * are retried) instead of waiting for a connection to a dead node.
+     */
+    RedisClusterClient createClusterClient() {
+        List<RedisURI> seeds = RedisClusterURIUtil.toRedisURIs(URI.create(uri));
+        for (RedisURI seed : seeds) {
+            seed.setTimeout(COMMAND_TIMEOUT);
+            if (password != null) {
+                seed.setPassword(password.resolve().toCharArray());
+            }
+        }
+        RedisClusterClient client = RedisClusterClient.create(seeds);
+        client.setOptions(ClusterClientOptions.builder()
+                .autoReconnect(false)
+                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                .socketOptions(SocketOptions.builder().connectTimeout(CONNECT_TIMEOUT).build())
+                .timeoutOptions(TimeoutOptions.enabled(COMMAND_TIMEOUT))
+                .nodeFilter(RedisConnector::isUsable)
+                .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
+                        .enablePeriodicRefresh(TOPOLOGY_REFRESH_PERIOD)
+                        .enableAllAdaptiveRefreshTriggers()
+                        .adaptiveRefreshTriggersTimeout(ADAPTIVE_REFRESH_PAUSE)
+                        .build())
+                .build());
+        return client;
+    }
+
+    private static boolean isUsable(RedisClusterNode node) {
+        return !(node.is(NodeFlag.FAIL) || node.is(NodeFlag.EVENTUAL_FAIL) || node.is(NodeFlag.HANDSHAKE)
+                || node.is(NodeFlag.NOADDR));
     }
 }

@@ -1,0 +1,119 @@
+package io.tidemark.pipeline.sink.redis;
+
+import io.lettuce.core.RedisException;
+import io.lettuce.core.RedisFuture;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The sink's client for a Redis Cluster ({@code mode: cluster}). Lettuce routes each script call
+ * by its first key's slot (the row and its delete marker share it) and follows MOVED and ASK
+ * redirects; the topology is refreshed periodically, on Lettuce's adaptive triggers, and before the
+ * attempt that follows any transient error, so a failover or a resharding is followed.
+ */
+final class ClusterRedisSinkClient extends RedisSinkClient {
+
+    private final RedisClusterClient client;
+    private StatefulRedisClusterConnection<String, String> connection;
+    private boolean refreshTopology;
+
+    ClusterRedisSinkClient(RedisClusterClient client) {
+        this.client = client;
+    }
+
+    @Override
+    boolean isConnected() {
+        return connection != null;
+    }
+
+    @Override
+    RedisClusterAsyncCommands<String, String> connect() {
+        if (refreshTopology) {
+            client.refreshPartitions(); // throws while no node answers: the attempt fails and is retried
+            refreshTopology = false;
+        }
+        if (connection == null) {
+            connection = client.connect();
+            connection.setAutoFlushCommands(false);
+        }
+        return connection.async();
+    }
+
+    /**
+     * Loads the script on every master that owns slots, each through its own node connection. This
+     * also opens those connections before the batch is sent, so that the batch's commands are
+     * written to open connections and go out with the next flush.
+     */
+    @Override
+    List<RedisFuture<String>> loadScript(String source) {
+        connect();
+        List<RedisFuture<String>> loads = new ArrayList<>();
+        for (RedisClusterNode node : connection.getPartitions()) {
+            if (node.is(RedisClusterNode.NodeFlag.UPSTREAM) && !node.hasNoSlots()) {
+                StatefulRedisConnection<String, String> nodeConnection = connection.getConnection(node.getNodeId());
+                loads.add(nodeConnection.async().scriptLoad(source));
+                nodeConnection.flushCommands();
+            }
+        }
+        if (loads.isEmpty()) {
+            throw new RedisException("no master owning slots in the cluster topology");
+        }
+        return loads;
+    }
+
+    @Override
+    void flush() {
+        if (connection != null) {
+            connection.flushCommands();
+        }
+    }
+
+    @Override
+    void disconnect() {
+        if (connection != null) {
+            connection.closeAsync();
+            connection = null;
+        }
+    }
+
+    @Override
+    void topologyMayHaveChanged() {
+        refreshTopology = true;
+    }
+
+    /** Connecting reads the topology from a seed node; then the cluster must report itself healthy. */
+    @Override
+    void check() {
+        try (StatefulRedisClusterConnection<String, String> check = client.connect()) {
+            check.sync().ping();
+            String state = clusterState(check.sync().clusterInfo());
+            if (!"ok".equals(state)) {
+                throw new RedisException("cluster_state is " + state + " (CLUSTER INFO)");
+            }
+        }
+    }
+
+    private static String clusterState(String clusterInfo) {
+        return clusterInfo.lines()
+                .filter(line -> line.startsWith("cluster_state:"))
+                .map(line -> line.substring("cluster_state:".length()).trim())
+                .findFirst()
+                .orElse("unknown");
+    }
+
+    @Override
+    public void close() {
+        if (connection != null) {
+            connection.close(); // before the shutdown, which would close it a second time
+            connection = null;
+        }
+        client.shutdown(Duration.ZERO, SHUTDOWN_TIMEOUT);
+    }
+}
