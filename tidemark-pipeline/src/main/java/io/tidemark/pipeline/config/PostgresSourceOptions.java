@@ -47,13 +47,7 @@ public final class PostgresSourceOptions {
                             "User to connect as. It needs the REPLICATION attribute and SELECT on the"
                                     + " captured tables.");
 
-    public static final ConfigOption<String> PASSWORD =
-            ConfigOptions.key("password")
-                    .stringType()
-                    .noDefaultValue()
-                    .withDescription(
-                            "Password of the user, as ${env:NAME} or ${file:/absolute/path}; resolved when"
-                                    + " the job connects. A literal value is accepted for local use only.");
+    public static final ConfigOption<String> PASSWORD = SourceOptions.PASSWORD;
 
     public static final ConfigOption<List<String>> TABLES =
             ConfigOptions.key("tables")
@@ -75,19 +69,9 @@ public final class PostgresSourceOptions {
                     .noDefaultValue()
                     .withDescription("Publication that lists the captured tables.");
 
-    public static final ConfigOption<Integer> SNAPSHOT_CHUNK_SIZE =
-            ConfigOptions.key("snapshot-chunk-size")
-                    .intType()
-                    .defaultValue(8096)
-                    .withDescription("Rows per chunk while the initial snapshot is taken.");
+    public static final ConfigOption<Integer> SNAPSHOT_CHUNK_SIZE = SourceOptions.SNAPSHOT_CHUNK_SIZE;
 
-    public static final ConfigOption<StartupMode> STARTUP_MODE =
-            ConfigOptions.key("startup-mode")
-                    .enumType(StartupMode.class)
-                    .defaultValue(StartupMode.INITIAL)
-                    .withDescription(
-                            "initial copies the existing rows and then streams changes; latest streams"
-                                    + " only changes made after the job first starts.");
+    public static final ConfigOption<StartupMode> STARTUP_MODE = SourceOptions.STARTUP_MODE;
 
     static final OptionSection SECTION = OptionSection.of(
             "source",

@@ -7,6 +7,7 @@ import io.tidemark.pipeline.config.RouteDef;
 import io.tidemark.pipeline.config.Secret;
 import io.tidemark.pipeline.config.StartupMode;
 import io.tidemark.pipeline.testing.FailureInjector;
+import io.tidemark.pipeline.testing.TestJobs;
 import io.tidemark.pipeline.testing.MariaDbTestServer;
 import io.tidemark.pipeline.testing.OrdersWorkload;
 import io.tidemark.pipeline.testing.PostgresTestBase;
@@ -14,9 +15,6 @@ import io.tidemark.pipeline.testing.PostgresTestBase;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.client.program.rest.RestClusterClient;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestartStrategyOptions;
-import org.apache.flink.runtime.jobgraph.SavepointRestoreSettings;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.InjectClusterClient;
 import org.apache.flink.test.junit5.MiniClusterExtension;
@@ -31,7 +29,6 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -73,14 +70,10 @@ class MariaDbToPostgresITCase extends PostgresTestBase {
         }
         PipelineDef def = pipeline(sourceDb, sinkDb);
         String scenario = "maria-pg-" + System.nanoTime();
-        PipelineJob job = new PipelineJob(def, PipelineComposer.of(def).withStageAfterSource(
-                stream -> stream.map(FailureInjector.failingAt(scenario, 1_500, 5_000, 9_000))
-                        .returns(stream.getType())
-                        .uid("test-failure-injector")));
+        PipelineJob job = TestJobs.failingAt(def, scenario, 1_500, 5_000, 9_000);
         job.prepare();
 
-        JobID jobId = client.submitJob(job.jobGraph(restartOnFailure(), SavepointRestoreSettings.none()))
-                .get(1, TimeUnit.MINUTES);
+        JobID jobId = TestJobs.submit(client, job);
         try {
             await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500))
                     .until(() -> count(sinkDb, "SELECT count(*) FROM orders") >= SNAPSHOT_ROWS);
@@ -105,9 +98,7 @@ class MariaDbToPostgresITCase extends PostgresTestBase {
                     .isZero();
             assertThat(client.getJobStatus(jobId).get()).isEqualTo(JobStatus.RUNNING);
         } finally {
-            if (!client.getJobStatus(jobId).get().isTerminalState()) {
-                client.cancel(jobId).get(30, TimeUnit.SECONDS);
-            }
+            TestJobs.cancel(client, jobId);
         }
     }
 
@@ -121,13 +112,6 @@ class MariaDbToPostgresITCase extends PostgresTestBase {
                 List.of(new RouteDef(sourceDb + ".orders", sink.name(), "public.orders")), base.checkpointing());
     }
 
-    static Configuration restartOnFailure() {
-        Configuration restart = new Configuration();
-        restart.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
-        restart.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 50);
-        restart.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(300));
-        return restart;
-    }
 
     private List<String> mariaRows(String db) throws Exception {
         return collect(mariadb.connect(db), "SELECT CONCAT_WS('|', id, customer, CAST(amount AS CHAR), status,"

@@ -4,6 +4,7 @@ import io.tidemark.pipeline.config.JdbcSinkDef;
 import io.tidemark.pipeline.config.PipelineDef;
 import io.tidemark.pipeline.config.Secret;
 import io.tidemark.pipeline.testing.FailureInjector;
+import io.tidemark.pipeline.testing.TestJobs;
 import io.tidemark.pipeline.testing.MariaDbTestServer;
 import io.tidemark.pipeline.testing.OrdersWorkload;
 import io.tidemark.pipeline.testing.PostgresTestBase;
@@ -11,9 +12,6 @@ import io.tidemark.pipeline.testing.PostgresTestBase;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.client.program.rest.RestClusterClient;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestartStrategyOptions;
-import org.apache.flink.runtime.jobgraph.SavepointRestoreSettings;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.InjectClusterClient;
 import org.apache.flink.test.junit5.MiniClusterExtension;
@@ -74,10 +72,7 @@ class PostgresToMariaDbITCase extends PostgresTestBase {
                 List.of(new io.tidemark.pipeline.config.RouteDef("public.orders", "warehouse", sinkDb + ".orders")),
                 base.checkpointing());
         String scenario = "maria-" + System.nanoTime();
-        PipelineJob job = new PipelineJob(def, PipelineComposer.of(def).withStageAfterSource(
-                stream -> stream.map(FailureInjector.failingAt(scenario, 1_500, 4_500, 8_000))
-                        .returns(stream.getType())
-                        .uid("test-failure-injector")));
+        PipelineJob job = TestJobs.failingAt(def, scenario, 1_500, 4_500, 8_000);
         job.prepare();
         mariadb.execute(sinkDb,
                 "CREATE TABLE audit (seq BIGINT AUTO_INCREMENT PRIMARY KEY, op VARCHAR(8), id BIGINT, pos BIGINT)",
@@ -93,11 +88,7 @@ class PostgresToMariaDbITCase extends PostgresTestBase {
         try (Connection c = connect(source)) {
             workload.seed(c, SNAPSHOT_ROWS);
         }
-        Configuration restart = new Configuration();
-        restart.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
-        restart.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 50);
-        restart.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(300));
-        JobID jobId = client.submitJob(job.jobGraph(restart, SavepointRestoreSettings.none())).get(1, TimeUnit.MINUTES);
+        JobID jobId = TestJobs.submit(client, job);
         try {
             await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500))
                     .until(() -> mariaRows(sinkDb).size() >= SNAPSHOT_ROWS);

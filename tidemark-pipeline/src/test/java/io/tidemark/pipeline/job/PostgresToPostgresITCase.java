@@ -2,6 +2,7 @@ package io.tidemark.pipeline.job;
 
 import io.tidemark.pipeline.config.PipelineDef;
 import io.tidemark.pipeline.testing.FailureInjector;
+import io.tidemark.pipeline.testing.TestJobs;
 import io.tidemark.pipeline.testing.OrdersWorkload;
 import io.tidemark.pipeline.testing.PostgresTestBase;
 
@@ -9,7 +10,6 @@ import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.client.program.rest.RestClusterClient;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.runtime.jobgraph.JobGraph;
 import org.apache.flink.runtime.jobgraph.SavepointRestoreSettings;
@@ -93,16 +93,12 @@ class PostgresToPostgresITCase extends PostgresTestBase {
         Databases db = databases("failures");
         String scenario = "failures-" + System.nanoTime();
         PipelineDef def = pipeline("it-failures", db.source, db.sink, List.of("public.orders"), temp, 2);
-        PipelineJob job = new PipelineJob(def, PipelineComposer.of(def).withStageAfterSource(
-                stream -> stream.map(FailureInjector.failingAt(scenario, 1_500, 4_000, 7_000, 9_500))
-                        .returns(stream.getType())
-                        .name("failure injector")
-                        .uid("test-failure-injector")));
+        PipelineJob job = TestJobs.failingAt(def, scenario, 1_500, 4_000, 7_000, 9_500);
         job.prepare();
         runDdl(db.sink, "orders-audit");
         OrdersWorkload workload = seed(db.source, 2);
 
-        JobID jobId = submit(job, restartOnFailure(), SavepointRestoreSettings.none());
+        JobID jobId = submit(job, TestJobs.restartOnFailure(), SavepointRestoreSettings.none());
         awaitRows(db.sink, SNAPSHOT_ROWS);
         try (Connection c = connect(db.source)) {
             for (int round = 0; round < 6; round++) {
@@ -220,13 +216,6 @@ class PostgresToPostgresITCase extends PostgresTestBase {
         return id;
     }
 
-    private static Configuration restartOnFailure() {
-        Configuration conf = new Configuration();
-        conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
-        conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 50);
-        conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(300));
-        return conf;
-    }
 
     private static void awaitRows(String sinkDb, long rows) {
         await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500))

@@ -5,6 +5,7 @@ import io.tidemark.pipeline.config.StartupMode;
 import io.tidemark.pipeline.event.ChangeEvent;
 import io.tidemark.pipeline.source.ChangeSource;
 import io.tidemark.pipeline.source.debezium.DebeziumChangeEventDeserializer;
+import io.tidemark.pipeline.source.debezium.DebeziumTuning;
 
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.cdc.connectors.mysql.source.MySqlSource;
@@ -65,13 +66,8 @@ public final class MySqlChangeSource implements ChangeSource {
         jdbc.setProperty("useSSL", "false");
         jdbc.setProperty("allowPublicKeyRetrieval", "true");
         factory.jdbcProperties(jdbc);
-        Properties debezium = new Properties();
-        debezium.setProperty("decimal.handling.mode", "precise");
-        debezium.setProperty("time.precision.mode", "adaptive_time_microseconds");
+        Properties debezium = DebeziumTuning.properties();
         debezium.setProperty("binary.handling.mode", "bytes");
-        debezium.setProperty("poll.interval.ms", "20");
-        debezium.setProperty("max.batch.size", "4096");
-        debezium.setProperty("max.queue.size", "16384");
         factory.debeziumProperties(debezium);
         DebeziumChangeEventDeserializer deserializer = new DebeziumChangeEventDeserializer(new MySqlRecordLocator());
         return MySqlSourceWithEmitter.create(

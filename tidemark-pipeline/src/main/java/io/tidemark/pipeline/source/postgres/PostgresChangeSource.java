@@ -5,6 +5,7 @@ import io.tidemark.pipeline.config.StartupMode;
 import io.tidemark.pipeline.event.ChangeEvent;
 import io.tidemark.pipeline.source.ChangeSource;
 import io.tidemark.pipeline.source.debezium.DebeziumChangeEventDeserializer;
+import io.tidemark.pipeline.source.debezium.DebeziumTuning;
 
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.cdc.connectors.base.options.StartupOptions;
@@ -59,17 +60,10 @@ public final class PostgresChangeSource implements ChangeSource {
         factory.heartbeatInterval(Duration.ofSeconds(30));
         factory.startupOptions(
                 def.startupMode() == StartupMode.LATEST ? StartupOptions.latest() : StartupOptions.initial());
-        Properties debezium = new Properties();
+        Properties debezium = DebeziumTuning.properties();
         debezium.setProperty("publication.name", def.publicationName());
         // created once for all tables by PostgresSourcePreparer; see there why never by Debezium
         debezium.setProperty("publication.autocreate.mode", "disabled");
-        debezium.setProperty("decimal.handling.mode", "precise");
-        debezium.setProperty("time.precision.mode", "adaptive_time_microseconds");
-        // Debezium sleeps poll.interval.ms (500 ms by default) whenever the walsender has nothing
-        // pending, which under load is often for a moment only; a short pause keeps the stream fed.
-        debezium.setProperty("poll.interval.ms", "20");
-        debezium.setProperty("max.batch.size", "4096");
-        debezium.setProperty("max.queue.size", "16384");
         factory.debeziumProperties(debezium);
         return new TidemarkPostgresSource(factory, new DebeziumChangeEventDeserializer(new PostgresRecordLocator()));
     }

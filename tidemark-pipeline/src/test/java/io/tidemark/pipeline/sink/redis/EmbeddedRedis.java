@@ -1,6 +1,9 @@
 package io.tidemark.pipeline.sink.redis;
 
+import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.ScanArgs;
+import io.lettuce.core.ScanCursor;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import redis.embedded.RedisServer;
@@ -9,6 +12,8 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * An embedded Redis server on a fixed free port, without persistence unless started with {@link
@@ -82,6 +87,18 @@ public final class EmbeddedRedis implements AutoCloseable {
     /** Commands for assertions; Lettuce reconnects this connection after a restart. */
     public RedisCommands<String, String> commands() {
         return connection.sync();
+    }
+
+    /** Every key matching {@code pattern}, read with SCAN (a test never blocks the server with KEYS). */
+    public List<String> keys(String pattern) {
+        List<String> keys = new ArrayList<>();
+        ScanCursor cursor = ScanCursor.INITIAL;
+        do {
+            KeyScanCursor<String> page = commands().scan(cursor, ScanArgs.Builder.matches(pattern).limit(1000));
+            keys.addAll(page.getKeys());
+            cursor = page;
+        } while (!cursor.isFinished());
+        return keys;
     }
 
     public String uri() {

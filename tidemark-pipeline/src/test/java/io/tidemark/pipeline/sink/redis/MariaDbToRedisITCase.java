@@ -9,21 +9,15 @@ import io.tidemark.pipeline.config.RedisValueFormat;
 import io.tidemark.pipeline.config.RouteDef;
 import io.tidemark.pipeline.config.Secret;
 import io.tidemark.pipeline.config.StartupMode;
-import io.tidemark.pipeline.job.PipelineComposer;
 import io.tidemark.pipeline.job.PipelineJob;
 import io.tidemark.pipeline.testing.FailureInjector;
+import io.tidemark.pipeline.testing.TestJobs;
 import io.tidemark.pipeline.testing.MariaDbTestServer;
 import io.tidemark.pipeline.testing.OrdersWorkload;
 
-import io.lettuce.core.KeyScanCursor;
-import io.lettuce.core.ScanArgs;
-import io.lettuce.core.ScanCursor;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.client.program.rest.RestClusterClient;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestartStrategyOptions;
-import org.apache.flink.runtime.jobgraph.SavepointRestoreSettings;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.InjectClusterClient;
 import org.apache.flink.test.junit5.MiniClusterExtension;
@@ -38,12 +32,10 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -96,19 +88,15 @@ class MariaDbToRedisITCase {
         }
         PipelineDef def = pipeline(db);
         String scenario = "maria-redis-" + System.nanoTime();
-        PipelineJob job = new PipelineJob(def, PipelineComposer.of(def).withStageAfterSource(
-                stream -> stream.map(FailureInjector.failingAt(scenario, 1_500, 4_500, 7_500))
-                        .returns(stream.getType())
-                        .uid("test-failure-injector")));
+        PipelineJob job = TestJobs.failingAt(def, scenario, 1_500, 4_500, 7_500);
         job.prepare();
 
         String dataKeys = PREFIX + ":" + db + ".orders:";
         try (RedisVersionWatcher watcher = RedisVersionWatcher.start(redis, dataKeys)) {
-            JobID jobId = client.submitJob(job.jobGraph(restartOnFailure(), SavepointRestoreSettings.none()))
-                    .get(1, TimeUnit.MINUTES);
+            JobID jobId = TestJobs.submit(client, job);
             try {
                 await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500))
-                        .until(() -> keys(dataKeys + "*").size() >= SNAPSHOT_ROWS);
+                        .until(() -> redis.keys(dataKeys + "*").size() >= SNAPSHOT_ROWS);
                 int streamed = 0;
                 long[] failuresAfterRound = {1, 1, 2, 3, 3};
                 try (Connection c = mariadb.connect(db)) {
@@ -125,7 +113,7 @@ class MariaDbToRedisITCase {
                 Map<String, Map<String, String>> expected = sourceRows(db, dataKeys);
                 assertThat(redisRows(dataKeys)).isEqualTo(expected);
                 assertThat(expected).hasSizeGreaterThan(SNAPSHOT_ROWS);
-                assertThat(keys("{" + dataKeys + "*}:deleted")).as("tombstones of deleted rows").isNotEmpty();
+                assertThat(redis.keys("{" + dataKeys + "*}:deleted")).as("tombstones of deleted rows").isNotEmpty();
                 assertThat(client.getJobStatus(jobId).get()).isEqualTo(JobStatus.RUNNING);
 
                 watcher.catchUp();
@@ -137,9 +125,7 @@ class MariaDbToRedisITCase {
                 assertThat(watcher.regressions())
                         .as("keys written at or below an earlier position; %s", watcher).isEmpty();
             } finally {
-                if (!client.getJobStatus(jobId).get().isGloballyTerminalState()) {
-                    client.cancel(jobId).get(30, TimeUnit.SECONDS);
-                }
+                TestJobs.cancel(client, jobId);
             }
         }
     }
@@ -158,13 +144,6 @@ class MariaDbToRedisITCase {
                         temp.resolve("savepoints").toUri().toString()));
     }
 
-    private static Configuration restartOnFailure() {
-        Configuration restart = new Configuration();
-        restart.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
-        restart.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 50);
-        restart.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(300));
-        return restart;
-    }
 
     /** Each source row as the hash the sink should hold (no position), keyed by its Redis key. */
     private Map<String, Map<String, String>> sourceRows(String db, String dataKeys) throws Exception {
@@ -193,7 +172,7 @@ class MariaDbToRedisITCase {
     /** Every row key in Redis with its hash; timestamps normalised to instants, positions dropped. */
     private static Map<String, Map<String, String>> redisRows(String dataKeys) {
         Map<String, Map<String, String>> rows = new TreeMap<>();
-        for (String key : keys(dataKeys + "*")) {
+        for (String key : redis.keys(dataKeys + "*")) {
             Map<String, String> row = new HashMap<>(redis.commands().hgetall(key));
             if (row.isEmpty()) {
                 continue; // deleted since the scan
@@ -208,14 +187,4 @@ class MariaDbToRedisITCase {
         return rows;
     }
 
-    private static List<String> keys(String pattern) {
-        List<String> keys = new ArrayList<>();
-        ScanCursor cursor = ScanCursor.INITIAL;
-        do {
-            KeyScanCursor<String> page = redis.commands().scan(cursor, ScanArgs.Builder.matches(pattern).limit(1000));
-            keys.addAll(page.getKeys());
-            cursor = page;
-        } while (!cursor.isFinished());
-        return keys;
-    }
 }

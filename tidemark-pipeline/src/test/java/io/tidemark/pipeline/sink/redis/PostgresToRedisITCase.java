@@ -9,22 +9,16 @@ import io.tidemark.pipeline.config.RedisValueFormat;
 import io.tidemark.pipeline.config.RouteDef;
 import io.tidemark.pipeline.config.Secret;
 import io.tidemark.pipeline.config.StartupMode;
-import io.tidemark.pipeline.job.PipelineComposer;
 import io.tidemark.pipeline.job.PipelineJob;
 import io.tidemark.pipeline.testing.FailureInjector;
+import io.tidemark.pipeline.testing.TestJobs;
 import io.tidemark.pipeline.testing.OrdersWorkload;
 import io.tidemark.pipeline.testing.PostgresTestBase;
 
-import io.lettuce.core.KeyScanCursor;
-import io.lettuce.core.ScanArgs;
-import io.lettuce.core.ScanCursor;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.client.program.rest.RestClusterClient;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.CheckpointType;
-import org.apache.flink.runtime.jobgraph.SavepointRestoreSettings;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.InjectClusterClient;
 import org.apache.flink.test.junit5.MiniClusterExtension;
@@ -40,7 +34,6 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.OffsetDateTime;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -101,14 +94,11 @@ class PostgresToRedisITCase extends PostgresTestBase {
         }
         PipelineDef def = pipeline(source, "it_redis_failures", prefix, 10, Duration.ofSeconds(1));
         String scenario = "redis-" + System.nanoTime();
-        PipelineJob job = new PipelineJob(def, PipelineComposer.of(def).withStageAfterSource(
-                stream -> stream.map(FailureInjector.failingAt(scenario, 1_500, 4_500, 7_500))
-                        .returns(stream.getType())
-                        .uid("test-failure-injector")));
+        PipelineJob job = TestJobs.failingAt(def, scenario, 1_500, 4_500, 7_500);
         job.prepare();
 
         try (RedisVersionWatcher watcher = RedisVersionWatcher.start(redis, dataKeyPrefix(prefix))) {
-            JobID jobId = submit(client, job);
+            JobID jobId = TestJobs.submit(client, job);
             try {
                 await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500))
                         .until(() -> keyCount(prefix) >= snapshotRows);
@@ -127,7 +117,7 @@ class PostgresToRedisITCase extends PostgresTestBase {
 
                 Map<String, Map<String, String>> expected = awaitRedisEqualToSource(source, prefix);
                 assertThat(expected).hasSizeGreaterThan(snapshotRows);
-                assertThat(keys("{" + dataKeyPrefix(prefix) + "*}:deleted"))
+                assertThat(redis.keys("{" + dataKeyPrefix(prefix) + "*}:deleted"))
                         .as("deleted rows have tombstones (and, as compared above, no data key)").isNotEmpty();
                 assertThat(FailureInjector.failures(scenario)).isEqualTo(3);
                 assertThat(client.getJobStatus(jobId).get()).isEqualTo(JobStatus.RUNNING);
@@ -142,7 +132,7 @@ class PostgresToRedisITCase extends PostgresTestBase {
                 assertThat(watcher.regressions())
                         .as("keys written at or below an earlier position; %s", watcher).isEmpty();
             } finally {
-                cancel(client, jobId);
+                TestJobs.cancel(client, jobId);
             }
         }
     }
@@ -164,7 +154,7 @@ class PostgresToRedisITCase extends PostgresTestBase {
         job.prepare();
 
         try (RedisVersionWatcher watcher = RedisVersionWatcher.start(redis, dataKeyPrefix(prefix))) {
-            JobID jobId = submit(client, job);
+            JobID jobId = TestJobs.submit(client, job);
             AtomicBoolean producing = new AtomicBoolean(true);
             AtomicInteger produced = new AtomicInteger();
             CompletableFuture<Void> producer = null;
@@ -221,7 +211,7 @@ class PostgresToRedisITCase extends PostgresTestBase {
                 if (producer != null) {
                     producer.exceptionally(e -> null).get(1, TimeUnit.MINUTES);
                 }
-                cancel(client, jobId);
+                TestJobs.cancel(client, jobId);
             }
         }
     }
@@ -255,23 +245,7 @@ class PostgresToRedisITCase extends PostgresTestBase {
                         temp.resolve("savepoints").toUri().toString()));
     }
 
-    /** Submits the job with a fixed-delay restart strategy, as a deployment would run it. */
-    private static JobID submit(RestClusterClient<?> client, PipelineJob job) throws Exception {
-        Configuration restart = new Configuration();
-        restart.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
-        restart.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 50);
-        restart.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(300));
-        return client.submitJob(job.jobGraph(restart, SavepointRestoreSettings.none())).get(1, TimeUnit.MINUTES);
-    }
 
-    /** Cancels the job and waits until it has stopped, so that it writes nothing into the next test. */
-    private static void cancel(RestClusterClient<?> client, JobID jobId) throws Exception {
-        if (!client.getJobStatus(jobId).get().isGloballyTerminalState()) {
-            client.cancel(jobId).get(30, TimeUnit.SECONDS);
-        }
-        await().atMost(Duration.ofMinutes(1))
-                .until(() -> client.getJobStatus(jobId).get().isGloballyTerminalState());
-    }
 
     private static String dataKeyPrefix(String keyPrefix) {
         return keyPrefix + ":" + TABLE + ":";
@@ -313,7 +287,7 @@ class PostgresToRedisITCase extends PostgresTestBase {
     /** Every row key in Redis with its hash; timestamps normalised to instants, positions dropped. */
     private static Map<String, Map<String, String>> redisRows(String prefix) {
         Map<String, Map<String, String>> rows = new TreeMap<>();
-        for (String key : keys(dataKeyPrefix(prefix) + "*")) {
+        for (String key : redis.keys(dataKeyPrefix(prefix) + "*")) {
             Map<String, String> row = new HashMap<>(redis.commands().hgetall(key));
             if (row.isEmpty()) {
                 continue; // deleted since the scan
@@ -330,17 +304,7 @@ class PostgresToRedisITCase extends PostgresTestBase {
 
     /** How many rows Redis holds under {@code prefix}. */
     private static int keyCount(String prefix) {
-        return keys(dataKeyPrefix(prefix) + "*").size();
+        return redis.keys(dataKeyPrefix(prefix) + "*").size();
     }
 
-    private static List<String> keys(String pattern) {
-        List<String> keys = new ArrayList<>();
-        ScanCursor cursor = ScanCursor.INITIAL;
-        do {
-            KeyScanCursor<String> page = redis.commands().scan(cursor, ScanArgs.Builder.matches(pattern).limit(1000));
-            keys.addAll(page.getKeys());
-            cursor = page;
-        } while (!cursor.isFinished());
-        return keys;
-    }
 }

@@ -1,0 +1,35 @@
+package io.tidemark.pipeline.config;
+
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.ConfigOptions;
+
+/**
+ * Keys that every source type declares the same way; each type's options class refers to these,
+ * so that a key means the same thing, with the same default, whatever the source.
+ */
+final class SourceOptions {
+
+    static final ConfigOption<String> PASSWORD =
+            ConfigOptions.key("password")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "Password of the user, as ${env:NAME} or ${file:/absolute/path}; resolved when"
+                                    + " the job connects. A literal value is accepted for local use only.");
+
+    static final ConfigOption<Integer> SNAPSHOT_CHUNK_SIZE =
+            ConfigOptions.key("snapshot-chunk-size")
+                    .intType()
+                    .defaultValue(8096)
+                    .withDescription("Rows per chunk while the initial snapshot is taken.");
+
+    static final ConfigOption<StartupMode> STARTUP_MODE =
+            ConfigOptions.key("startup-mode")
+                    .enumType(StartupMode.class)
+                    .defaultValue(StartupMode.INITIAL)
+                    .withDescription(
+                            "initial copies the existing rows and then streams changes; latest streams"
+                                    + " only changes made after the job first starts.");
+
+    private SourceOptions() {}
+}

@@ -1,0 +1,58 @@
+package io.tidemark.pipeline.testing;
+
+import io.tidemark.pipeline.config.PipelineDef;
+import io.tidemark.pipeline.job.PipelineComposer;
+import io.tidemark.pipeline.job.PipelineJob;
+
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.client.program.rest.RestClusterClient;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.runtime.jobgraph.SavepointRestoreSettings;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+import static org.awaitility.Awaitility.await;
+
+/**
+ * How the pipeline tests run a job on the MiniCluster as a deployment would: with a restart
+ * strategy, optionally with failures injected after the source, and cancelled so that it writes
+ * nothing into the next test.
+ */
+public final class TestJobs {
+
+    private TestJobs() {}
+
+    /** A fixed-delay restart strategy, so that an injected failure restores from the last checkpoint. */
+    public static Configuration restartOnFailure() {
+        Configuration restart = new Configuration();
+        restart.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+        restart.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 50);
+        restart.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(300));
+        return restart;
+    }
+
+    /** The pipeline with a {@link FailureInjector} between source and routing. */
+    public static PipelineJob failingAt(PipelineDef def, String scenario, long... points) {
+        return new PipelineJob(def, PipelineComposer.of(def).withStageAfterSource(
+                stream -> stream.map(FailureInjector.failingAt(scenario, points))
+                        .returns(stream.getType())
+                        .uid("test-failure-injector")));
+    }
+
+    /** Submits the job with {@link #restartOnFailure()}. */
+    public static JobID submit(RestClusterClient<?> client, PipelineJob job) throws Exception {
+        return client.submitJob(job.jobGraph(restartOnFailure(), SavepointRestoreSettings.none()))
+                .get(1, TimeUnit.MINUTES);
+    }
+
+    /** Cancels the job unless it has ended, and waits until it has. */
+    public static void cancel(RestClusterClient<?> client, JobID jobId) throws Exception {
+        if (!client.getJobStatus(jobId).get().isGloballyTerminalState()) {
+            client.cancel(jobId).get(30, TimeUnit.SECONDS);
+        }
+        await().atMost(Duration.ofMinutes(1))
+                .until(() -> client.getJobStatus(jobId).get().isGloballyTerminalState());
+    }
+}
