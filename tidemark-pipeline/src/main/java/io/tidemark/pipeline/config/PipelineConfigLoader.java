@@ -41,7 +41,8 @@ public final class PipelineConfigLoader {
     static final String SINKS = "sinks";
     static final String ROUTES = "routes";
     static final String CHECKPOINTING = "checkpointing";
-    static final List<String> TOP_LEVEL_KEYS = List.of(PIPELINE, SOURCE, SINKS, ROUTES, CHECKPOINTING);
+    static final String DEAD_LETTER_QUEUE = "dead-letter-queue";
+    static final List<String> TOP_LEVEL_KEYS = List.of(PIPELINE, SOURCE, SINKS, ROUTES, DEAD_LETTER_QUEUE, CHECKPOINTING);
 
     /** Every section, in documentation order; {@code docs/configuration.md} is checked against it. */
     static final List<OptionSection> SECTIONS = List.of(
@@ -51,6 +52,7 @@ public final class PipelineConfigLoader {
             JdbcSinkOptions.SECTION,
             RedisSinkOptions.SECTION,
             RouteOptions.SECTION,
+            DeadLetterQueueOptions.SECTION,
             CheckpointOptions.SECTION);
 
     private static final String TYPE_KEY = "type";
@@ -179,6 +181,12 @@ public final class PipelineConfigLoader {
             readSinks(root, suggested);
             List<RouteDef> routes = readRoutes(root, suggested, sourceTables);
 
+            Optional<ObjectNode> dlqNode = mapping(root, DEAD_LETTER_QUEUE, false, suggested);
+            Configuration deadLetterQueue = dlqNode
+                    .map(node -> DeadLetterQueueOptions.SECTION.read(node, DEAD_LETTER_QUEUE, problems))
+                    .orElseGet(Configuration::new);
+            checkDeadLetterQueue(deadLetterQueue);
+
             Configuration checkpointing = mapping(root, CHECKPOINTING, false, suggested)
                     .map(node -> CheckpointOptions.SECTION.read(node, CHECKPOINTING, problems))
                     .orElseGet(Configuration::new);
@@ -196,7 +204,8 @@ public final class PipelineConfigLoader {
                     sourceDef(source.get(), slotName),
                     sinkDefs,
                     routes,
-                    checkpointingDef(checkpointing));
+                    checkpointingDef(checkpointing),
+                    deadLetterQueueDef(deadLetterQueue));
         }
 
         /** The mapping under {@code key}, or empty (after reporting why, where that is a problem). */
@@ -481,6 +490,38 @@ public final class PipelineConfigLoader {
                     values.get(RedisSinkOptions.BATCH_SIZE),
                     values.get(RedisSinkOptions.FLUSH_INTERVAL),
                     values.get(RedisSinkOptions.MAX_RETRIES));
+        }
+
+        /** A queue in another database needs its credentials; the URL must not carry them. */
+        private void checkDeadLetterQueue(Configuration values) {
+            if (values.getOptional(DeadLetterQueueOptions.URL).isEmpty()) {
+                for (var option : List.of(DeadLetterQueueOptions.USERNAME, DeadLetterQueueOptions.PASSWORD)) {
+                    if (values.getOptional(option).isPresent()) {
+                        problems.add(Problems.child(DEAD_LETTER_QUEUE, option.key()),
+                                "only used with url; remove it, or set url to the queue's database");
+                    }
+                }
+                return;
+            }
+            for (var option : List.of(DeadLetterQueueOptions.USERNAME, DeadLetterQueueOptions.PASSWORD)) {
+                if (values.getOptional(option).isEmpty()) {
+                    problems.add(Problems.child(DEAD_LETTER_QUEUE, option.key()), "required with url");
+                }
+            }
+        }
+
+        private static DeadLetterQueueDef deadLetterQueueDef(Configuration values) {
+            return new DeadLetterQueueDef(
+                    values.get(DeadLetterQueueOptions.TYPE),
+                    values.getOptional(DeadLetterQueueOptions.URL).orElse(null),
+                    values.getOptional(DeadLetterQueueOptions.USERNAME).orElse(null),
+                    values.getOptional(DeadLetterQueueOptions.PASSWORD)
+                            .map(raw -> secret(raw, Problems.child(DEAD_LETTER_QUEUE, DeadLetterQueueOptions.PASSWORD.key())))
+                            .orElse(null),
+                    values.get(DeadLetterQueueOptions.TABLE),
+                    values.get(DeadLetterQueueOptions.MAX_ATTEMPTS),
+                    values.get(DeadLetterQueueOptions.AFTER_REJECTION),
+                    values.getOptional(DeadLetterQueueOptions.TRANSIENT_ERRORS).orElse(List.of()));
         }
 
         private static CheckpointingDef checkpointingDef(Configuration values) {

@@ -15,7 +15,19 @@ public record PipelineDef(
         SourceDef source,
         List<SinkDef> sinks,
         List<RouteDef> routes,
-        CheckpointingDef checkpointing) implements java.io.Serializable {
+        CheckpointingDef checkpointing,
+        DeadLetterQueueDef deadLetterQueue) implements java.io.Serializable {
+
+    /** A pipeline with the default dead-letter queue (a table in each JDBC sink's database). */
+    public PipelineDef(
+            String name,
+            int parallelism,
+            SourceDef source,
+            List<SinkDef> sinks,
+            List<RouteDef> routes,
+            CheckpointingDef checkpointing) {
+        this(name, parallelism, source, sinks, routes, checkpointing, DeadLetterQueueDef.defaults());
+    }
 
     public PipelineDef {
         Objects.requireNonNull(name, "name cannot be null");
@@ -23,5 +35,6 @@ public record PipelineDef(
         sinks = List.copyOf(sinks);
         routes = List.copyOf(routes);
         Objects.requireNonNull(checkpointing, "checkpointing cannot be null");
+        Objects.requireNonNull(deadLetterQueue, "deadLetterQueue cannot be null");
     }
 }

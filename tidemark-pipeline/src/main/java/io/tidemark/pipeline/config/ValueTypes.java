@@ -24,6 +24,7 @@ final class ValueTypes {
     static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
     static final Pattern TABLE = Pattern.compile("[A-Za-z_][A-Za-z0-9_$]*\\.[A-Za-z_][A-Za-z0-9_$]*");
     static final Pattern SERVER_ID_RANGE = Pattern.compile("([0-9]{1,10})(?:\\s*-\\s*([0-9]{1,10}))?");
+    static final Pattern ERROR_CODE = Pattern.compile("[0-9A-Za-z]{5}|[0-9]{1,6}");
     static final Pattern IDENTIFIER = Pattern.compile("[a-z0-9_]{1,63}");
     static final List<String> JDBC_PREFIXES = List.of("jdbc:postgresql:", "jdbc:mysql:", "jdbc:mariadb:");
     static final List<String> STORAGE_SCHEMES = List.of("file", "s3", "s3a", "s3p", "hdfs", "gs", "abfs", "oss");
@@ -192,6 +193,30 @@ final class ValueTypes {
                 problems.add(path, "expected a time-zone id such as UTC or Europe/Berlin, got " + describe(node));
                 return null;
             }
+        });
+    }
+
+    /** A list of SQLSTATE codes (five characters) or vendor error numbers, such as {@code [40001, 1213]}. */
+    static ValueType<List<String>> errorCodes() {
+        return new Basic<>("list of SQLSTATEs or vendor error codes", List.of(), (node, path, problems) -> {
+            if (!node.isArray()) {
+                problems.add(path, "expected a list of SQLSTATEs or vendor error codes, got " + describe(node));
+                return null;
+            }
+            List<String> codes = new ArrayList<>();
+            boolean valid = true;
+            for (int i = 0; i < node.size(); i++) {
+                String code = node.get(i).isValueNode() ? node.get(i).asText().trim() : "";
+                if (!ERROR_CODE.matcher(code).matches()) {
+                    problems.add(Problems.index(path, i),
+                            "expected a SQLSTATE (5 characters, such as 40001) or a vendor error number, got "
+                                    + describe(node.get(i)));
+                    valid = false;
+                } else {
+                    codes.add(code.toUpperCase(java.util.Locale.ROOT));
+                }
+            }
+            return valid ? List.copyOf(codes) : null;
         });
     }
 

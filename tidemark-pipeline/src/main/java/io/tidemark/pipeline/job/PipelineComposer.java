@@ -67,7 +67,7 @@ public final class PipelineComposer {
                 }
             }
             tablesBySink.put(sinkDef.name(), routes.keySet());
-            sinks.add(createSink(def.name(), sinkDef, routes));
+            sinks.add(createSink(def, sinkDef, routes));
         }
         return new PipelineComposer(source, sinks, tablesBySink, UnaryOperator.identity());
     }
@@ -82,9 +82,9 @@ public final class PipelineComposer {
         throw new IllegalArgumentException("unsupported source " + def.source().getClass().getSimpleName());
     }
 
-    private static ChangeSink createSink(String pipeline, SinkDef sinkDef, Map<TableId, TableId> routes) {
+    private static ChangeSink createSink(PipelineDef def, SinkDef sinkDef, Map<TableId, TableId> routes) {
         if (sinkDef instanceof JdbcSinkDef jdbc) {
-            return new JdbcChangeSink(pipeline, jdbc, routes);
+            return new JdbcChangeSink(def.name(), jdbc, routes, def.deadLetterQueue());
         }
         if (sinkDef instanceof RedisSinkDef redis) {
             return new RedisChangeSink(redis, routes);

@@ -30,6 +30,7 @@ class ConfigurationDocTest {
             JdbcSinkOptions.class, JdbcSinkOptions.SECTION,
             RedisSinkOptions.class, RedisSinkOptions.SECTION,
             RouteOptions.class, RouteOptions.SECTION,
+            DeadLetterQueueOptions.class, DeadLetterQueueOptions.SECTION,
             CheckpointOptions.class, CheckpointOptions.SECTION);
 
     @Test

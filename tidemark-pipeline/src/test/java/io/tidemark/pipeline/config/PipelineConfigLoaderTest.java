@@ -406,6 +406,62 @@ class PipelineConfigLoaderTest {
     }
 
     @Test
+    void withoutTheSectionEachJdbcSinkKeepsAQueueTableInItsOwnDatabase() throws Exception {
+        DeadLetterQueueDef dlq = PipelineConfigLoader.parse(MINIMAL, FILE).deadLetterQueue();
+
+        assertThat(dlq).isEqualTo(DeadLetterQueueDef.defaults());
+        assertThat(dlq.type()).isEqualTo(DeadLetterQueueType.JDBC);
+        assertThat(dlq.url()).isNull();
+        assertThat(dlq.table()).isEqualTo("_tidemark_dlq");
+        assertThat(dlq.maxAttempts()).isEqualTo(3);
+        assertThat(dlq.afterRejection()).isEqualTo(DeadLetterPolicy.PARK);
+        assertThat(dlq.transientErrors()).isEmpty();
+    }
+
+    @Test
+    void deadLetterQueueInAnotherDatabaseLoads() throws Exception {
+        DeadLetterQueueDef dlq = PipelineConfigLoader.parse(MINIMAL + """
+                dead-letter-queue:
+                  url: jdbc:postgresql://ops-db:5432/ops
+                  username: tidemark
+                  password: ${env:DLQ_PASSWORD}
+                  table: tidemark.dead_letters
+                  max-attempts: 5
+                  after-rejection: continue
+                  transient-errors: [57P01, 1205]
+                """, FILE).deadLetterQueue();
+
+        assertThat(dlq.url()).isEqualTo("jdbc:postgresql://ops-db:5432/ops");
+        assertThat(dlq.username()).isEqualTo("tidemark");
+        assertThat(dlq.password()).isEqualTo(Secret.of("${env:DLQ_PASSWORD}"));
+        assertThat(dlq.table()).isEqualTo("tidemark.dead_letters");
+        assertThat(dlq.maxAttempts()).isEqualTo(5);
+        assertThat(dlq.afterRejection()).isEqualTo(DeadLetterPolicy.CONTINUE);
+        assertThat(dlq.transientErrors()).containsExactly("57P01", "1205");
+    }
+
+    @Test
+    void deadLetterQueueMistakesAreOneLineEach() {
+        assertThat(problems(MINIMAL + """
+                dead-letter-queue:
+                  type: kafka
+                  url: jdbc:postgresql://ops-db:5432/ops
+                  max-attempts: 0
+                  after-rejection: drop
+                  transient-errors: [oops!, 40001]
+                """)).containsExactlyInAnyOrder(
+                "dead-letter-queue.type: expected one of [jdbc, none], got \"kafka\"",
+                "dead-letter-queue.max-attempts: expected 1..100, got 0",
+                "dead-letter-queue.after-rejection: expected one of [park, continue], got \"drop\"",
+                "dead-letter-queue.transient-errors[0]: expected a SQLSTATE (5 characters, such as 40001) or a"
+                        + " vendor error number, got \"oops!\"",
+                "dead-letter-queue.username: required with url",
+                "dead-letter-queue.password: required with url");
+        assertThat(problems(MINIMAL + "dead-letter-queue:\n  username: tidemark\n")).containsExactly(
+                "dead-letter-queue.username: only used with url; remove it, or set url to the queue's database");
+    }
+
+    @Test
     void literalPasswordIsAcceptedButMasked() throws Exception {
         String yaml = MINIMAL.replace("${env:SOURCE_PASSWORD}", "local-only-password");
 
@@ -657,7 +713,7 @@ class PipelineConfigLoaderTest {
         assertThat(problems("- pipeline\n"))
                 .containsExactly(
                         "pipeline.yaml: expected a mapping with the sections pipeline, source, sinks, routes,"
-                                + " checkpointing, got a list");
+                                + " dead-letter-queue, checkpointing, got a list");
     }
 
     @Test

@@ -1,6 +1,9 @@
 package io.tidemark.pipeline.sink.jdbc;
 
+import io.tidemark.pipeline.config.DeadLetterQueueDef;
 import io.tidemark.pipeline.config.JdbcSinkDef;
+import io.tidemark.pipeline.dlq.DeadLetterQueue;
+import io.tidemark.pipeline.dlq.DeadLetterQueues;
 import io.tidemark.pipeline.event.ChangeEvent;
 import io.tidemark.pipeline.event.TableId;
 import io.tidemark.pipeline.sink.ChangeSink;
@@ -26,17 +29,26 @@ public final class JdbcChangeSink implements ChangeSink {
     private final Map<TableId, TableId> sinkTables;
     private final SinkDialect dialect;
     private final JdbcConnectionFactory connections;
+    private final DeadLetterQueueDef deadLetters;
+    private final DeadLetterQueues.Opener deadLetterQueue;
 
     /**
      * @param pipeline the pipeline name, which scopes the sink's progress records
      * @param sinkTables source table to sink table, for the tables routed to this sink
      */
     public JdbcChangeSink(String pipeline, JdbcSinkDef def, Map<TableId, TableId> sinkTables) {
+        this(pipeline, def, sinkTables, DeadLetterQueueDef.defaults());
+    }
+
+    public JdbcChangeSink(
+            String pipeline, JdbcSinkDef def, Map<TableId, TableId> sinkTables, DeadLetterQueueDef deadLetters) {
         this.pipeline = pipeline;
         this.def = def;
         this.sinkTables = Map.copyOf(sinkTables);
         this.dialect = SinkDialect.forUrl(def.url());
         this.connections = JdbcConnectionFactory.of(def);
+        this.deadLetters = deadLetters;
+        this.deadLetterQueue = DeadLetterQueues.forJdbcSink(deadLetters, def).orElse(null);
     }
 
     @Override
@@ -47,6 +59,11 @@ public final class JdbcChangeSink implements ChangeSink {
     @Override
     public void prepare() throws Exception {
         new JdbcSinkPreparer(def.name(), connections, dialect).prepare(sinkTables);
+        if (deadLetterQueue != null) {
+            try (DeadLetterQueue queue = deadLetterQueue.open()) {
+                queue.prepare();
+            }
+        }
     }
 
     @Override
@@ -56,6 +73,8 @@ public final class JdbcChangeSink implements ChangeSink {
         SinkDialect dialect = this.dialect;
         Map<TableId, TableId> sinkTables = this.sinkTables;
         String pipeline = this.pipeline;
+        DeadLetterQueueDef deadLetters = this.deadLetters;
+        DeadLetterQueues.Opener deadLetterQueue = this.deadLetterQueue;
         return new WriterOnlySink(context -> new JdbcChangeWriter(
                 connections,
                 dialect,
@@ -68,6 +87,8 @@ public final class JdbcChangeSink implements ChangeSink {
                 def.flushThreads(),
                 def.tombstoneRetention(),
                 def.maxRetries(),
+                deadLetters,
+                deadLetterQueue,
                 context.getProcessingTimeService(),
                 context.metricGroup()));
     }

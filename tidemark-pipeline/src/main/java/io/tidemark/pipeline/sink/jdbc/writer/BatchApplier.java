@@ -12,12 +12,15 @@ import org.slf4j.LoggerFactory;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.io.IOException;
 import java.sql.SQLException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Applies compacted batches to the sink database in one transaction each, on its own connection.
@@ -37,6 +40,9 @@ final class BatchApplier implements AutoCloseable {
     private final String pipeline;
     private final String writerId;
     private final int maxRetries;
+    private final Set<String> transientCodes;
+    /** Null when the pipeline has no dead-letter queue: a rejected change then fails the job. */
+    private final RejectedChanges rejected;
 
     private Connection connection;
     private final Map<TableId, SinkTableWriter> tableWriters = new HashMap<>();
@@ -50,13 +56,17 @@ final class BatchApplier implements AutoCloseable {
             Map<TableId, TableId> sinkTables,
             String pipeline,
             String writerId,
-            int maxRetries) {
+            int maxRetries,
+            Set<String> transientCodes,
+            RejectedChanges rejected) {
         this.connections = connections;
         this.dialect = dialect;
         this.sinkTables = sinkTables;
         this.pipeline = pipeline;
         this.writerId = writerId;
         this.maxRetries = maxRetries;
+        this.transientCodes = transientCodes;
+        this.rejected = rejected;
     }
 
     /** Reads the recovery horizon; called once before the first batch. */
@@ -79,11 +89,121 @@ final class BatchApplier implements AutoCloseable {
         this.recoveryHorizon = horizon;
     }
 
+    /**
+     * Applies a batch. If the sink rejects it with a permanent error and there is a dead-letter
+     * queue, the batch is applied again change by change: each rejected change is tried up to the
+     * queue's max-attempts and then queued, and the others are applied. Changes of rows parked
+     * behind a queued change go to the queue without being tried.
+     */
     void apply(ChangeBatch batch) throws SQLException, InterruptedException {
-        withRetries("apply batch", () -> {
-            applyOnce(batch);
-            return null;
-        });
+        ChangeBatch toApply = rejected == null ? batch : withoutParkedRows(batch);
+        if (toApply.isEmpty()) {
+            return;
+        }
+        try {
+            withRetries("apply batch", () -> {
+                applyOnce(toApply);
+                return null;
+            });
+        } catch (SQLException e) {
+            if (rejected == null || isTransient(e)) {
+                throw e;
+            }
+            LOG.warn("Sink rejected a batch of {} changes ({}); applying them one by one to find the rejected ones",
+                    toApply.size(), RejectedChanges.errorClass(e));
+            applyOneByOne(toApply);
+        }
+    }
+
+    private ChangeBatch withoutParkedRows(ChangeBatch batch) throws SQLException {
+        List<ChangeEvent> parked = new ArrayList<>();
+        for (LinkedHashMap<RowKey, ChangeEvent> rows : batch.tables()) {
+            for (ChangeEvent change : rows.values()) {
+                if (rejected.isParked(change)) {
+                    parked.add(change);
+                }
+            }
+        }
+        if (parked.isEmpty()) {
+            return batch;
+        }
+        queue(() -> rejected.park(parked));
+        ChangeBatch rest = new ChangeBatch();
+        for (LinkedHashMap<RowKey, ChangeEvent> rows : batch.tables()) {
+            for (ChangeEvent change : rows.values()) {
+                if (!rejected.isParked(change)) {
+                    rest.add(change);
+                }
+            }
+        }
+        return rest;
+    }
+
+    private void applyOneByOne(ChangeBatch batch) throws SQLException, InterruptedException {
+        for (LinkedHashMap<RowKey, ChangeEvent> rows : batch.tables()) {
+            for (ChangeEvent change : rows.values()) {
+                ChangeBatch single = new ChangeBatch();
+                single.add(change);
+                Instant firstFailure = null;
+                for (int attempt = 1; ; attempt++) {
+                    try {
+                        withRetries("apply change", () -> {
+                            applyOnce(single);
+                            return null;
+                        });
+                        break;
+                    } catch (SQLException e) {
+                        if (isTransient(e)) {
+                            throw e; // out of retries: fail the job, never queue a change for a transient error
+                        }
+                        firstFailure = firstFailure == null ? Instant.now() : firstFailure;
+                        if (attempt >= rejected.maxAttempts()) {
+                            LOG.warn("Sink rejected {} {} times ({}); sending it to the dead-letter queue",
+                                    change, attempt, RejectedChanges.errorClass(e));
+                            Instant first = firstFailure;
+                            int attempts = attempt;
+                            queue(() -> rejected.reject(change, e, attempts, first));
+                            break;
+                        }
+                        Thread.sleep(100L * attempt);
+                    }
+                }
+            }
+        }
+    }
+
+    @FunctionalInterface
+    private interface QueueAction {
+        void run() throws IOException;
+    }
+
+    private static void queue(QueueAction action) throws SQLException {
+        try {
+            action.run();
+        } catch (IOException e) {
+            throw new SQLException("cannot write to the dead-letter queue: " + e.getMessage(), "08000", e);
+        }
+    }
+
+    /** The dialect's transient errors, plus the codes configured in dead-letter-queue.transient-errors. */
+    private boolean isTransient(SQLException error) {
+        if (dialect.isTransient(error)) {
+            return true;
+        }
+        if (transientCodes.isEmpty()) {
+            return false;
+        }
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof SQLException sql) {
+                for (SQLException e = sql; e != null; e = e.getNextException()) {
+                    if ((e.getSQLState() != null && transientCodes.contains(e.getSQLState()))
+                            || transientCodes.contains(Integer.toString(e.getErrorCode()))) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
     }
 
     void expireTombstones(long retentionSeconds) throws SQLException {
@@ -223,7 +343,7 @@ final class BatchApplier implements AutoCloseable {
                 return action.run();
             } catch (SQLException e) {
                 rollbackAndDiscardConnection();
-                if (!dialect.isTransient(e) || attempt >= maxRetries) {
+                if (!isTransient(e) || attempt >= maxRetries) {
                     throw e;
                 }
                 LOG.warn("Transient error in {} (attempt {} of {}), retrying in {} ms: {}",

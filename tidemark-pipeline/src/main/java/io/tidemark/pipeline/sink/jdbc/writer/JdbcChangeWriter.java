@@ -1,5 +1,7 @@
 package io.tidemark.pipeline.sink.jdbc.writer;
 
+import io.tidemark.pipeline.config.DeadLetterQueueDef;
+import io.tidemark.pipeline.dlq.DeadLetterQueues;
 import io.tidemark.pipeline.event.ChangeEvent;
 import io.tidemark.pipeline.event.TableId;
 import io.tidemark.pipeline.sink.jdbc.JdbcConnectionFactory;
@@ -17,6 +19,7 @@ import java.io.IOException;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -48,6 +51,8 @@ public final class JdbcChangeWriter implements SinkWriter<ChangeEvent> {
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private final Object idle = new Object();
     private final Counter changesWritten;
+    /** Null without a dead-letter queue. */
+    private RejectedChanges rejected;
     private int pendingCount;
     private int inFlight; // guarded by idle
     private long lastTombstoneExpiry;
@@ -65,6 +70,8 @@ public final class JdbcChangeWriter implements SinkWriter<ChangeEvent> {
             int flushThreads,
             Duration tombstoneRetention,
             int maxRetries,
+            DeadLetterQueueDef deadLetters,
+            DeadLetterQueues.Opener deadLetterQueue,
             ProcessingTimeService timeService,
             SinkWriterMetricGroup metrics)
             throws IOException {
@@ -78,10 +85,15 @@ public final class JdbcChangeWriter implements SinkWriter<ChangeEvent> {
         this.pending = new ChangeBatch[flushThreads];
         long horizon;
         try {
+            if (deadLetterQueue != null) {
+                rejected = new RejectedChanges(deadLetterQueue.open(), pipeline, sinkName, sinkTables,
+                        deadLetters.maxAttempts(), deadLetters.afterRejection(), metrics);
+            }
+            Set<String> transientCodes = Set.copyOf(deadLetters.transientErrors());
             for (int i = 0; i < flushThreads; i++) {
                 BatchApplier applier = new BatchApplier(
                         connections, dialect, sinkTables, pipeline,
-                        sinkName + "-" + subtask + "-" + i, maxRetries);
+                        sinkName + "-" + subtask + "-" + i, maxRetries, transientCodes, rejected);
                 flushers[i] = new Flusher(applier, "tidemark-jdbc-flusher-" + sinkName + "-" + subtask + "-" + i);
                 pending[i] = new ChangeBatch();
             }
@@ -89,7 +101,7 @@ public final class JdbcChangeWriter implements SinkWriter<ChangeEvent> {
             for (Flusher flusher : flushers) {
                 flusher.applier.setRecoveryHorizon(horizon);
             }
-        } catch (SQLException e) {
+        } catch (SQLException | IOException e) {
             closeFlushers();
             throw new IOException("sink " + sinkName + ": cannot connect: " + e.getMessage(), e);
         }
@@ -173,6 +185,17 @@ public final class JdbcChangeWriter implements SinkWriter<ChangeEvent> {
     }
 
     private void closeFlushers() {
+        closeFlusherThreads();
+        if (rejected != null) {
+            try {
+                rejected.close();
+            } catch (IOException e) {
+                LOG.warn("Closing the dead-letter queue failed: {}", e.getMessage());
+            }
+        }
+    }
+
+    private void closeFlusherThreads() {
         for (Flusher flusher : flushers) {
             if (flusher != null) {
                 flusher.interrupt();

@@ -110,7 +110,7 @@ class GuardedWritesITCase extends PostgresTestBase {
     // ---------------------------------------------------------------------------------------
 
     private BatchApplier applier() {
-        return new BatchApplier(connections, new PostgresSinkDialect(), Map.of(ITEMS, ITEMS), "guard-test", "w-0", 0);
+        return new BatchApplier(connections, new PostgresSinkDialect(), Map.of(ITEMS, ITEMS), "guard-test", "w-0", 0, java.util.Set.of(), null);
     }
 
     private void apply(ChangeEvent... events) throws Exception {

@@ -113,7 +113,7 @@ class MariaDbGuardedWritesITCase {
     // ---------------------------------------------------------------------------------------
 
     private BatchApplier applier() {
-        return new BatchApplier(connections, dialect, Map.of(items, items), "guard-test", "w-0", 0);
+        return new BatchApplier(connections, dialect, Map.of(items, items), "guard-test", "w-0", 0, java.util.Set.of(), null);
     }
 
     private void apply(ChangeEvent... events) throws Exception {

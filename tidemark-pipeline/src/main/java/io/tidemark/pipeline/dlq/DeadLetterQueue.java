@@ -1,0 +1,41 @@
+package io.tidemark.pipeline.dlq;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Where changes go that a sink cannot apply. Adding is idempotent per {@link DeadLetter#entryId()},
+ * so the writes a restored job repeats never add an entry twice.
+ */
+public interface DeadLetterQueue extends AutoCloseable {
+
+    /** Creates what the queue needs (a table, a topic) if it is missing. */
+    void prepare() throws IOException;
+
+    /** Adds entries; one already present (same entry id) is left as it is. */
+    void add(List<DeadLetter> letters) throws IOException;
+
+    /**
+     * Rows of one sink with entries not yet replayed, each as {@code "<source table> <row key>"}:
+     * their later changes are parked behind them.
+     */
+    Set<String> rowsWithPendingEntries(String pipeline, String sink) throws IOException;
+
+    /** Entries matching a filter, ordered by source position. */
+    List<StoredDeadLetter> list(String pipeline, DeadLetterFilter filter) throws IOException;
+
+    /** Records that an entry was replayed, and with what result. */
+    void markReplayed(long id, StoredDeadLetter.ReplayResult result) throws IOException;
+
+    /** Deletes the entries matching a filter; returns how many. */
+    int purge(String pipeline, DeadLetterFilter filter) throws IOException;
+
+    @Override
+    void close() throws IOException;
+
+    /** The key {@link #rowsWithPendingEntries} uses for a row. */
+    static String rowOf(String sourceTable, String rowKey) {
+        return sourceTable + " " + rowKey;
+    }
+}

@@ -1,0 +1,297 @@
+package io.tidemark.pipeline.dlq;
+
+import io.tidemark.pipeline.event.ChangeEvent;
+import io.tidemark.pipeline.event.ChangeEventSerializer;
+import io.tidemark.pipeline.sink.jdbc.JdbcConnectionFactory;
+import io.tidemark.pipeline.sink.jdbc.dialect.PostgresSinkDialect;
+import io.tidemark.pipeline.sink.jdbc.dialect.SinkDialect;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.apache.flink.core.memory.DataInputDeserializer;
+import org.apache.flink.core.memory.DataOutputSerializer;
+
+import java.io.IOException;
+import java.io.Serializable;
+import java.math.BigDecimal;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A dead-letter queue in a table of a PostgreSQL or MySQL/MariaDB database, by default the sink's
+ * own. Each entry keeps the change twice: as JSON ({@code before_json}, {@code after_json}) for
+ * people, and in Tidemark's own event encoding ({@code event}) so that a replay applies exactly the
+ * change that failed. A unique {@code entry_id} makes adding idempotent.
+ */
+public final class JdbcDeadLetterQueue implements DeadLetterQueue, Serializable {
+
+    private static final long serialVersionUID = 1L;
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final JdbcConnectionFactory connections;
+    private final SinkDialect dialect;
+    private final String table;
+    private transient Connection connection;
+
+    public JdbcDeadLetterQueue(JdbcConnectionFactory connections, String table) {
+        this.connections = connections;
+        this.dialect = SinkDialect.forUrl(connections.url());
+        this.table = table;
+    }
+
+    private boolean postgres() {
+        return dialect instanceof PostgresSinkDialect;
+    }
+
+    @Override
+    public void prepare() throws IOException {
+        String ddl = postgres()
+                ? "CREATE TABLE IF NOT EXISTS " + table + " (id BIGSERIAL PRIMARY KEY, entry_id CHAR(64) NOT NULL UNIQUE,"
+                        + " pipeline VARCHAR(63) NOT NULL, sink VARCHAR(63) NOT NULL, source_table VARCHAR(255) NOT NULL,"
+                        + " sink_table VARCHAR(255) NOT NULL, row_key TEXT NOT NULL, operation VARCHAR(8) NOT NULL,"
+                        + " position BIGINT NOT NULL, commit_time TIMESTAMP NULL, before_json TEXT, after_json TEXT,"
+                        + " event BYTEA NOT NULL, kind VARCHAR(8) NOT NULL, error_class VARCHAR(255) NOT NULL,"
+                        + " error_message TEXT NOT NULL, attempts INT NOT NULL, first_failure TIMESTAMP NOT NULL,"
+                        + " last_failure TIMESTAMP NOT NULL, replayed_at TIMESTAMP NULL, replay_result VARCHAR(8) NULL)"
+                : "CREATE TABLE IF NOT EXISTS " + table + " (id BIGINT AUTO_INCREMENT PRIMARY KEY,"
+                        + " entry_id CHAR(64) NOT NULL UNIQUE, pipeline VARCHAR(63) NOT NULL, sink VARCHAR(63) NOT NULL,"
+                        + " source_table VARCHAR(255) NOT NULL, sink_table VARCHAR(255) NOT NULL, row_key TEXT NOT NULL,"
+                        + " operation VARCHAR(8) NOT NULL, position BIGINT NOT NULL, commit_time DATETIME(6) NULL,"
+                        + " before_json LONGTEXT, after_json LONGTEXT, event LONGBLOB NOT NULL, kind VARCHAR(8) NOT NULL,"
+                        + " error_class VARCHAR(255) NOT NULL, error_message TEXT NOT NULL, attempts INT NOT NULL,"
+                        + " first_failure DATETIME(6) NOT NULL, last_failure DATETIME(6) NOT NULL,"
+                        + " replayed_at DATETIME(6) NULL, replay_result VARCHAR(8) NULL) CHARACTER SET utf8mb4";
+        run(c -> {
+            try (Statement st = c.createStatement()) {
+                st.execute(ddl);
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public void add(List<DeadLetter> letters) throws IOException {
+        if (letters.isEmpty()) {
+            return;
+        }
+        String columns = "(entry_id, pipeline, sink, source_table, sink_table, row_key, operation, position,"
+                + " commit_time, before_json, after_json, event, kind, error_class, error_message, attempts,"
+                + " first_failure, last_failure) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+        String sql = postgres()
+                ? "INSERT INTO " + table + " " + columns + " ON CONFLICT (entry_id) DO NOTHING"
+                : "INSERT IGNORE INTO " + table + " " + columns;
+        run(c -> {
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                for (DeadLetter letter : letters) {
+                    ChangeEvent event = letter.event();
+                    int i = 1;
+                    ps.setString(i++, letter.entryId());
+                    ps.setString(i++, letter.pipeline());
+                    ps.setString(i++, letter.sink());
+                    ps.setString(i++, event.table().toString());
+                    ps.setString(i++, letter.sinkTable());
+                    ps.setString(i++, letter.rowKey());
+                    ps.setString(i++, event.operation().name());
+                    ps.setLong(i++, event.position().value());
+                    ps.setTimestamp(i++, event.commitTimeMillis() > 0 ? new Timestamp(event.commitTimeMillis()) : null);
+                    ps.setString(i++, json(event, event.before()));
+                    ps.setString(i++, json(event, event.after()));
+                    ps.setBytes(i++, encode(event));
+                    ps.setString(i++, letter.kind().name());
+                    ps.setString(i++, truncate(letter.errorClass(), 255));
+                    ps.setString(i++, truncate(letter.errorMessage(), 4000));
+                    ps.setInt(i++, letter.attempts());
+                    ps.setTimestamp(i++, Timestamp.from(letter.firstFailure()));
+                    ps.setTimestamp(i, Timestamp.from(letter.lastFailure()));
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public Set<String> rowsWithPendingEntries(String pipeline, String sink) throws IOException {
+        return run(c -> {
+            Set<String> rows = new HashSet<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT DISTINCT source_table, row_key FROM " + table
+                    + " WHERE pipeline = ? AND sink = ? AND replayed_at IS NULL")) {
+                ps.setString(1, pipeline);
+                ps.setString(2, sink);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        rows.add(DeadLetterQueue.rowOf(rs.getString(1), rs.getString(2)));
+                    }
+                }
+            }
+            return rows;
+        });
+    }
+
+    @Override
+    public List<StoredDeadLetter> list(String pipeline, DeadLetterFilter filter) throws IOException {
+        List<Object> args = new ArrayList<>();
+        String where = where(pipeline, filter, args);
+        return run(c -> {
+            List<StoredDeadLetter> letters = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT id, pipeline, sink, sink_table, event, kind,"
+                    + " error_class, error_message, attempts, first_failure, last_failure, replayed_at, replay_result"
+                    + " FROM " + table + where + " ORDER BY position, id")) {
+                bind(ps, args);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        DeadLetter letter = new DeadLetter(rs.getString(2), rs.getString(3), rs.getString(4),
+                                decode(rs.getBytes(5)), DeadLetterKind.valueOf(rs.getString(6)), rs.getString(7),
+                                rs.getString(8), rs.getInt(9), rs.getTimestamp(10).toInstant(),
+                                rs.getTimestamp(11).toInstant());
+                        Timestamp replayedAt = rs.getTimestamp(12);
+                        String result = rs.getString(13);
+                        letters.add(new StoredDeadLetter(rs.getLong(1), letter,
+                                replayedAt == null ? null : replayedAt.toInstant(),
+                                result == null ? null : StoredDeadLetter.ReplayResult.valueOf(result)));
+                    }
+                }
+            }
+            return letters;
+        });
+    }
+
+    @Override
+    public void markReplayed(long id, StoredDeadLetter.ReplayResult result) throws IOException {
+        run(c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "UPDATE " + table + " SET replayed_at = ?, replay_result = ? WHERE id = ?")) {
+                ps.setTimestamp(1, Timestamp.from(Instant.now()));
+                ps.setString(2, result.name());
+                ps.setLong(3, id);
+                ps.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public int purge(String pipeline, DeadLetterFilter filter) throws IOException {
+        List<Object> args = new ArrayList<>();
+        String where = where(pipeline, filter, args);
+        return run(c -> {
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + table + where)) {
+                bind(ps, args);
+                return ps.executeUpdate();
+            }
+        });
+    }
+
+    @Override
+    public void close() {
+        if (connection != null) {
+            try {
+                connection.close();
+            } catch (SQLException ignored) {
+                // nothing more to do with a closed or broken connection
+            }
+            connection = null;
+        }
+    }
+
+    private static String where(String pipeline, DeadLetterFilter filter, List<Object> args) {
+        StringBuilder where = new StringBuilder(" WHERE pipeline = ?");
+        args.add(pipeline);
+        filter.sink().ifPresent(v -> { where.append(" AND sink = ?"); args.add(v); });
+        filter.sourceTable().ifPresent(v -> { where.append(" AND source_table = ?"); args.add(v); });
+        filter.rowKey().ifPresent(v -> { where.append(" AND row_key = ?"); args.add(v); });
+        filter.errorClass().ifPresent(v -> { where.append(" AND error_class = ?"); args.add(v); });
+        filter.from().ifPresent(v -> { where.append(" AND last_failure >= ?"); args.add(Timestamp.from(v)); });
+        filter.to().ifPresent(v -> { where.append(" AND last_failure < ?"); args.add(Timestamp.from(v)); });
+        if (!filter.includeReplayed()) {
+            where.append(" AND replayed_at IS NULL");
+        }
+        return where.toString();
+    }
+
+    private static void bind(PreparedStatement ps, List<Object> args) throws SQLException {
+        for (int i = 0; i < args.size(); i++) {
+            ps.setObject(i + 1, args.get(i));
+        }
+    }
+
+    @FunctionalInterface
+    private interface SqlWork<T> {
+        T run(Connection c) throws SQLException;
+    }
+
+    /** Runs one unit of work in autocommit; a failure drops the connection so the next call reconnects. */
+    private <T> T run(SqlWork<T> work) throws IOException {
+        try {
+            if (connection == null || !connection.isValid(5)) {
+                close();
+                connection = connections.open(dialect);
+                connection.setAutoCommit(true);
+            }
+            return work.run(connection);
+        } catch (SQLException e) {
+            close();
+            throw new IOException("dead-letter table " + table + ": " + e.getMessage(), e);
+        }
+    }
+
+    static byte[] encode(ChangeEvent event) {
+        DataOutputSerializer out = new DataOutputSerializer(256);
+        try {
+            ChangeEventSerializer.INSTANCE.serialize(event, out);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot encode a change event", e);
+        }
+        return out.getCopyOfBuffer();
+    }
+
+    static ChangeEvent decode(byte[] bytes) throws SQLException {
+        try {
+            return ChangeEventSerializer.INSTANCE.deserialize(new DataInputDeserializer(bytes));
+        } catch (IOException e) {
+            throw new SQLException("an entry's event cannot be decoded: " + e.getMessage(), e);
+        }
+    }
+
+    /** A row image as a JSON object of column names to values; null if there is no image. */
+    static String json(ChangeEvent event, Object[] row) {
+        if (row == null) {
+            return null;
+        }
+        ObjectNode node = JSON.createObjectNode();
+        String[] columns = event.columns();
+        for (int i = 0; i < columns.length; i++) {
+            Object value = row[i];
+            if (value == null) {
+                node.putNull(columns[i]);
+            } else if (value instanceof Number && !(value instanceof BigDecimal)) {
+                node.putPOJO(columns[i], value);
+            } else if (value instanceof Boolean b) {
+                node.put(columns[i], b);
+            } else if (value instanceof BigDecimal d) {
+                node.put(columns[i], d.toPlainString());
+            } else if (value instanceof byte[] bytes) {
+                node.put(columns[i], Base64.getEncoder().encodeToString(bytes));
+            } else {
+                node.put(columns[i], value.toString());
+            }
+        }
+        return node.toString();
+    }
+
+    private static String truncate(String text, int max) {
+        return text.length() <= max ? text : text.substring(0, max - 1) + "…";
+    }
+}

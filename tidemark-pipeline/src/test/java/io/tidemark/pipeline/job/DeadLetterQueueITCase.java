@@ -1,0 +1,148 @@
+package io.tidemark.pipeline.job;
+
+import io.tidemark.pipeline.config.PipelineDef;
+import io.tidemark.pipeline.testing.FailureInjector;
+import io.tidemark.pipeline.testing.OrdersWorkload;
+import io.tidemark.pipeline.testing.PostgresTestBase;
+import io.tidemark.pipeline.testing.TestJobs;
+
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.client.program.rest.RestClusterClient;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.test.junit5.InjectClusterClient;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Poison changes of several kinds mixed into a stream, with job failures injected: the sink equals
+ * the source except for the poison rows, and the dead-letter queue holds each rejected change once
+ * (whatever the restores replayed) and the poison rows' later changes parked behind them.
+ */
+class DeadLetterQueueITCase extends PostgresTestBase {
+
+    private static final int SNAPSHOT_ROWS = 5_000;
+    private static final String COLUMNS = "id, customer, amount::text, status, coalesce(note, '<null>'),"
+            + " extract(epoch FROM updated_at)::text, version";
+
+    @RegisterExtension
+    static final MiniClusterExtension FLINK = new MiniClusterExtension(
+            new MiniClusterResourceConfiguration.Builder()
+                    .setNumberTaskManagers(1)
+                    .setNumberSlotsPerTaskManager(4)
+                    .build());
+
+    @TempDir
+    Path temp;
+
+    @Test
+    void poisonChangesGoToTheQueueOnceEachAndNothingElseIsLost(@InjectClusterClient RestClusterClient<?> client)
+            throws Exception {
+        String source = createDatabase("src_dlq");
+        String sink = createDatabase("sink_dlq");
+        runDdl(source, "orders");
+        runDdl(sink, "orders-narrow-sink");
+        OrdersWorkload workload = new OrdersWorkload(41, 1);
+        try (Connection c = connect(source)) {
+            workload.seed(c, SNAPSHOT_ROWS);
+        }
+        // rows the workload never touches, valid when the snapshot copies them; poisoned later
+        execute(source, "INSERT INTO orders (id, customer, amount, status, note, updated_at, version)"
+                + " SELECT id, 'poison-' || id, 1, 'new', 'ok', now(), 1 FROM generate_series(900001, 900004) id");
+
+        PipelineDef def = pipeline("it-dlq", source, sink, List.of("public.orders"), temp, 2);
+        String scenario = "dlq-" + System.nanoTime();
+        PipelineJob job = TestJobs.failingAt(def, scenario, 1_000, 3_000, 5_000);
+        job.prepare();
+        JobID jobId = TestJobs.submit(client, job);
+        try {
+            await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500))
+                    .until(() -> count(sink, "SELECT count(*) FROM orders") >= SNAPSHOT_ROWS + 4);
+            try (Connection c = connect(source)) {
+                workload.run(c, 1_500);
+                execute(source,
+                        "UPDATE orders SET note = repeat('n', 100), version = version + 1 WHERE id = 900001", // too long
+                        "UPDATE orders SET amount = -1, version = version + 1 WHERE id = 900002", // check violation
+                        "UPDATE orders SET version = 40000 WHERE id = 900003"); // out of range
+                workload.run(c, 1_500);
+                execute(source, "INSERT INTO orders (id, customer, amount, status, note, updated_at, version)"
+                        + " VALUES (900005, 'poison-900005', 1, 'new', repeat('m', 100), now(), 1)");
+                workload.run(c, 1_500);
+                // later changes of poisoned rows: parked behind their rejected change
+                execute(source, "UPDATE orders SET status = 'paid' WHERE id IN (900001, 900002, 900003)");
+                workload.run(c, 1_500);
+                execute(source, "DELETE FROM orders WHERE id = 900002");
+                workload.run(c, 1_000);
+            }
+            await().atMost(Duration.ofMinutes(2)).until(() -> FailureInjector.failures(scenario) >= 3);
+
+            Set<Long> poison = Set.of(900001L, 900002L, 900003L, 900005L);
+            await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1))
+                    .untilAsserted(() -> assertThat(rowsExcept(sink, poison)).isEqualTo(rowsExcept(source, poison)));
+            // the untouched poison row 900004 and every workload row arrived; the poisoned ones kept their old version
+            assertThat(rowsExcept(source, poison)).hasSizeGreaterThan(SNAPSHOT_ROWS / 2);
+            assertThat(count(sink, "SELECT count(*) FROM orders WHERE id IN (900001, 900002, 900003)"))
+                    .as("poisoned rows keep the version from before their rejected change").isEqualTo(3);
+            assertThat(count(sink, "SELECT count(*) FROM orders WHERE id = 900005")).isZero();
+
+            Map<Long, List<String>> rejected = entries(sink, "REJECTED");
+            assertThat(rejected).as("one entry per rejected change, whatever the restores replayed")
+                    .containsOnlyKeys(poison);
+            assertThat(rejected.get(900001L)).containsExactly("22001");
+            assertThat(rejected.get(900002L)).containsExactly("23514");
+            assertThat(rejected.get(900003L)).containsExactly("22003");
+            assertThat(rejected.get(900005L)).containsExactly("22001");
+            Map<Long, List<String>> parked = entries(sink, "PARKED");
+            assertThat(parked).as("later changes of poisoned rows, and only those, are parked")
+                    .containsKeys(900001L, 900002L, 900003L)
+                    .doesNotContainKey(900005L);
+            assertThat(poison).containsAll(parked.keySet());
+            assertThat(count(sink, "SELECT count(*) FROM (SELECT row_key, position FROM _tidemark_dlq"
+                    + " GROUP BY row_key, position HAVING count(*) > 1) d")).as("entries appearing twice").isZero();
+            assertThat(client.getJobStatus(jobId).get()).isEqualTo(JobStatus.RUNNING);
+        } finally {
+            TestJobs.cancel(client, jobId);
+        }
+    }
+
+    /** Every row as text, except the given keys. */
+    private static List<String> rowsExcept(String db, Set<Long> keys) throws Exception {
+        List<String> rows = new ArrayList<>();
+        for (String row : rows(db, "orders", COLUMNS, "id")) {
+            long id = Long.parseLong(row.substring(row.indexOf(':') + 1, row.indexOf(',')).replaceAll("[^0-9]", ""));
+            if (!keys.contains(id)) {
+                rows.add(row);
+            }
+        }
+        return rows;
+    }
+
+    /** Error classes of the queue's entries of one kind, by row key, in position order. */
+    private static Map<Long, List<String>> entries(String db, String kind) throws Exception {
+        Map<Long, List<String>> entries = new HashMap<>();
+        try (Connection c = connect(db); Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT row_key, error_class FROM _tidemark_dlq WHERE kind = '" + kind
+                        + "' ORDER BY position")) {
+            while (rs.next()) {
+                entries.computeIfAbsent(Long.parseLong(rs.getString(1)), k -> new ArrayList<>()).add(rs.getString(2));
+            }
+        }
+        return entries;
+    }
+}
