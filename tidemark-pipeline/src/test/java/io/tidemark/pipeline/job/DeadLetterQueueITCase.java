@@ -1,11 +1,15 @@
 package io.tidemark.pipeline.job;
 
+import io.tidemark.pipeline.config.JdbcSinkDef;
 import io.tidemark.pipeline.config.PipelineDef;
+import io.tidemark.pipeline.config.Secret;
+import io.tidemark.pipeline.testing.DdlScripts;
 import io.tidemark.pipeline.testing.FailureInjector;
 import io.tidemark.pipeline.testing.OrdersWorkload;
 import io.tidemark.pipeline.testing.PostgresTestBase;
 import io.tidemark.pipeline.testing.TestJobs;
 
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.client.program.rest.RestClusterClient;
@@ -16,9 +20,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -33,7 +41,8 @@ import static org.awaitility.Awaitility.await;
 /**
  * Poison changes of several kinds mixed into a stream, with job failures injected: the sink equals
  * the source except for the poison rows, and the dead-letter queue holds each rejected change once
- * (whatever the restores replayed) and the poison rows' later changes parked behind them.
+ * (whatever the restores replayed) and the poison rows' later changes parked behind them. A sink
+ * that is down for 30 s, on the other hand, is an outage, not poison: nothing goes to the queue.
  */
 class DeadLetterQueueITCase extends PostgresTestBase {
 
@@ -119,6 +128,90 @@ class DeadLetterQueueITCase extends PostgresTestBase {
         } finally {
             TestJobs.cancel(client, jobId);
         }
+    }
+
+    @Test
+    void aSinkOutageSendsNothingToTheQueueAndLosesNothing(@InjectClusterClient RestClusterClient<?> client)
+            throws Exception {
+        String source = createDatabase("src_outage");
+        runDdl(source, "orders");
+        OrdersWorkload workload = new OrdersWorkload(43, 1);
+        try (Connection c = connect(source)) {
+            workload.seed(c, 2_000);
+        }
+        int sinkPort;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            sinkPort = socket.getLocalPort();
+        }
+        Path sinkData = temp.resolve("sink-pg");
+        EmbeddedPostgres sinkServer = startSink(sinkPort, sinkData);
+        try {
+            String sinkUrl = "jdbc:postgresql://127.0.0.1:" + sinkPort + "/postgres";
+            try (Connection c = DriverManager.getConnection(sinkUrl, "postgres", "postgres");
+                    Statement st = c.createStatement()) {
+                for (String ddl : DdlScripts.statements("orders")) {
+                    st.execute(ddl);
+                }
+            }
+            PipelineDef base = pipeline("it-dlq-outage", source, "unused", List.of("public.orders"), temp, 2);
+            JdbcSinkDef sink = new JdbcSinkDef("warehouse", sinkUrl, "postgres", Secret.literal("postgres"), 1000,
+                    Duration.ofMillis(100), 2, Duration.ofDays(7), 3);
+            PipelineDef def = new PipelineDef(base.name(), base.parallelism(), base.source(), List.of(sink),
+                    base.routes(), base.checkpointing());
+            PipelineJob job = PipelineJob.of(def);
+            job.prepare();
+            JobID jobId = TestJobs.submit(client, job, TestJobs.restartThroughOutages());
+            try {
+                await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500))
+                        .until(() -> countIn(sinkUrl, "SELECT count(*) FROM orders") >= 2_000);
+                try (Connection c = connect(source)) {
+                    workload.run(c, 1_000);
+                    sinkServer.close(); // the sink database goes away for 30 s while changes keep coming
+                    long downUntil = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                    while (System.nanoTime() < downUntil) {
+                        workload.run(c, 100);
+                        Thread.sleep(500);
+                    }
+                    sinkServer = startSink(sinkPort, sinkData);
+                    workload.run(c, 1_000);
+                }
+                await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1))
+                        .untilAsserted(() -> assertThat(rowsAt(sinkUrl)).isEqualTo(rows(source, "orders", COLUMNS, "id")));
+                assertThat(countIn(sinkUrl, "SELECT count(*) FROM _tidemark_dlq"))
+                        .as("entries queued because of the outage").isZero();
+                assertThat(client.getJobStatus(jobId).get()).isEqualTo(JobStatus.RUNNING);
+            } finally {
+                TestJobs.cancel(client, jobId);
+            }
+        } finally {
+            sinkServer.close();
+        }
+    }
+
+    private static EmbeddedPostgres startSink(int port, Path data) throws IOException {
+        return EmbeddedPostgres.builder().setPort(port).setDataDirectory(data).setCleanDataDirectory(false)
+                .setServerConfig("fsync", "off").start();
+    }
+
+    private static long countIn(String url, String sql) throws SQLException {
+        try (Connection c = DriverManager.getConnection(url, "postgres", "postgres");
+                Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private static List<String> rowsAt(String url) throws SQLException {
+        List<String> rows = new ArrayList<>();
+        try (Connection c = DriverManager.getConnection(url, "postgres", "postgres");
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT row_to_json(x)::text FROM (SELECT " + COLUMNS
+                        + " FROM orders ORDER BY id) x")) {
+            while (rs.next()) {
+                rows.add(rs.getString(1));
+            }
+        }
+        return rows;
     }
 
     /** Every row as text, except the given keys. */

@@ -33,6 +33,19 @@ public final class TestJobs {
         return restart;
     }
 
+    /**
+     * An exponential-delay restart strategy (0.2 s up to 2 s), as a deployment that must ride out
+     * an outage of a database uses: a fixed delay would spend its attempts within seconds.
+     */
+    public static Configuration restartThroughOutages() {
+        Configuration restart = new Configuration();
+        restart.set(RestartStrategyOptions.RESTART_STRATEGY, "exponential-delay");
+        restart.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_INITIAL_BACKOFF, Duration.ofMillis(200));
+        restart.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_MAX_BACKOFF, Duration.ofSeconds(2));
+        restart.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_ATTEMPTS, 1_000);
+        return restart;
+    }
+
     /** The pipeline with a {@link FailureInjector} between source and routing. */
     public static PipelineJob failingAt(PipelineDef def, String scenario, long... points) {
         return new PipelineJob(def, PipelineComposer.of(def).withStageAfterSource(
@@ -43,8 +56,11 @@ public final class TestJobs {
 
     /** Submits the job with {@link #restartOnFailure()}. */
     public static JobID submit(RestClusterClient<?> client, PipelineJob job) throws Exception {
-        return client.submitJob(job.jobGraph(restartOnFailure(), SavepointRestoreSettings.none()))
-                .get(1, TimeUnit.MINUTES);
+        return submit(client, job, restartOnFailure());
+    }
+
+    public static JobID submit(RestClusterClient<?> client, PipelineJob job, Configuration restart) throws Exception {
+        return client.submitJob(job.jobGraph(restart, SavepointRestoreSettings.none())).get(1, TimeUnit.MINUTES);
     }
 
     /** Cancels the job unless it has ended, and waits until it has. */

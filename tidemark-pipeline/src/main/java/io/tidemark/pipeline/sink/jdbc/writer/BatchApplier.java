@@ -6,6 +6,8 @@ import io.tidemark.pipeline.event.TableId;
 import io.tidemark.pipeline.sink.jdbc.JdbcConnectionFactory;
 import io.tidemark.pipeline.sink.jdbc.dialect.SinkDialect;
 
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.SimpleCounter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,6 +51,7 @@ final class BatchApplier implements AutoCloseable {
     private PreparedStatement tombstoneUpsert;
     private PreparedStatement progressUpsert;
     private long recoveryHorizon = Long.MIN_VALUE;
+    private Counter retries = new SimpleCounter();
 
     BatchApplier(
             JdbcConnectionFactory connections,
@@ -83,6 +86,11 @@ final class BatchApplier implements AutoCloseable {
             c.commit();
             return recoveryHorizon;
         });
+    }
+
+    /** Where retries after transient errors are counted (a metric of the writer). */
+    void countRetriesIn(Counter counter) {
+        this.retries = counter;
     }
 
     void setRecoveryHorizon(long horizon) {
@@ -346,6 +354,7 @@ final class BatchApplier implements AutoCloseable {
                 if (!isTransient(e) || attempt >= maxRetries) {
                     throw e;
                 }
+                retries.inc();
                 LOG.warn("Transient error in {} (attempt {} of {}), retrying in {} ms: {}",
                         what, attempt + 1, maxRetries, backoffMillis, e.getMessage());
                 try {

@@ -81,6 +81,7 @@ public final class JdbcChangeWriter implements SinkWriter<ChangeEvent> {
         this.expiresTombstones = subtask == 0;
         this.timeService = timeService;
         this.changesWritten = metrics.counter("tidemarkChangesWritten");
+        Counter retries = metrics.counter("tidemarkRetries");
         this.flushers = new Flusher[flushThreads];
         this.pending = new ChangeBatch[flushThreads];
         long horizon;
@@ -94,6 +95,7 @@ public final class JdbcChangeWriter implements SinkWriter<ChangeEvent> {
                 BatchApplier applier = new BatchApplier(
                         connections, dialect, sinkTables, pipeline,
                         sinkName + "-" + subtask + "-" + i, maxRetries, transientCodes, rejected);
+                applier.countRetriesIn(retries);
                 flushers[i] = new Flusher(applier, "tidemark-jdbc-flusher-" + sinkName + "-" + subtask + "-" + i);
                 pending[i] = new ChangeBatch();
             }
