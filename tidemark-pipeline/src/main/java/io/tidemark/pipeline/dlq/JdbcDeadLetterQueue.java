@@ -292,7 +292,7 @@ public final class JdbcDeadLetterQueue implements DeadLetterQueue, Serializable 
     }
 
     /** A row image as a JSON object of column names to values; null if there is no image. */
-    static String json(ChangeEvent event, Object[] row) {
+    public static String json(ChangeEvent event, Object[] row) {
         if (row == null) {
             return null;
         }
