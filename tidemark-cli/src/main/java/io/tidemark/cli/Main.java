@@ -21,7 +21,7 @@ import java.util.concurrent.Callable;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Tidemark: a Flink CDC pipeline from PostgreSQL to JDBC databases with exactly-once effect.",
-        subcommands = {ConfigCommand.class, RunCommand.class, DemoCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {ConfigCommand.class, RunCommand.class, DlqCommand.class, DemoCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 ok, 1 failure, 2 usage, 3 bad configuration, 4 not found, 5 timeout,"
                 + " 6 incompatible state."})
 public final class Main implements Callable<Integer> {

@@ -1,7 +1,9 @@
 package io.tidemark.pipeline.dlq;
 
 import java.io.IOException;
+import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -27,6 +29,15 @@ public interface DeadLetterQueue extends AutoCloseable {
 
     /** Records that an entry was replayed, and with what result. */
     void markReplayed(long id, StoredDeadLetter.ReplayResult result) throws IOException;
+
+    /** One entry by its id, whether replayed or not; empty if the queue has no such entry. */
+    Optional<StoredDeadLetter> get(String pipeline, long id) throws IOException;
+
+    /**
+     * Records that a replay tried an entry and the sink still rejected it: the entry stays pending,
+     * with the new error, one more attempt and this failure's time.
+     */
+    void recordReplayFailure(long id, String errorClass, String errorMessage, Instant at) throws IOException;
 
     /** Deletes the entries matching a filter; returns how many. */
     int purge(String pipeline, DeadLetterFilter filter) throws IOException;

@@ -25,6 +25,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -144,11 +145,21 @@ public final class JdbcDeadLetterQueue implements DeadLetterQueue, Serializable 
     public List<StoredDeadLetter> list(String pipeline, DeadLetterFilter filter) throws IOException {
         List<Object> args = new ArrayList<>();
         String where = where(pipeline, filter, args);
+        return select(where + " ORDER BY position, id", args);
+    }
+
+    @Override
+    public Optional<StoredDeadLetter> get(String pipeline, long id) throws IOException {
+        List<StoredDeadLetter> found = select(" WHERE pipeline = ? AND id = ?", List.of(pipeline, id));
+        return found.stream().findFirst();
+    }
+
+    private List<StoredDeadLetter> select(String whereAndOrder, List<Object> args) throws IOException {
         return run(c -> {
             List<StoredDeadLetter> letters = new ArrayList<>();
             try (PreparedStatement ps = c.prepareStatement("SELECT id, pipeline, sink, sink_table, event, kind,"
                     + " error_class, error_message, attempts, first_failure, last_failure, replayed_at, replay_result"
-                    + " FROM " + table + where + " ORDER BY position, id")) {
+                    + " FROM " + table + whereAndOrder)) {
                 bind(ps, args);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
@@ -165,6 +176,21 @@ public final class JdbcDeadLetterQueue implements DeadLetterQueue, Serializable 
                 }
             }
             return letters;
+        });
+    }
+
+    @Override
+    public void recordReplayFailure(long id, String errorClass, String errorMessage, Instant at) throws IOException {
+        run(c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE " + table + " SET error_class = ?, error_message = ?,"
+                    + " attempts = attempts + 1, last_failure = ? WHERE id = ? AND replayed_at IS NULL")) {
+                ps.setString(1, truncate(errorClass, 255));
+                ps.setString(2, truncate(errorMessage == null ? "" : errorMessage, 4000));
+                ps.setTimestamp(3, Timestamp.from(at));
+                ps.setLong(4, id);
+                ps.executeUpdate();
+            }
+            return null;
         });
     }
 
@@ -266,7 +292,7 @@ public final class JdbcDeadLetterQueue implements DeadLetterQueue, Serializable 
     }
 
     /** A row image as a JSON object of column names to values; null if there is no image. */
-    static String json(ChangeEvent event, Object[] row) {
+    public static String json(ChangeEvent event, Object[] row) {
         if (row == null) {
             return null;
         }

@@ -38,6 +38,20 @@ public interface SinkDialect extends Serializable {
     /** Deletes the row with the given key (bound first) only if its position is lower (bound last). */
     String guardedDelete(TableId table, List<String> keyColumns);
 
+    /**
+     * The position of the row with the given key (bound in key order), for a replay that first asks
+     * whether the sink already holds the row at or after a queued change. A read only: rows are
+     * written by {@link #guardedUpsert} and {@link #guardedDelete} alone.
+     */
+    default String selectPosition(TableId table, List<String> keyColumns) {
+        StringBuilder sql = new StringBuilder("SELECT ").append(quoteIdentifier(POSITION_COLUMN))
+                .append(" FROM ").append(quoteTable(table)).append(" WHERE ");
+        for (int i = 0; i < keyColumns.size(); i++) {
+            sql.append(i == 0 ? "" : " AND ").append(quoteIdentifier(keyColumns.get(i))).append(" = ?");
+        }
+        return sql.toString();
+    }
+
     /** DDL that adds the position column to a sink table that lacks it. */
     String addPositionColumn(TableId table);
 

@@ -22,6 +22,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 
 /**
@@ -193,8 +194,46 @@ final class BatchApplier implements AutoCloseable {
         }
     }
 
+    /**
+     * Replays one change of the dead-letter queue, in one transaction: if the sink already holds its
+     * row, or the row's tombstone, at the change's position or later, nothing is written and that
+     * position is returned; otherwise the change goes through the same guarded write as a batch
+     * (tombstones checked first, as for any possible replay) and the result is empty. A rejection
+     * is thrown as from {@link #apply}; transient errors are retried first.
+     */
+    OptionalLong replay(ChangeEvent change) throws SQLException {
+        TableId sinkTable = sinkTables.get(change.table());
+        if (sinkTable == null) {
+            throw new SQLException("source table " + change.table() + " is not routed to this sink", "42P01");
+        }
+        return withRetries("replay change", () -> {
+            Connection c = connection();
+            long held = Math.max(
+                    tableWriter(c, sinkTable, change).heldPosition(change),
+                    tombstone(c, sinkTable, RowValues.keyString(change.keyValues())));
+            if (held >= change.position().value()) {
+                c.commit();
+                return OptionalLong.of(held);
+            }
+            ChangeBatch single = new ChangeBatch();
+            single.add(change);
+            applyOnce(single);
+            return OptionalLong.empty();
+        });
+    }
+
+    private long tombstone(Connection c, TableId sinkTable, String key) throws SQLException {
+        try (PreparedStatement select = c.prepareStatement(dialect.selectTombstones(1))) {
+            select.setString(1, sinkTable.toString());
+            select.setString(2, key);
+            try (ResultSet rs = select.executeQuery()) {
+                return rs.next() ? rs.getLong(2) : Long.MIN_VALUE;
+            }
+        }
+    }
+
     /** The dialect's transient errors, plus the codes configured in dead-letter-queue.transient-errors. */
-    private boolean isTransient(SQLException error) {
+    boolean isTransient(SQLException error) {
         if (dialect.isTransient(error)) {
             return true;
         }

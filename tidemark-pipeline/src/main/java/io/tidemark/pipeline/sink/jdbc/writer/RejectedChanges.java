@@ -122,7 +122,7 @@ final class RejectedChanges {
         return error.getClass().getSimpleName();
     }
 
-    private static String message(SQLException error) {
+    static String message(SQLException error) {
         String message = error.getMessage() == null ? error.getClass().getName() : error.getMessage();
         SQLException next = error.getNextException();
         if (next != null && next.getMessage() != null) {

@@ -32,6 +32,8 @@ final class SinkTableWriter implements AutoCloseable {
     private final int[] sinkSqlTypes;
     private final PreparedStatement upsert;
     private final PreparedStatement delete;
+    /** Prepared on first use: only replays read a row's position. */
+    private PreparedStatement positionSelect;
 
     private SinkTableWriter(
             Connection connection,
@@ -114,6 +116,22 @@ final class SinkTableWriter implements AutoCloseable {
         delete.addBatch();
     }
 
+    /** The position of the event's row in the sink table, or {@code Long.MIN_VALUE} if there is no such row. */
+    long heldPosition(ChangeEvent event) throws SQLException {
+        if (positionSelect == null) {
+            positionSelect = connection.prepareStatement(
+                    dialect.selectPosition(sinkTable, Arrays.asList(event.keyColumns())));
+        }
+        int[] keyIndexes = event.keyIndexes();
+        Object[] row = event.keyRow();
+        for (int k = 0; k < keyIndexes.length; k++) {
+            bind(positionSelect, k + 1, keyIndexes[k], row[keyIndexes[k]]);
+        }
+        try (ResultSet rs = positionSelect.executeQuery()) {
+            return rs.next() ? rs.getLong(1) : Long.MIN_VALUE;
+        }
+    }
+
     void executeDeletes() throws SQLException {
         delete.executeBatch();
     }
@@ -165,6 +183,9 @@ final class SinkTableWriter implements AutoCloseable {
     public void close() {
         closeQuietly(upsert);
         closeQuietly(delete);
+        if (positionSelect != null) {
+            closeQuietly(positionSelect);
+        }
     }
 
     private static void closeQuietly(AutoCloseable closeable) {

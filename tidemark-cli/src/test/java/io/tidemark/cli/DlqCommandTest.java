@@ -1,0 +1,272 @@
+package io.tidemark.cli;
+
+import io.tidemark.pipeline.config.Secret;
+import io.tidemark.pipeline.dlq.DeadLetter;
+import io.tidemark.pipeline.dlq.DeadLetterKind;
+import io.tidemark.pipeline.dlq.JdbcDeadLetterQueue;
+import io.tidemark.pipeline.event.ChangeEvent;
+import io.tidemark.pipeline.event.ChangeOperation;
+import io.tidemark.pipeline.event.SourcePosition;
+import io.tidemark.pipeline.event.TableId;
+import io.tidemark.pipeline.sink.jdbc.JdbcConnectionFactory;
+import io.tidemark.pipeline.sink.jdbc.JdbcSinkPreparer;
+import io.tidemark.pipeline.sink.jdbc.dialect.PostgresSinkDialect;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code tidemark dlq list | show | replay | purge} as a user runs them, against a real PostgreSQL
+ * sink (embedded) whose queue holds a rejected change, a change parked behind it and a change older
+ * than what the sink holds: exact lines, exit codes, and no secret in any output.
+ */
+class DlqCommandTest {
+
+    private static final String PASSWORD = "dlq-s3cr3t-pw";
+    private static final TableId ORDERS = new TableId("public", "orders");
+    private static final String[] COLUMNS = {"id", "customer", "amount", "note", "version"};
+    private static final AtomicInteger DATABASES = new AtomicInteger();
+    private static EmbeddedPostgres server;
+
+    @TempDir
+    Path dir;
+
+    private String db;
+    private Path file;
+
+    @BeforeAll
+    static void startServer() throws Exception {
+        server = EmbeddedPostgres.builder().start();
+    }
+
+    @AfterAll
+    static void stopServer() throws Exception {
+        server.close();
+    }
+
+    @BeforeEach
+    void createSinkWithQueueEntries() throws Exception {
+        db = "sink_cli_" + DATABASES.incrementAndGet();
+        sql("postgres", "CREATE DATABASE " + db);
+        sql(db, "CREATE TABLE orders (id BIGINT PRIMARY KEY, customer TEXT NOT NULL, amount NUMERIC(12, 2) NOT NULL,"
+                + " note VARCHAR(60), version INT NOT NULL)");
+        Path passwordFile = Files.writeString(dir.resolve("sink-password"), PASSWORD);
+        JdbcConnectionFactory connections = new JdbcConnectionFactory(url(), "postgres", Secret.literal(PASSWORD));
+        new JdbcSinkPreparer("warehouse", connections, new PostgresSinkDialect()).prepare(Map.of(ORDERS, ORDERS));
+        sql(db, "INSERT INTO orders VALUES (1, 'c1', 1.00, 'ok', 1, 50), (2, 'c2', 2.00, 'newest', 3, 200)");
+        try (JdbcDeadLetterQueue queue = new JdbcDeadLetterQueue(connections, "_tidemark_dlq")) {
+            queue.prepare();
+            Instant t = Instant.parse("2026-01-02T03:04:05Z");
+            queue.add(List.of(
+                    letter(upsert(1, "n".repeat(100), 2, 100), DeadLetterKind.REJECTED, "22001",
+                            "ERROR: value too long for type character varying(60)", t),
+                    letter(upsert(2, "older", 2, 110), DeadLetterKind.REJECTED, "23514",
+                            "ERROR: new row violates check constraint", t.plusSeconds(60)),
+                    letter(upsert(1, "after", 3, 120), DeadLetterKind.PARKED, "parked",
+                            "waits behind an earlier rejected change of this row", t.plusSeconds(120))));
+        }
+        file = Files.writeString(dir.resolve("pipeline.yaml"), """
+                pipeline:
+                  name: shop
+                source:
+                  type: postgres
+                  hostname: 127.0.0.1
+                  database: shop
+                  username: tidemark
+                  password: ${env:SOURCE_PASSWORD}
+                  tables: [public.orders]
+                sinks:
+                  - name: warehouse
+                    type: jdbc
+                    url: %s
+                    username: postgres
+                    password: ${file:%s}
+                """.formatted(url(), passwordFile));
+    }
+
+    @Test
+    void listPrintsOneLinePerPendingEntryInPositionOrder() {
+        CliRun run = CliRun.of("dlq", "list", file.toString());
+
+        assertThat(run.exitCode()).as(run.toString()).isEqualTo(ExitCodes.OK);
+        assertThat(run.outLines()).hasSize(4);
+        assertThat(run.outLines().get(0)).startsWith("ID").contains("TIME", "TABLE", "KEY", "OP", "POSITION", "KIND",
+                "ERROR", "ATTEMPTS", "REPLAYED");
+        assertThat(run.outLines().get(1).split("\\s+")).containsExactly(
+                "1", "2026-01-02T03:04:10Z", "warehouse", "public.orders", "1", "UPDATE", "100", "REJECTED", "22001", "3", "no");
+        assertThat(run.outLines().get(2).split("\\s+")).contains("2", "110", "23514");
+        assertThat(run.outLines().get(3).split("\\s+")).contains("3", "120", "PARKED", "parked");
+        assertThat(run.err()).isEmpty();
+        assertNoSecret(run);
+    }
+
+    @Test
+    void listFiltersAndJson() {
+        CliRun byKey = CliRun.of("dlq", "list", file.toString(), "--key", "1", "--error-class", "parked");
+        assertThat(byKey.outLines()).hasSize(2);
+        assertThat(byKey.outLines().get(1)).contains("PARKED");
+
+        CliRun byTime = CliRun.of("dlq", "list", file.toString(), "--from", "2026-01-02T03:05:00Z",
+                "--to", "2026-01-02T03:06:00Z", "--table", "public.orders");
+        assertThat(byTime.outLines()).hasSize(2);
+        assertThat(byTime.outLines().get(1)).contains("23514");
+
+        CliRun json = CliRun.of("dlq", "list", file.toString(), "--key", "2", "--output", "json");
+        assertThat(json.exitCode()).isEqualTo(ExitCodes.OK);
+        assertThat(json.out().strip()).isEqualTo("{\"pipeline\":\"shop\",\"entries\":[{\"id\":2,\"sink\":\"warehouse\","
+                + "\"time\":\"2026-01-02T03:05:10Z\",\"table\":\"public.orders\",\"key\":\"2\",\"operation\":\"UPDATE\","
+                + "\"position\":110,\"kind\":\"REJECTED\",\"errorClass\":\"23514\",\"attempts\":3,\"replayed\":null}]}");
+        assertThat(json.err()).isEmpty();
+
+        CliRun badTime = CliRun.of("dlq", "list", file.toString(), "--from", "yesterday");
+        assertThat(badTime.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(badTime.errLines()).hasSize(1);
+    }
+
+    @Test
+    void showPrintsTheWholeEntryWithItsRowAndMessage() {
+        CliRun run = CliRun.of("dlq", "show", file.toString(), "1");
+
+        assertThat(run.exitCode()).as(run.toString()).isEqualTo(ExitCodes.OK);
+        assertThat(run.outLines()).contains("id:            1", "table:         public.orders", "key:           1",
+                "errorClass:    22001", "errorMessage:  ERROR: value too long for type character varying(60)",
+                "before:        -",
+                "after:         {\"id\":1,\"customer\":\"c1\",\"amount\":\"1.00\",\"note\":\"" + "n".repeat(100)
+                        + "\",\"version\":2}");
+        assertNoSecret(run);
+
+        CliRun json = CliRun.of("dlq", "show", file.toString(), "1", "--output", "json");
+        assertThat(json.out()).contains("\"after\":{\"id\":1,\"customer\":\"c1\"", "\"before\":null",
+                "\"errorMessage\":\"ERROR: value too long");
+    }
+
+    @Test
+    void showOfAMissingEntryIsNotFound() {
+        CliRun run = CliRun.of("dlq", "show", file.toString(), "999");
+
+        assertThat(run.exitCode()).as(run.toString()).isEqualTo(ExitCodes.NOT_FOUND);
+        assertThat(run.errLines()).containsExactly("tidemark: dead-letter entry 999 not found in pipeline shop");
+        assertThat(run.out()).isEmpty();
+    }
+
+    @Test
+    void replayBeforeTheFixKeepsEverythingThenAppliesAfterItAndSkipsWhatTheSinkHoldsNewer() throws Exception {
+        CliRun early = CliRun.of("dlq", "replay", file.toString());
+
+        assertThat(early.exitCode()).as(early.toString()).isEqualTo(ExitCodes.FAILURE);
+        assertThat(early.outLines().get(0)).isEqualTo("sink warehouse: 0 applied, 1 skipped, 1 still rejected, 1 blocked");
+        assertThat(early.out()).contains("rejected 1 public.orders key 1 position 100: 22001: ",
+                "skipped 2 public.orders key 2 position 110: sink holds the row at position 200",
+                "blocked 3 public.orders key 1 position 120: waits behind entry 1 of its row");
+        assertThat(early.errLines()).containsExactly("tidemark: 2 entries are still pending (rejected again, or waiting"
+                + " behind a rejected entry of their row)");
+        assertThat(CliRun.of("dlq", "list", file.toString()).outLines()).hasSize(3); // entries 1 and 3 still pending
+        assertThat(query("SELECT attempts FROM _tidemark_dlq WHERE id = 1")).isEqualTo("4");
+
+        sql(db, "ALTER TABLE orders ALTER COLUMN note TYPE TEXT");
+        CliRun fixed = CliRun.of("dlq", "replay", file.toString(), "--output", "json");
+
+        assertThat(fixed.exitCode()).as(fixed.toString()).isEqualTo(ExitCodes.OK);
+        assertThat(fixed.out()).startsWith("{\"pipeline\":\"shop\",\"sinks\":[{\"sink\":\"warehouse\","
+                + "\"total\":{\"applied\":2,\"skipped\":0,\"stillRejected\":0,\"blocked\":0}");
+        assertThat(query("SELECT note || '@' || _tidemark_pos FROM orders WHERE id = 1")).isEqualTo("after@120");
+        assertThat(query("SELECT note || '@' || _tidemark_pos FROM orders WHERE id = 2")).isEqualTo("newest@200");
+
+        CliRun all = CliRun.of("dlq", "list", file.toString(), "--include-replayed");
+        assertThat(all.outLines()).hasSize(4);
+        assertThat(all.outLines().subList(1, 4)).extracting(line -> line.substring(line.lastIndexOf(' ') + 1))
+                .containsExactly("APPLIED", "SKIPPED", "APPLIED");
+        CliRun again = CliRun.of("dlq", "replay", file.toString());
+        assertThat(again.exitCode()).isEqualTo(ExitCodes.OK);
+        assertThat(again.outLines()).containsExactly("sink warehouse: 0 applied, 0 skipped, 0 still rejected, 0 blocked");
+        assertNoSecret(early);
+        assertNoSecret(fixed);
+    }
+
+    @Test
+    void purgeNeedsAFilterOrAll() throws Exception {
+        CliRun bare = CliRun.of("dlq", "purge", file.toString());
+        assertThat(bare.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(bare.errLines()).containsExactly("tidemark: purge needs a filter (--table, --key, --from, --to,"
+                + " --error-class) or --all (see 'tidemark dlq purge --help')");
+        assertThat(query("SELECT count(*) FROM _tidemark_dlq")).isEqualTo("3");
+
+        CliRun byKey = CliRun.of("dlq", "purge", file.toString(), "--key", "1");
+        assertThat(byKey.exitCode()).isEqualTo(ExitCodes.OK);
+        assertThat(byKey.outLines()).containsExactly("sink warehouse: purged 2 entries");
+
+        CliRun all = CliRun.of("dlq", "purge", file.toString(), "--all", "--output", "json");
+        assertThat(all.outLines()).containsExactly("{\"pipeline\":\"shop\",\"purged\":{\"warehouse\":1}}");
+        assertThat(query("SELECT count(*) FROM _tidemark_dlq")).isEqualTo("0");
+    }
+
+    @Test
+    void unknownSinkIsNotFoundAndMissingFileIsBadConfiguration() {
+        CliRun sink = CliRun.of("dlq", "list", file.toString(), "--sink", "lake");
+        assertThat(sink.exitCode()).isEqualTo(ExitCodes.NOT_FOUND);
+        assertThat(sink.errLines()).containsExactly("tidemark: sink lake is not in pipeline shop; its sinks: warehouse");
+
+        CliRun missing = CliRun.of("dlq", "replay", dir.resolve("nope.yaml").toString());
+        assertThat(missing.exitCode()).isEqualTo(ExitCodes.BAD_CONFIGURATION);
+        assertThat(missing.errLines()).containsExactly("tidemark: " + dir.resolve("nope.yaml") + ": no such file");
+
+        CliRun noSub = CliRun.of("dlq");
+        assertThat(noSub.exitCode()).isEqualTo(ExitCodes.USAGE);
+    }
+
+    // ---------------------------------------------------------------------------------------
+
+    private String url() {
+        return "jdbc:postgresql://127.0.0.1:" + server.getPort() + "/" + db;
+    }
+
+    private static ChangeEvent upsert(long id, String note, int version, long position) {
+        return new ChangeEvent(ChangeOperation.UPDATE, ORDERS, COLUMNS, new int[] {0}, null,
+                new Object[] {id, "c" + id, new BigDecimal("1.00"), note, version}, SourcePosition.ofLsn(position), 0);
+    }
+
+    private static DeadLetter letter(ChangeEvent event, DeadLetterKind kind, String errorClass, String message, Instant at) {
+        return new DeadLetter("shop", "warehouse", "public.orders", event, kind, errorClass, message,
+                kind == DeadLetterKind.REJECTED ? 3 : 1, at, at.plusSeconds(5));
+    }
+
+    private void sql(String database, String statement) throws Exception {
+        try (Connection c = DriverManager.getConnection(
+                        "jdbc:postgresql://127.0.0.1:" + server.getPort() + "/" + database, "postgres", "postgres");
+                Statement st = c.createStatement()) {
+            st.execute(statement);
+        }
+    }
+
+    private String query(String sql) throws Exception {
+        try (Connection c = DriverManager.getConnection(url(), "postgres", "postgres");
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    private static void assertNoSecret(CliRun run) {
+        assertThat(run.out()).doesNotContain(PASSWORD);
+        assertThat(run.err()).doesNotContain(PASSWORD);
+    }
+}
