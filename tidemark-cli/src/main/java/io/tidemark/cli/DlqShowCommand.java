@@ -4,7 +4,7 @@ import io.tidemark.pipeline.config.JdbcSinkDef;
 import io.tidemark.pipeline.config.PipelineDef;
 import io.tidemark.pipeline.dlq.DeadLetter;
 import io.tidemark.pipeline.dlq.DeadLetterQueue;
-import io.tidemark.pipeline.dlq.JdbcDeadLetterQueue;
+import io.tidemark.pipeline.dlq.DeadLetterEncoding;
 import io.tidemark.pipeline.dlq.StoredDeadLetter;
 import io.tidemark.pipeline.event.ChangeEvent;
 
@@ -91,7 +91,7 @@ public final class DlqShowCommand extends DlqSubcommand {
     }
 
     private static Object row(ChangeEvent event, Object[] row) throws Exception {
-        String json = JdbcDeadLetterQueue.json(event, row);
+        String json = DeadLetterEncoding.rowJson(event, row);
         return json == null ? null : JSON.readTree(json);
     }
 }

@@ -19,20 +19,24 @@ public record DeadLetterQueueDef(
         String table,
         int maxAttempts,
         DeadLetterPolicy afterRejection,
-        List<String> transientErrors) implements java.io.Serializable {
+        List<String> transientErrors,
+        KafkaQueueDef kafka) implements java.io.Serializable {
 
     public DeadLetterQueueDef {
         Objects.requireNonNull(type, "type cannot be null");
         Objects.requireNonNull(table, "table cannot be null");
         Objects.requireNonNull(afterRejection, "afterRejection cannot be null");
         transientErrors = List.copyOf(transientErrors);
+        if ((type == DeadLetterQueueType.KAFKA) != (kafka != null)) {
+            throw new IllegalArgumentException("kafka settings are needed with type kafka and only there");
+        }
     }
 
     /** The queue a pipeline file without the section gets: a table in each JDBC sink's database. */
     public static DeadLetterQueueDef defaults() {
         return new DeadLetterQueueDef(DeadLetterQueueType.JDBC, null, null, null,
                 DeadLetterQueueOptions.TABLE.defaultValue(), DeadLetterQueueOptions.MAX_ATTEMPTS.defaultValue(),
-                DeadLetterQueueOptions.AFTER_REJECTION.defaultValue(), List.of());
+                DeadLetterQueueOptions.AFTER_REJECTION.defaultValue(), List.of(), null);
     }
 
     public boolean enabled() {

@@ -19,8 +19,8 @@ public final class DeadLetterQueueOptions {
                     .enumType(DeadLetterQueueType.class)
                     .defaultValue(DeadLetterQueueType.JDBC)
                     .withDescription(
-                            "jdbc keeps rejected changes in a table; none fails the job on a rejected change"
-                                    + " instead.");
+                            "jdbc keeps rejected changes in a table; kafka in a compacted Kafka topic; none"
+                                    + " fails the job on a rejected change instead.");
 
     public static final ConfigOption<String> URL =
             ConfigOptions.key("url")
@@ -77,6 +77,60 @@ public final class DeadLetterQueueOptions {
                                     + " never queued) besides the sink dialect's own: connection errors,"
                                     + " deadlocks, serialization failures, timeouts.");
 
+    public static final ConfigOption<String> BOOTSTRAP_SERVERS =
+            ConfigOptions.key("bootstrap-servers")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription("Kafka brokers to connect to, as host:port[,host:port...]; required with"
+                            + " type kafka.");
+
+    public static final ConfigOption<String> TOPIC =
+            ConfigOptions.key("topic")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "Topic of the queue (type kafka), created with cleanup.policy=compact when the job"
+                                    + " starts if it is missing.");
+
+    public static final ConfigOption<String> SECURITY_PROTOCOL =
+            ConfigOptions.key("security-protocol")
+                    .stringType()
+                    .defaultValue("PLAINTEXT")
+                    .withDescription("Kafka security.protocol for the queue's clients (type kafka).");
+
+    public static final ConfigOption<String> SASL_MECHANISM =
+            ConfigOptions.key("sasl-mechanism")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "Kafka sasl.mechanism (type kafka, with a SASL security-protocol); needs"
+                                    + " sasl-username and sasl-password.");
+
+    public static final ConfigOption<String> SASL_USERNAME =
+            ConfigOptions.key("sasl-username")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription("SASL user of the queue's Kafka clients; required with sasl-mechanism.");
+
+    public static final ConfigOption<String> SASL_PASSWORD =
+            ConfigOptions.key("sasl-password")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "SASL password, as ${env:NAME} or ${file:/absolute/path}; required with"
+                                    + " sasl-mechanism.");
+
+    static final List<String> SECURITY_PROTOCOLS = List.of("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL");
+    static final List<String> SASL_MECHANISMS = List.of("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512");
+    static final Pattern BOOTSTRAP_SERVERS_PATTERN =
+            Pattern.compile("[A-Za-z0-9._-]+:[0-9]{1,5}(\\s*,\\s*[A-Za-z0-9._-]+:[0-9]{1,5})*");
+    static final Pattern TOPIC_PATTERN = Pattern.compile("[A-Za-z0-9._-]{1,249}");
+
+    /** The topic a pipeline's queue uses when {@code topic} is not set. */
+    public static String defaultTopic(String pipeline) {
+        return "tidemark-dlq-" + pipeline;
+    }
+
     static final OptionSection SECTION = OptionSection.of(
             "dead-letter-queue",
             withDefault(TYPE, ValueTypes.enumOf(DeadLetterQueueType.class)),
@@ -87,7 +141,15 @@ public final class DeadLetterQueueOptions {
                     "string: a table name, optionally schema.table")),
             withDefault(MAX_ATTEMPTS, ValueTypes.integer(1, 100)),
             withDefault(AFTER_REJECTION, ValueTypes.enumOf(DeadLetterPolicy.class)),
-            derived(TRANSIENT_ERRORS, ValueTypes.errorCodes(), "none"));
+            derived(TRANSIENT_ERRORS, ValueTypes.errorCodes(), "none"),
+            derived(BOOTSTRAP_SERVERS, ValueTypes.matching(BOOTSTRAP_SERVERS_PATTERN, "host:port[,host:port...]",
+                    "string: host:port[,host:port...]"), "required with type kafka"),
+            derived(TOPIC, ValueTypes.matching(TOPIC_PATTERN, "a Kafka topic name (letters, digits, '.', '_', '-')",
+                    "string: a Kafka topic name"), "tidemark-dlq-<pipeline.name>"),
+            withDefault(SECURITY_PROTOCOL, ValueTypes.oneOf(SECURITY_PROTOCOLS)),
+            derived(SASL_MECHANISM, ValueTypes.oneOf(SASL_MECHANISMS), "none"),
+            derived(SASL_USERNAME, ValueTypes.string(), "none"),
+            derived(SASL_PASSWORD, ValueTypes.secretReference(), "none"));
 
     private DeadLetterQueueOptions() {}
 }

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -185,7 +186,7 @@ public final class PipelineConfigLoader {
             Configuration deadLetterQueue = dlqNode
                     .map(node -> DeadLetterQueueOptions.SECTION.read(node, DEAD_LETTER_QUEUE, problems))
                     .orElseGet(Configuration::new);
-            checkDeadLetterQueue(deadLetterQueue);
+            checkDeadLetterQueue(deadLetterQueue, dlqNode.orElse(null));
 
             Configuration checkpointing = mapping(root, CHECKPOINTING, false, suggested)
                     .map(node -> CheckpointOptions.SECTION.read(node, CHECKPOINTING, problems))
@@ -205,7 +206,7 @@ public final class PipelineConfigLoader {
                     sinkDefs,
                     routes,
                     checkpointingDef(checkpointing),
-                    deadLetterQueueDef(deadLetterQueue));
+                    deadLetterQueueDef(deadLetterQueue, pipelineName));
         }
 
         /** The mapping under {@code key}, or empty (after reporting why, where that is a problem). */
@@ -492,15 +493,31 @@ public final class PipelineConfigLoader {
                     values.get(RedisSinkOptions.MAX_RETRIES));
         }
 
-        /** A queue in another database needs its credentials; the URL must not carry them. */
-        private void checkDeadLetterQueue(Configuration values) {
+        /**
+         * A queue in another database needs its credentials, and the URL must not carry them; a Kafka
+         * queue needs its brokers; keys of one type are refused with another.
+         */
+        private void checkDeadLetterQueue(Configuration values, ObjectNode written) {
+            if (written != null && written.hasNonNull(DeadLetterQueueOptions.TYPE.key())
+                    && !values.contains(DeadLetterQueueOptions.TYPE)) {
+                return; // the type is wrong and already reported: which keys belong to it is unknown
+            }
+            DeadLetterQueueType type = values.get(DeadLetterQueueOptions.TYPE);
+            List<ConfigOption<?>> jdbcOnly = List.of(DeadLetterQueueOptions.URL, DeadLetterQueueOptions.USERNAME,
+                    DeadLetterQueueOptions.PASSWORD, DeadLetterQueueOptions.TABLE);
+            List<ConfigOption<?>> kafkaOnly = List.of(DeadLetterQueueOptions.BOOTSTRAP_SERVERS,
+                    DeadLetterQueueOptions.TOPIC, DeadLetterQueueOptions.SECURITY_PROTOCOL,
+                    DeadLetterQueueOptions.SASL_MECHANISM, DeadLetterQueueOptions.SASL_USERNAME,
+                    DeadLetterQueueOptions.SASL_PASSWORD);
+            if (type == DeadLetterQueueType.KAFKA) {
+                refuse(values, jdbcOnly, "only used with type jdbc; remove it");
+                checkKafkaQueue(values, written);
+                return;
+            }
+            refuse(values, kafkaOnly, "only used with type kafka; remove it, or set type: kafka");
             if (values.getOptional(DeadLetterQueueOptions.URL).isEmpty()) {
-                for (var option : List.of(DeadLetterQueueOptions.USERNAME, DeadLetterQueueOptions.PASSWORD)) {
-                    if (values.getOptional(option).isPresent()) {
-                        problems.add(Problems.child(DEAD_LETTER_QUEUE, option.key()),
-                                "only used with url; remove it, or set url to the queue's database");
-                    }
-                }
+                refuse(values, List.of(DeadLetterQueueOptions.USERNAME, DeadLetterQueueOptions.PASSWORD),
+                        "only used with url; remove it, or set url to the queue's database");
                 return;
             }
             for (var option : List.of(DeadLetterQueueOptions.USERNAME, DeadLetterQueueOptions.PASSWORD)) {
@@ -510,7 +527,38 @@ public final class PipelineConfigLoader {
             }
         }
 
-        private static DeadLetterQueueDef deadLetterQueueDef(Configuration values) {
+        private void checkKafkaQueue(Configuration values, ObjectNode written) {
+            if (!written.hasNonNull(DeadLetterQueueOptions.BOOTSTRAP_SERVERS.key())) {
+                problems.add(Problems.child(DEAD_LETTER_QUEUE, DeadLetterQueueOptions.BOOTSTRAP_SERVERS.key()),
+                        "required with type kafka");
+            }
+            List<ConfigOption<?>> sasl = List.of(DeadLetterQueueOptions.SASL_MECHANISM,
+                    DeadLetterQueueOptions.SASL_USERNAME, DeadLetterQueueOptions.SASL_PASSWORD);
+            if (written.hasNonNull(DeadLetterQueueOptions.SECURITY_PROTOCOL.key())
+                    && !values.contains(DeadLetterQueueOptions.SECURITY_PROTOCOL)) {
+                return; // already reported
+            }
+            if (!values.get(DeadLetterQueueOptions.SECURITY_PROTOCOL).startsWith("SASL_")) {
+                refuse(values, sasl, "only used with security-protocol SASL_SSL or SASL_PLAINTEXT");
+                return;
+            }
+            for (var option : sasl) {
+                if (!written.hasNonNull(option.key())) {
+                    problems.add(Problems.child(DEAD_LETTER_QUEUE, option.key()),
+                            "required with security-protocol " + values.get(DeadLetterQueueOptions.SECURITY_PROTOCOL));
+                }
+            }
+        }
+
+        private void refuse(Configuration values, List<ConfigOption<?>> options, String why) {
+            for (var option : options) {
+                if (values.contains(option)) {
+                    problems.add(Problems.child(DEAD_LETTER_QUEUE, option.key()), why);
+                }
+            }
+        }
+
+        private static DeadLetterQueueDef deadLetterQueueDef(Configuration values, String pipelineName) {
             return new DeadLetterQueueDef(
                     values.get(DeadLetterQueueOptions.TYPE),
                     values.getOptional(DeadLetterQueueOptions.URL).orElse(null),
@@ -521,7 +569,24 @@ public final class PipelineConfigLoader {
                     values.get(DeadLetterQueueOptions.TABLE),
                     values.get(DeadLetterQueueOptions.MAX_ATTEMPTS),
                     values.get(DeadLetterQueueOptions.AFTER_REJECTION),
-                    values.getOptional(DeadLetterQueueOptions.TRANSIENT_ERRORS).orElse(List.of()));
+                    values.getOptional(DeadLetterQueueOptions.TRANSIENT_ERRORS).orElse(List.of()),
+                    values.get(DeadLetterQueueOptions.TYPE) == DeadLetterQueueType.KAFKA
+                            ? kafkaQueueDef(values, pipelineName)
+                            : null);
+        }
+
+        private static KafkaQueueDef kafkaQueueDef(Configuration values, String pipelineName) {
+            return new KafkaQueueDef(
+                    values.get(DeadLetterQueueOptions.BOOTSTRAP_SERVERS).replaceAll("\\s+", ""),
+                    values.getOptional(DeadLetterQueueOptions.TOPIC)
+                            .orElseGet(() -> DeadLetterQueueOptions.defaultTopic(pipelineName)),
+                    values.get(DeadLetterQueueOptions.SECURITY_PROTOCOL),
+                    values.getOptional(DeadLetterQueueOptions.SASL_MECHANISM).orElse(null),
+                    values.getOptional(DeadLetterQueueOptions.SASL_USERNAME).orElse(null),
+                    values.getOptional(DeadLetterQueueOptions.SASL_PASSWORD)
+                            .map(raw -> secret(raw,
+                                    Problems.child(DEAD_LETTER_QUEUE, DeadLetterQueueOptions.SASL_PASSWORD.key())))
+                            .orElse(null));
         }
 
         private static CheckpointingDef checkpointingDef(Configuration values) {

@@ -3,6 +3,7 @@ package io.tidemark.pipeline.dlq;
 import io.tidemark.pipeline.config.DeadLetterQueueDef;
 import io.tidemark.pipeline.config.DeadLetterQueueType;
 import io.tidemark.pipeline.config.JdbcSinkDef;
+import io.tidemark.pipeline.config.KafkaQueueDef;
 import io.tidemark.pipeline.sink.jdbc.JdbcConnectionFactory;
 
 import java.io.Serializable;
@@ -19,10 +20,17 @@ public final class DeadLetterQueues {
 
     private DeadLetterQueues() {}
 
-    /** The queue of a JDBC sink: the configured database, or the sink's own; empty if disabled. */
+    /**
+     * The queue of a JDBC sink: the configured Kafka topic, the configured database, or the sink's
+     * own database; empty if disabled.
+     */
     public static Optional<Opener> forJdbcSink(DeadLetterQueueDef def, JdbcSinkDef sink) {
         if (def.type() == DeadLetterQueueType.NONE) {
             return Optional.empty();
+        }
+        if (def.type() == DeadLetterQueueType.KAFKA) {
+            KafkaQueueDef kafka = def.kafka();
+            return Optional.of(() -> new KafkaDeadLetterQueue(kafka));
         }
         JdbcConnectionFactory connections = def.url() != null
                 ? new JdbcConnectionFactory(def.url(), def.username(), def.password())

@@ -1,19 +1,12 @@
 package io.tidemark.pipeline.dlq;
 
 import io.tidemark.pipeline.event.ChangeEvent;
-import io.tidemark.pipeline.event.ChangeEventSerializer;
 import io.tidemark.pipeline.sink.jdbc.JdbcConnectionFactory;
 import io.tidemark.pipeline.sink.jdbc.dialect.PostgresSinkDialect;
 import io.tidemark.pipeline.sink.jdbc.dialect.SinkDialect;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.apache.flink.core.memory.DataInputDeserializer;
-import org.apache.flink.core.memory.DataOutputSerializer;
-
 import java.io.IOException;
 import java.io.Serializable;
-import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -22,7 +15,6 @@ import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -37,8 +29,6 @@ import java.util.Set;
 public final class JdbcDeadLetterQueue implements DeadLetterQueue, Serializable {
 
     private static final long serialVersionUID = 1L;
-
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final JdbcConnectionFactory connections;
     private final SinkDialect dialect;
@@ -106,12 +96,12 @@ public final class JdbcDeadLetterQueue implements DeadLetterQueue, Serializable 
                     ps.setString(i++, event.operation().name());
                     ps.setLong(i++, event.position().value());
                     ps.setTimestamp(i++, event.commitTimeMillis() > 0 ? new Timestamp(event.commitTimeMillis()) : null);
-                    ps.setString(i++, json(event, event.before()));
-                    ps.setString(i++, json(event, event.after()));
-                    ps.setBytes(i++, encode(event));
+                    ps.setString(i++, DeadLetterEncoding.rowJson(event, event.before()));
+                    ps.setString(i++, DeadLetterEncoding.rowJson(event, event.after()));
+                    ps.setBytes(i++, DeadLetterEncoding.encode(event));
                     ps.setString(i++, letter.kind().name());
-                    ps.setString(i++, truncate(letter.errorClass(), 255));
-                    ps.setString(i++, truncate(letter.errorMessage(), 4000));
+                    ps.setString(i++, DeadLetterEncoding.truncate(letter.errorClass(), 255));
+                    ps.setString(i++, DeadLetterEncoding.truncate(letter.errorMessage(), 4000));
                     ps.setInt(i++, letter.attempts());
                     ps.setTimestamp(i++, Timestamp.from(letter.firstFailure()));
                     ps.setTimestamp(i, Timestamp.from(letter.lastFailure()));
@@ -184,8 +174,8 @@ public final class JdbcDeadLetterQueue implements DeadLetterQueue, Serializable 
         run(c -> {
             try (PreparedStatement ps = c.prepareStatement("UPDATE " + table + " SET error_class = ?, error_message = ?,"
                     + " attempts = attempts + 1, last_failure = ? WHERE id = ? AND replayed_at IS NULL")) {
-                ps.setString(1, truncate(errorClass, 255));
-                ps.setString(2, truncate(errorMessage == null ? "" : errorMessage, 4000));
+                ps.setString(1, DeadLetterEncoding.truncate(errorClass, 255));
+                ps.setString(2, DeadLetterEncoding.truncate(errorMessage == null ? "" : errorMessage, 4000));
                 ps.setTimestamp(3, Timestamp.from(at));
                 ps.setLong(4, id);
                 ps.executeUpdate();
@@ -273,51 +263,11 @@ public final class JdbcDeadLetterQueue implements DeadLetterQueue, Serializable 
         }
     }
 
-    static byte[] encode(ChangeEvent event) {
-        DataOutputSerializer out = new DataOutputSerializer(256);
+    private static ChangeEvent decode(byte[] bytes) throws SQLException {
         try {
-            ChangeEventSerializer.INSTANCE.serialize(event, out);
+            return DeadLetterEncoding.decode(bytes);
         } catch (IOException e) {
-            throw new IllegalStateException("cannot encode a change event", e);
+            throw new SQLException(e.getMessage(), e);
         }
-        return out.getCopyOfBuffer();
-    }
-
-    static ChangeEvent decode(byte[] bytes) throws SQLException {
-        try {
-            return ChangeEventSerializer.INSTANCE.deserialize(new DataInputDeserializer(bytes));
-        } catch (IOException e) {
-            throw new SQLException("an entry's event cannot be decoded: " + e.getMessage(), e);
-        }
-    }
-
-    /** A row image as a JSON object of column names to values; null if there is no image. */
-    public static String json(ChangeEvent event, Object[] row) {
-        if (row == null) {
-            return null;
-        }
-        ObjectNode node = JSON.createObjectNode();
-        String[] columns = event.columns();
-        for (int i = 0; i < columns.length; i++) {
-            Object value = row[i];
-            if (value == null) {
-                node.putNull(columns[i]);
-            } else if (value instanceof Number && !(value instanceof BigDecimal)) {
-                node.putPOJO(columns[i], value);
-            } else if (value instanceof Boolean b) {
-                node.put(columns[i], b);
-            } else if (value instanceof BigDecimal d) {
-                node.put(columns[i], d.toPlainString());
-            } else if (value instanceof byte[] bytes) {
-                node.put(columns[i], Base64.getEncoder().encodeToString(bytes));
-            } else {
-                node.put(columns[i], value.toString());
-            }
-        }
-        return node.toString();
-    }
-
-    private static String truncate(String text, int max) {
-        return text.length() <= max ? text : text.substring(0, max - 1) + "…";
     }
 }

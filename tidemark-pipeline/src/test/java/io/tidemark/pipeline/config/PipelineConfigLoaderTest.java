@@ -444,21 +444,98 @@ class PipelineConfigLoaderTest {
     void deadLetterQueueMistakesAreOneLineEach() {
         assertThat(problems(MINIMAL + """
                 dead-letter-queue:
-                  type: kafka
+                  type: kafak
                   url: jdbc:postgresql://ops-db:5432/ops
                   max-attempts: 0
                   after-rejection: drop
                   transient-errors: [oops!, 40001]
                 """)).containsExactlyInAnyOrder(
-                "dead-letter-queue.type: expected one of [jdbc, none], got \"kafka\"",
+                "dead-letter-queue.type: expected one of [jdbc, kafka, none], got \"kafak\"",
                 "dead-letter-queue.max-attempts: expected 1..100, got 0",
                 "dead-letter-queue.after-rejection: expected one of [park, continue], got \"drop\"",
                 "dead-letter-queue.transient-errors[0]: expected a SQLSTATE (5 characters, such as 40001) or a"
-                        + " vendor error number, got \"oops!\"",
+                        + " vendor error number, got \"oops!\"");
+        assertThat(problems(MINIMAL + """
+                dead-letter-queue:
+                  url: jdbc:postgresql://ops-db:5432/ops
+                """)).containsExactlyInAnyOrder(
                 "dead-letter-queue.username: required with url",
                 "dead-letter-queue.password: required with url");
         assertThat(problems(MINIMAL + "dead-letter-queue:\n  username: tidemark\n")).containsExactly(
                 "dead-letter-queue.username: only used with url; remove it, or set url to the queue's database");
+    }
+
+    @Test
+    void kafkaDeadLetterQueueLoadsWithATopicNamedAfterThePipeline() throws Exception {
+        DeadLetterQueueDef dlq = PipelineConfigLoader.parse(MINIMAL + """
+                dead-letter-queue:
+                  type: kafka
+                  bootstrap-servers: kafka-1:9092, kafka-2:9092
+                """, FILE).deadLetterQueue();
+
+        assertThat(dlq.type()).isEqualTo(DeadLetterQueueType.KAFKA);
+        assertThat(dlq.kafka().bootstrapServers()).isEqualTo("kafka-1:9092,kafka-2:9092");
+        assertThat(dlq.kafka().topic())
+                .isEqualTo("tidemark-dlq-" + PipelineConfigLoader.parse(MINIMAL, FILE).name());
+        assertThat(dlq.kafka().securityProtocol()).isEqualTo("PLAINTEXT");
+        assertThat(dlq.kafka().saslMechanism()).isNull();
+        assertThat(dlq.maxAttempts()).isEqualTo(3);
+    }
+
+    @Test
+    void kafkaDeadLetterQueueWithSaslLoads() throws Exception {
+        DeadLetterQueueDef dlq = PipelineConfigLoader.parse(MINIMAL + """
+                dead-letter-queue:
+                  type: kafka
+                  bootstrap-servers: kafka:9093
+                  topic: ops.dead-letters
+                  security-protocol: sasl_ssl
+                  sasl-mechanism: SCRAM-SHA-512
+                  sasl-username: tidemark
+                  sasl-password: ${env:DLQ_KAFKA_PASSWORD}
+                """, FILE).deadLetterQueue();
+
+        KafkaQueueDef kafka = dlq.kafka();
+        assertThat(kafka.topic()).isEqualTo("ops.dead-letters");
+        assertThat(kafka.securityProtocol()).isEqualTo("SASL_SSL");
+        assertThat(kafka.saslMechanism()).isEqualTo("SCRAM-SHA-512");
+        assertThat(kafka.saslUsername()).isEqualTo("tidemark");
+        assertThat(kafka.saslPassword()).isEqualTo(Secret.of("${env:DLQ_KAFKA_PASSWORD}"));
+    }
+
+    @Test
+    void kafkaDeadLetterQueueMistakesAreOneLineEach() {
+        assertThat(problems(MINIMAL + """
+                dead-letter-queue:
+                  type: kafka
+                  table: dead_letters
+                  url: jdbc:postgresql://ops-db:5432/ops
+                  topic: "no spaces allowed"
+                  sasl-username: tidemark
+                """)).containsExactlyInAnyOrder(
+                "dead-letter-queue.bootstrap-servers: required with type kafka",
+                "dead-letter-queue.table: only used with type jdbc; remove it",
+                "dead-letter-queue.url: only used with type jdbc; remove it",
+                "dead-letter-queue.topic: expected a Kafka topic name (letters, digits, '.', '_', '-'), got"
+                        + " \"no spaces allowed\"",
+                "dead-letter-queue.sasl-username: only used with security-protocol SASL_SSL or SASL_PLAINTEXT");
+        assertThat(problems(MINIMAL + """
+                dead-letter-queue:
+                  type: kafka
+                  bootstrap-servers: kafka
+                  security-protocol: SASL_PLAINTEXT
+                  sasl-password: ${vault:x}
+                """)).containsExactlyInAnyOrder(
+                "dead-letter-queue.bootstrap-servers: expected host:port[,host:port...], got \"kafka\"",
+                "dead-letter-queue.sasl-password: unknown secret reference; use ${env:NAME},"
+                        + " ${file:/absolute/path} or a literal value",
+                "dead-letter-queue.sasl-mechanism: required with security-protocol SASL_PLAINTEXT",
+                "dead-letter-queue.sasl-username: required with security-protocol SASL_PLAINTEXT");
+        assertThat(problems(MINIMAL + """
+                dead-letter-queue:
+                  bootstrap-servers: kafka:9092
+                """)).containsExactly(
+                "dead-letter-queue.bootstrap-servers: only used with type kafka; remove it, or set type: kafka");
     }
 
     @Test
