@@ -2,6 +2,9 @@ package io.tidemark.pipeline.job;
 
 import io.tidemark.pipeline.config.JdbcSinkDef;
 import io.tidemark.pipeline.config.PipelineDef;
+import io.tidemark.pipeline.dlq.DeadLetterFilter;
+import io.tidemark.pipeline.dlq.ReplaySummary;
+import io.tidemark.pipeline.sink.jdbc.writer.DeadLetterReplayer;
 import io.tidemark.pipeline.config.Secret;
 import io.tidemark.pipeline.testing.DdlScripts;
 import io.tidemark.pipeline.testing.FailureInjector;
@@ -34,8 +37,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -43,6 +48,8 @@ import static org.awaitility.Awaitility.await;
  * the source except for the poison rows, and the dead-letter queue holds each rejected change once
  * (whatever the restores replayed) and the poison rows' later changes parked behind them. A sink
  * that is down for 30 s, on the other hand, is an outage, not poison: nothing goes to the queue.
+ * Once the cause is fixed, a replay (interrupted halfway and run again) makes the sink equal to the
+ * source, with nothing applied twice, and the rows take live changes again.
  */
 class DeadLetterQueueITCase extends PostgresTestBase {
 
@@ -79,6 +86,7 @@ class DeadLetterQueueITCase extends PostgresTestBase {
         String scenario = "dlq-" + System.nanoTime();
         PipelineJob job = TestJobs.failingAt(def, scenario, 1_000, 3_000, 5_000);
         job.prepare();
+        runDdl(sink, "orders-audit");
         JobID jobId = TestJobs.submit(client, job);
         try {
             await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500))
@@ -125,6 +133,37 @@ class DeadLetterQueueITCase extends PostgresTestBase {
             assertThat(count(sink, "SELECT count(*) FROM (SELECT row_key, position FROM _tidemark_dlq"
                     + " GROUP BY row_key, position HAVING count(*) > 1) d")).as("entries appearing twice").isZero();
             assertThat(client.getJobStatus(jobId).get()).isEqualTo(JobStatus.RUNNING);
+
+            // the cause is fixed; a replay interrupted after two entries, then run again, while the job runs
+            execute(sink, "ALTER TABLE orders DROP CONSTRAINT orders_amount_check",
+                    "ALTER TABLE orders ALTER COLUMN note TYPE TEXT", "ALTER TABLE orders ALTER COLUMN version TYPE INT");
+            JdbcSinkDef sinkDef = (JdbcSinkDef) def.sinks().get(0);
+            AtomicInteger replayed = new AtomicInteger();
+            try (DeadLetterReplayer replayer = DeadLetterReplayer.of(def, sinkDef)) {
+                assertThatThrownBy(() -> replayer.replay(DeadLetterFilter.pending(), entry -> {
+                    if (replayed.incrementAndGet() == 2) {
+                        throw new InterruptedException("stopped halfway");
+                    }
+                })).isInstanceOf(InterruptedException.class);
+            }
+            ReplaySummary rerun;
+            try (DeadLetterReplayer replayer = DeadLetterReplayer.of(def, sinkDef)) {
+                rerun = replayer.replay(DeadLetterFilter.pending());
+            }
+            assertThat(rerun.complete()).as("every entry replayed: %s", rerun).isTrue();
+            assertThat(rerun.total().applied() + rerun.total().skipped())
+                    .isEqualTo(rejected.size() + parked.values().stream().mapToInt(List::size).sum() - 2);
+            assertThat(count(sink, "SELECT count(*) FROM _tidemark_dlq WHERE replayed_at IS NULL")).isZero();
+
+            // the rows are released: a later change of a formerly poisoned row is applied live again
+            execute(source, "UPDATE orders SET status = 'shipped', version = version + 1 WHERE id = 900001");
+            await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(500))
+                    .untilAsserted(() -> assertThat(rows(sink, "orders", COLUMNS, "id"))
+                            .isEqualTo(rows(source, "orders", COLUMNS, "id")));
+            assertThat(count(sink, "SELECT count(*) FROM (SELECT op, pos, lag(pos) OVER (PARTITION BY id ORDER BY seq)"
+                    + " AS prev FROM orders_audit) a WHERE op <> 'DELETE' AND prev IS NOT NULL AND pos <= prev"))
+                    .as("row versions written at or below an earlier position (applied twice or going back)")
+                    .isZero();
         } finally {
             TestJobs.cancel(client, jobId);
         }

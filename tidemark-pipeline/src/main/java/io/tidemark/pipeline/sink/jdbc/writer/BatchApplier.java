@@ -125,6 +125,10 @@ final class BatchApplier implements AutoCloseable {
     }
 
     private ChangeBatch withoutParkedRows(ChangeBatch batch) throws SQLException {
+        if (!touchesParkedRow(batch)) {
+            return batch;
+        }
+        queue(rejected::refresh); // a replay may have released rows since they were parked
         List<ChangeEvent> parked = new ArrayList<>();
         for (LinkedHashMap<RowKey, ChangeEvent> rows : batch.tables()) {
             for (ChangeEvent change : rows.values()) {
@@ -146,6 +150,17 @@ final class BatchApplier implements AutoCloseable {
             }
         }
         return rest;
+    }
+
+    private boolean touchesParkedRow(ChangeBatch batch) {
+        for (LinkedHashMap<RowKey, ChangeEvent> rows : batch.tables()) {
+            for (ChangeEvent change : rows.values()) {
+                if (rejected.isParked(change)) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     private void applyOneByOne(ChangeBatch batch) throws SQLException, InterruptedException {

@@ -62,6 +62,18 @@ final class RejectedChanges {
         return maxAttempts;
     }
 
+    /**
+     * Reads the parked rows again from the queue, so that rows whose entries were replayed (with
+     * {@code tidemark dlq replay}) or purged take changes again. Called before a batch that touches
+     * a parked row is split, so it costs one query per such batch only.
+     */
+    synchronized void refresh() throws IOException {
+        if (policy != DeadLetterPolicy.PARK || parkedRows.isEmpty()) {
+            return;
+        }
+        parkedRows.retainAll(queue.rowsWithPendingEntries(pipeline, sink));
+    }
+
     /** Whether the row of a change waits behind a queued change. */
     boolean isParked(ChangeEvent change) {
         return !parkedRows.isEmpty() && parkedRows.contains(row(change));
