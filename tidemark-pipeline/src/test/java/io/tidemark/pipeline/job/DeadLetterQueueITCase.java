@@ -9,6 +9,7 @@ import io.tidemark.pipeline.config.Secret;
 import io.tidemark.pipeline.testing.DdlScripts;
 import io.tidemark.pipeline.testing.FailureInjector;
 import io.tidemark.pipeline.testing.OrdersWorkload;
+import io.tidemark.pipeline.testing.PoisonScenario;
 import io.tidemark.pipeline.testing.PostgresTestBase;
 import io.tidemark.pipeline.testing.TestJobs;
 
@@ -36,7 +37,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -78,9 +78,7 @@ class DeadLetterQueueITCase extends PostgresTestBase {
         try (Connection c = connect(source)) {
             workload.seed(c, SNAPSHOT_ROWS);
         }
-        // rows the workload never touches, valid when the snapshot copies them; poisoned later
-        execute(source, "INSERT INTO orders (id, customer, amount, status, note, updated_at, version)"
-                + " SELECT id, 'poison-' || id, 1, 'new', 'ok', now(), 1 FROM generate_series(900001, 900004) id");
+        PoisonScenario.seed(source);
 
         PipelineDef def = pipeline("it-dlq", source, sink, List.of("public.orders"), temp, 2);
         String scenario = "dlq-" + System.nanoTime();
@@ -91,45 +89,21 @@ class DeadLetterQueueITCase extends PostgresTestBase {
         try {
             await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500))
                     .until(() -> count(sink, "SELECT count(*) FROM orders") >= SNAPSHOT_ROWS + 4);
-            try (Connection c = connect(source)) {
-                workload.run(c, 1_500);
-                execute(source,
-                        "UPDATE orders SET note = repeat('n', 100), version = version + 1 WHERE id = 900001", // too long
-                        "UPDATE orders SET amount = -1, version = version + 1 WHERE id = 900002", // check violation
-                        "UPDATE orders SET version = 40000 WHERE id = 900003"); // out of range
-                workload.run(c, 1_500);
-                execute(source, "INSERT INTO orders (id, customer, amount, status, note, updated_at, version)"
-                        + " VALUES (900005, 'poison-900005', 1, 'new', repeat('m', 100), now(), 1)");
-                workload.run(c, 1_500);
-                // later changes of poisoned rows: parked behind their rejected change
-                execute(source, "UPDATE orders SET status = 'paid' WHERE id IN (900001, 900002, 900003)");
-                workload.run(c, 1_500);
-                execute(source, "DELETE FROM orders WHERE id = 900002");
-                workload.run(c, 1_000);
-            }
+            PoisonScenario.run(source, workload, 1_400);
             await().atMost(Duration.ofMinutes(2)).until(() -> FailureInjector.failures(scenario) >= 3);
 
-            Set<Long> poison = Set.of(900001L, 900002L, 900003L, 900005L);
             await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1))
-                    .untilAsserted(() -> assertThat(rowsExcept(sink, poison)).isEqualTo(rowsExcept(source, poison)));
+                    .untilAsserted(() -> assertThat(PoisonScenario.rowsExceptPoisoned(sink, COLUMNS))
+                            .isEqualTo(PoisonScenario.rowsExceptPoisoned(source, COLUMNS)));
             // the untouched poison row 900004 and every workload row arrived; the poisoned ones kept their old version
-            assertThat(rowsExcept(source, poison)).hasSizeGreaterThan(SNAPSHOT_ROWS / 2);
+            assertThat(PoisonScenario.rowsExceptPoisoned(source, COLUMNS)).hasSizeGreaterThan(SNAPSHOT_ROWS / 2);
             assertThat(count(sink, "SELECT count(*) FROM orders WHERE id IN (900001, 900002, 900003)"))
                     .as("poisoned rows keep the version from before their rejected change").isEqualTo(3);
             assertThat(count(sink, "SELECT count(*) FROM orders WHERE id = 900005")).isZero();
 
             Map<Long, List<String>> rejected = entries(sink, "REJECTED");
-            assertThat(rejected).as("one entry per rejected change, whatever the restores replayed")
-                    .containsOnlyKeys(poison);
-            assertThat(rejected.get(900001L)).containsExactly("22001");
-            assertThat(rejected.get(900002L)).containsExactly("23514");
-            assertThat(rejected.get(900003L)).containsExactly("22003");
-            assertThat(rejected.get(900005L)).containsExactly("22001");
             Map<Long, List<String>> parked = entries(sink, "PARKED");
-            assertThat(parked).as("later changes of poisoned rows, and only those, are parked")
-                    .containsKeys(900001L, 900002L, 900003L)
-                    .doesNotContainKey(900005L);
-            assertThat(poison).containsAll(parked.keySet());
+            PoisonScenario.assertQueued(rejected, parked);
             assertThat(count(sink, "SELECT count(*) FROM (SELECT row_key, position FROM _tidemark_dlq"
                     + " GROUP BY row_key, position HAVING count(*) > 1) d")).as("entries appearing twice").isZero();
             assertThat(client.getJobStatus(jobId).get()).isEqualTo(JobStatus.RUNNING);
@@ -248,18 +222,6 @@ class DeadLetterQueueITCase extends PostgresTestBase {
                         + " FROM orders ORDER BY id) x")) {
             while (rs.next()) {
                 rows.add(rs.getString(1));
-            }
-        }
-        return rows;
-    }
-
-    /** Every row as text, except the given keys. */
-    private static List<String> rowsExcept(String db, Set<Long> keys) throws Exception {
-        List<String> rows = new ArrayList<>();
-        for (String row : rows(db, "orders", COLUMNS, "id")) {
-            long id = Long.parseLong(row.substring(row.indexOf(':') + 1, row.indexOf(',')).replaceAll("[^0-9]", ""));
-            if (!keys.contains(id)) {
-                rows.add(row);
             }
         }
         return rows;

@@ -13,6 +13,7 @@ import io.tidemark.pipeline.dlq.KafkaDeadLetterQueue;
 import io.tidemark.pipeline.dlq.StoredDeadLetter;
 import io.tidemark.pipeline.testing.FailureInjector;
 import io.tidemark.pipeline.testing.OrdersWorkload;
+import io.tidemark.pipeline.testing.PoisonScenario;
 import io.tidemark.pipeline.testing.PostgresTestBase;
 import io.tidemark.pipeline.testing.TestJobs;
 
@@ -96,8 +97,7 @@ class KafkaDeadLetterQueuePipelineITCase extends PostgresTestBase {
         try (Connection c = connect(source)) {
             workload.seed(c, SNAPSHOT_ROWS);
         }
-        execute(source, "INSERT INTO orders (id, customer, amount, status, note, updated_at, version)"
-                + " SELECT id, 'poison-' || id, 1, 'new', 'ok', now(), 1 FROM generate_series(900001, 900004) id");
+        PoisonScenario.seed(source);
 
         KafkaQueueDef topic = KafkaQueueDef.plaintext(kafka.bootstrapServers(), TOPIC);
         PipelineDef base = pipeline(PIPELINE, source, sink, List.of("public.orders"), temp, 2);
@@ -111,38 +111,19 @@ class KafkaDeadLetterQueuePipelineITCase extends PostgresTestBase {
         try {
             await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500))
                     .until(() -> count(sink, "SELECT count(*) FROM orders") >= SNAPSHOT_ROWS + 4);
-            try (Connection c = connect(source)) {
-                workload.run(c, 700);
-                execute(source,
-                        "UPDATE orders SET note = repeat('n', 100), version = version + 1 WHERE id = 900001", // too long
-                        "UPDATE orders SET amount = -1, version = version + 1 WHERE id = 900002", // check violation
-                        "UPDATE orders SET version = 40000 WHERE id = 900003"); // out of range
-                workload.run(c, 700);
-                execute(source, "INSERT INTO orders (id, customer, amount, status, note, updated_at, version)"
-                        + " VALUES (900005, 'poison-900005', 1, 'new', repeat('m', 100), now(), 1)");
-                workload.run(c, 700);
-                execute(source, "UPDATE orders SET status = 'paid' WHERE id IN (900001, 900002, 900003)");
-                workload.run(c, 700);
-            }
+            PoisonScenario.run(source, workload, 600);
             await().atMost(Duration.ofMinutes(2)).until(() -> FailureInjector.failures(scenario) >= 3);
 
-            Set<Long> poison = Set.of(900001L, 900002L, 900003L, 900005L);
             await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1))
-                    .untilAsserted(() -> assertThat(rowsExcept(sink, poison)).isEqualTo(rowsExcept(source, poison)));
+                    .untilAsserted(() -> assertThat(PoisonScenario.rowsExceptPoisoned(sink, COLUMNS))
+                            .isEqualTo(PoisonScenario.rowsExceptPoisoned(source, COLUMNS)));
             assertThat(count(sink, "SELECT count(*) FROM orders WHERE id = 900005")).isZero();
 
             List<StoredDeadLetter> entries;
             try (KafkaDeadLetterQueue queue = new KafkaDeadLetterQueue(topic)) {
                 entries = queue.list(PIPELINE, DeadLetterFilter.all());
             }
-            Map<Long, List<String>> rejected = byRow(entries, DeadLetterKind.REJECTED);
-            assertThat(rejected).as("one entry per rejected change").containsOnlyKeys(poison);
-            assertThat(rejected.get(900001L)).containsExactly("22001");
-            assertThat(rejected.get(900002L)).containsExactly("23514");
-            assertThat(rejected.get(900003L)).containsExactly("22003");
-            assertThat(rejected.get(900005L)).containsExactly("22001");
-            Map<Long, List<String>> parked = byRow(entries, DeadLetterKind.PARKED);
-            assertThat(parked).containsOnlyKeys(900001L, 900002L, 900003L);
+            PoisonScenario.assertQueued(byRow(entries, DeadLetterKind.REJECTED), byRow(entries, DeadLetterKind.PARKED));
 
             Set<String> entryIds = entries.stream().map(e -> e.letter().entryId()).collect(Collectors.toSet());
             Set<String> keysInTopic = keysInTopic();
@@ -190,17 +171,5 @@ class KafkaDeadLetterQueuePipelineITCase extends PostgresTestBase {
             }
         }
         return keys;
-    }
-
-    /** Every row as text, except the given keys. */
-    private static List<String> rowsExcept(String db, Set<Long> keys) throws Exception {
-        List<String> rows = new ArrayList<>();
-        for (String row : rows(db, "orders", COLUMNS, "id")) {
-            long id = Long.parseLong(row.substring(row.indexOf(':') + 1, row.indexOf(',')).replaceAll("[^0-9]", ""));
-            if (!keys.contains(id)) {
-                rows.add(row);
-            }
-        }
-        return rows;
     }
 }
