@@ -12,9 +12,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The whole demo in this JVM ({@code tidemark demo --quick}): two embedded PostgreSQL servers, an
- * embedded Redis, a local Flink cluster, snapshot, streaming, savepoint, restore, reconciliation of
- * both sinks. Checks what the user checks: exit code 0, every table EQUAL in the JDBC sink and in
- * Redis, and nothing left running afterwards.
+ * embedded Redis, a local Flink cluster, snapshot, streaming with poison changes, savepoint, restore,
+ * dead-letter queue shown, cause fixed, queue replayed, reconciliation of both sinks. Checks what the
+ * user checks: exit code 0, the queue held exactly the poison changes and the replay applied them,
+ * every table EQUAL in the JDBC sink and in Redis, and nothing left running afterwards.
  */
 class DemoITCase {
 
@@ -37,6 +38,22 @@ class DemoITCase {
         assertThat(run.out()).contains("Flink Web UI: http://127.0.0.1:", "savepoint: file:", "restored from the savepoint")
                 .doesNotContain("DIFFERENT");
         assertThat(run.err()).as(run.toString()).isEmpty();
+
+        // the JDBC sink rejected the four poison customers, and only those, once each; the demo showed
+        // them, dropped the sink's extra constraint and replayed them: all applied
+        assertThat(run.out()).contains(
+                "poison: inserted 4 customers (ids [900001, 900002, 900003, 900004])",
+                "4 pending entries in _tidemark_dlq:",
+                "fixing the cause on the sink: ALTER TABLE public.customers DROP CONSTRAINT credit_limit_cap",
+                "replay (as `tidemark dlq replay`): 4 applied, 0 skipped, 0 still rejected, 0 blocked");
+        List<String> queued = run.outLines().stream()
+                .filter(line -> line.matches(" +[0-9]+ +public\\.customers +[0-9]+ +INSERT .*"))
+                .toList();
+        assertThat(queued).as(run.toString()).hasSize(4).allSatisfy(line -> assertThat(line)
+                .matches(" +[0-9]+ +public\\.customers +90000[1-4] +INSERT +23514 +new row for relation"
+                        + " \"customers\" violates check constraint \"credit_limit_cap\""));
+        assertThat(queued.stream().map(line -> line.strip().split(" +")[2]))
+                .containsExactlyInAnyOrder("900001", "900002", "900003", "900004");
 
         // the embedded PostgreSQL servers ran with data directories under the work dir, and the Redis
         // server from a binary unpacked there: none is left

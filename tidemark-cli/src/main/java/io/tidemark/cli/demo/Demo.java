@@ -3,10 +3,13 @@ package io.tidemark.cli.demo;
 import io.tidemark.cli.Resources;
 import io.tidemark.cli.flink.FlinkJobs;
 import io.tidemark.cli.flink.LocalFlinkCluster;
+import io.tidemark.pipeline.config.JdbcSinkDef;
 import io.tidemark.pipeline.config.PipelineConfigLoader;
 import io.tidemark.pipeline.config.PipelineDef;
 import io.tidemark.pipeline.config.PostgresSourceDef;
 import io.tidemark.pipeline.config.RedisSinkDef;
+import io.tidemark.pipeline.dlq.ReplaySummary;
+import io.tidemark.pipeline.dlq.StoredDeadLetter;
 import io.tidemark.pipeline.job.PipelineJob;
 
 import org.apache.flink.api.common.JobID;
@@ -33,12 +36,13 @@ import java.util.concurrent.TimeoutException;
  * embedded PostgreSQL servers, an embedded Redis and a local Flink cluster; the job is submitted
  * through the REST API from a real pipeline file with two sinks, PostgreSQL (JDBC) and Redis; it
  * copies the seeded rows, streams a live workload, is stopped at a savepoint, misses changes while
- * it is down, is restored from the savepoint, catches up; then each sink is reconciled with the
- * source table by table.
+ * it is down, is restored from the savepoint, catches up. While it streams, a few poison changes break
+ * a constraint that only the JDBC sink has; they go to its dead-letter queue, which the demo shows,
+ * and once the cause is fixed, replays. Then each sink is reconciled with the source table by table.
  */
 public final class Demo {
 
-    private static final int STEPS = 8;
+    private static final int STEPS = 9;
     private static final int SLOTS = 4;
     private static final Duration POLL = Duration.ofMillis(250);
 
@@ -65,8 +69,8 @@ public final class Demo {
 
     public DemoResult run() throws Exception {
         long demoStart = System.nanoTime();
-        console.line("Tidemark demo: PostgreSQL -> Flink CDC -> PostgreSQL and Redis, with a savepoint and a restore"
-                + " on the way.");
+        console.line("Tidemark demo: PostgreSQL -> Flink CDC -> PostgreSQL and Redis, with a savepoint, a restore and"
+                + " a dead-letter replay on the way.");
         console.line("Working directory " + workDir + "; Flink, Debezium, PostgreSQL and Redis log to "
                 + logFile.getFileName());
 
@@ -98,8 +102,11 @@ public final class Demo {
         }
         try (Connection c = sink.connect()) {
             DemoSchema.create(c, false);
+            DemoDeadLetters.constrainSink(c);
         }
         console.detail("numeric, timestamptz, text, jsonb, boolean columns; orders has a composite primary key" + took(t));
+        console.detail("the sink's customers table has one constraint more than the source's: "
+                + DemoDeadLetters.CONSTRAIN_SINK);
 
         t = System.nanoTime();
         console.step(3, STEPS, "Starting a local Flink cluster (1 task manager, " + SLOTS + " slots)");
@@ -140,7 +147,16 @@ public final class Demo {
         ProgressMonitor progress = new ProgressMonitor(console, source, sink, cache, workload, this::jobState);
         resources.add("progress line", progress);
         progress.start();
-        keepChanging(settings.streamBeforeSavepoint());
+        Duration beforePoison = settings.streamBeforeSavepoint().dividedBy(2);
+        keepChanging(beforePoison);
+        List<Long> poison;
+        try (Connection c = source.connect()) {
+            poison = DemoDeadLetters.inject(c);
+        }
+        console.detail(String.format(Locale.ROOT,
+                "poison: inserted %d customers (ids %s) with credit limits above the sink's cap; the JDBC sink"
+                        + " will reject them, Redis takes them", poison.size(), poison));
+        keepChanging(settings.streamBeforeSavepoint().minus(beforePoison));
 
         console.step(7, STEPS, "Savepoint, cancel, changes while no job runs, restore from the savepoint");
         jobNote = ", taking a savepoint";
@@ -161,8 +177,25 @@ public final class Demo {
 
         workload.stop();
         t = System.nanoTime();
+        JdbcSinkDef jdbcSink = DemoDeadLetters.jdbcSink(def);
         console.step(8, STEPS, String.format(Locale.ROOT,
-                "Workload stopped after %,d changes; waiting for both sinks to catch up", workload.changes()));
+                "Workload stopped after %,d changes; the dead-letter queue of sink %s, fixing the cause, replaying it",
+                workload.changes(), jdbcSink.name()));
+        List<StoredDeadLetter> queued = awaitDeadLetters(def, jdbcSink, poison.size(), second);
+        console.detail(String.format(Locale.ROOT, "%d pending %s in %s:", queued.size(),
+                queued.size() == 1 ? "entry" : "entries", def.deadLetterQueue().table()));
+        for (String line : DemoDeadLetters.render(queued)) {
+            console.detail("  " + line);
+        }
+        console.detail("fixing the cause on the sink: " + DemoDeadLetters.FIX);
+        try (Connection c = sink.connect()) {
+            DemoDeadLetters.fix(c);
+        }
+        ReplaySummary replay = DemoDeadLetters.replay(def, jdbcSink);
+        console.detail("replay (as `tidemark dlq replay`): " + DemoDeadLetters.counts(replay.total()) + took(t));
+
+        t = System.nanoTime();
+        console.step(9, STEPS, "Waiting for both sinks to catch up");
         List<TableComparison> reports = awaitCatchUp(source, sink, cache, second);
         progress.close();
         boolean equal = reports.stream().allMatch(TableComparison::equal);
@@ -195,7 +228,8 @@ public final class Demo {
         console.line("");
         console.line((equal ? "Source and both sinks are equal. " : "Source and sinks DIFFER. ")
                 + String.format(Locale.ROOT, "Demo finished in %d:%02d.", duration.toMinutes(), duration.toSecondsPart()));
-        return new DemoResult(reports, cluster.webUi().toString(), savepoint, workload.changes(), changesWhileDown, duration);
+        return new DemoResult(reports, cluster.webUi().toString(), savepoint, workload.changes(), changesWhileDown,
+                queued.size(), replay.total().applied(), duration);
     }
 
     private JobID submit(PipelineJob job, SavepointRestoreSettings restore) throws Exception {
@@ -241,6 +275,23 @@ public final class Demo {
                 }
                 TimeUnit.MILLISECONDS.sleep(POLL.toMillis());
             }
+        }
+    }
+
+    /**
+     * Waits until the JDBC sink's dead-letter queue holds {@code expected} pending entries (or the
+     * catch-up deadline passes); returns them.
+     */
+    private List<StoredDeadLetter> awaitDeadLetters(PipelineDef def, JdbcSinkDef jdbcSink, int expected, JobID job)
+            throws Exception {
+        long deadline = System.nanoTime() + settings.catchUpDeadline().toNanos();
+        while (true) {
+            List<StoredDeadLetter> pending = DemoDeadLetters.pending(def, jdbcSink);
+            if (pending.size() >= expected || System.nanoTime() > deadline) {
+                return pending;
+            }
+            checkRunning(job);
+            TimeUnit.MILLISECONDS.sleep(POLL.toMillis());
         }
     }
 

@@ -12,6 +12,8 @@ public record DemoResult(
         String savepoint,
         long changes,
         long changesWhileDown,
+        int deadLetters,
+        int replayed,
         Duration duration) {
 
     /** True if every table is equal to the source in every sink. */
@@ -31,6 +33,8 @@ public record DemoResult(
         json.put("savepoint", savepoint);
         json.put("changes", changes);
         json.put("changesWhileDown", changesWhileDown);
+        json.put("deadLetters", deadLetters);
+        json.put("replayed", replayed);
         json.put("webUi", webUi);
         json.put("durationSeconds", duration.toMillis() / 1000.0);
         return json;
