@@ -124,8 +124,8 @@ final class DemoDeadLetters {
     }
 
     /**
-     * The server's own message, without the statement the driver puts before it ({@code Batch entry 0
-     * INSERT ... was aborted: ERROR: }) and the lines after it, at most {@value #MESSAGE_WIDTH} characters.
+     * The first line of the server's message without its {@code ERROR: } prefix (the detail lines
+     * after it name the row's values), at most {@value #MESSAGE_WIDTH} characters.
      */
     static String shorten(String message) {
         if (message == null) {

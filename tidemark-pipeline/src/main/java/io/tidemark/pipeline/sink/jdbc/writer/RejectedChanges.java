@@ -134,12 +134,16 @@ final class RejectedChanges {
         return error.getClass().getSimpleName();
     }
 
+    /**
+     * The server's own words: a batch error's message is the driver's summary (with the whole
+     * statement), so the message of the error it chains, where there is one, is the one kept.
+     */
     static String message(SQLException error) {
-        String message = error.getMessage() == null ? error.getClass().getName() : error.getMessage();
-        SQLException next = error.getNextException();
-        if (next != null && next.getMessage() != null) {
-            message = message + " / " + next.getMessage();
+        SQLException cause = error;
+        while (cause.getNextException() != null && cause.getNextException().getMessage() != null) {
+            cause = cause.getNextException();
         }
+        String message = cause.getMessage() == null ? cause.getClass().getName() : cause.getMessage();
         return message.strip();
     }
 }
