@@ -58,6 +58,9 @@ public final class ExitCodes {
         if (e instanceof IncompatibleStateException) {
             return INCOMPATIBLE_STATE;
         }
+        if (e instanceof InterruptedException) {
+            return INTERRUPTED; // Ctrl-C during a wait, such as a dead-letter replay between entries
+        }
         return FAILURE;
     }
 

@@ -27,6 +27,7 @@ class ExitCodesTest {
                 Arguments.of(new NoSuchFileException("/x"), ExitCodes.NOT_FOUND),
                 Arguments.of(new TimeoutException("took too long"), ExitCodes.TIMEOUT),
                 Arguments.of(new IncompatibleStateException("cannot map", null), ExitCodes.INCOMPATIBLE_STATE),
+                Arguments.of(new InterruptedException("stopped"), ExitCodes.INTERRUPTED),
                 Arguments.of(new IllegalStateException("broken"), ExitCodes.FAILURE),
                 Arguments.of(new RuntimeException(), ExitCodes.FAILURE),
                 // the wrappers of futures are looked through
