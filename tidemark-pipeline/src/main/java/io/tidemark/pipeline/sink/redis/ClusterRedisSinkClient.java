@@ -8,7 +8,6 @@ import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -18,31 +17,31 @@ import java.util.List;
  * redirects; the topology is refreshed periodically, on Lettuce's adaptive triggers, and before the
  * attempt that follows any transient error, so a failover or a resharding is followed.
  */
-final class ClusterRedisSinkClient extends RedisSinkClient {
+final class ClusterRedisSinkClient extends RedisSinkClient<StatefulRedisClusterConnection<String, String>> {
 
     private final RedisClusterClient client;
-    private StatefulRedisClusterConnection<String, String> connection;
     private boolean refreshTopology;
 
     ClusterRedisSinkClient(RedisClusterClient client) {
+        super(client);
         this.client = client;
     }
 
     @Override
-    boolean isConnected() {
-        return connection != null;
-    }
-
-    @Override
-    RedisClusterAsyncCommands<String, String> connect() {
+    void beforeConnect() {
         if (refreshTopology) {
             client.refreshPartitions(); // throws while no node answers: the attempt fails and is retried
             refreshTopology = false;
         }
-        if (connection == null) {
-            connection = client.connect();
-            connection.setAutoFlushCommands(false);
-        }
+    }
+
+    @Override
+    StatefulRedisClusterConnection<String, String> open() {
+        return client.connect();
+    }
+
+    @Override
+    RedisClusterAsyncCommands<String, String> commands(StatefulRedisClusterConnection<String, String> connection) {
         return connection.async();
     }
 
@@ -69,21 +68,6 @@ final class ClusterRedisSinkClient extends RedisSinkClient {
     }
 
     @Override
-    void flush() {
-        if (connection != null) {
-            connection.flushCommands();
-        }
-    }
-
-    @Override
-    void disconnect() {
-        if (connection != null) {
-            connection.closeAsync();
-            connection = null;
-        }
-    }
-
-    @Override
     void topologyMayHaveChanged() {
         refreshTopology = true;
     }
@@ -106,14 +90,5 @@ final class ClusterRedisSinkClient extends RedisSinkClient {
                 .map(line -> line.substring("cluster_state:".length()).trim())
                 .findFirst()
                 .orElse("unknown");
-    }
-
-    @Override
-    public void close() {
-        if (connection != null) {
-            connection.close(); // before the shutdown, which would close it a second time
-            connection = null;
-        }
-        client.shutdown(Duration.ZERO, SHUTDOWN_TIMEOUT);
     }
 }

@@ -50,7 +50,7 @@ final class RedisBatchApplier implements AutoCloseable {
     private final RedisRowEncoder encoder;
     private final String sinkName;
     private final int maxRetries;
-    private RedisSinkClient client;
+    private RedisSinkClient<?> client;
     private String scriptSha;
     private volatile long retries;
     private long applied;
@@ -245,7 +245,7 @@ final class RedisBatchApplier implements AutoCloseable {
 
     /** Checks that Redis answers (and that a cluster is healthy); used before the job is submitted. */
     static void ping(RedisConnector connector) {
-        try (RedisSinkClient client = connector.createSinkClient()) {
+        try (RedisSinkClient<?> client = connector.createSinkClient()) {
             client.check();
         }
     }

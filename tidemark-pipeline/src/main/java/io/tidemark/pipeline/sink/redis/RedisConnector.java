@@ -62,7 +62,7 @@ public final class RedisConnector implements Serializable {
     }
 
     /** A client of the configured mode, for one sink writer or one check. */
-    RedisSinkClient createSinkClient() {
+    RedisSinkClient<?> createSinkClient() {
         return mode == RedisSinkMode.CLUSTER
                 ? new ClusterRedisSinkClient(createClusterClient())
                 : new StandaloneRedisSinkClient(createClient());

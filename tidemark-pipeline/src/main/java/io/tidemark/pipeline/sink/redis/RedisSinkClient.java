@@ -1,6 +1,8 @@
 package io.tidemark.pipeline.sink.redis;
 
+import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.RedisFuture;
+import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 
 import java.time.Duration;
@@ -15,15 +17,41 @@ import java.util.List;
  * <p>One instance per sink writer, used from the task thread only. At most one connection is open;
  * commands are not flushed until {@link #flush()} (pipelining).
  */
-abstract class RedisSinkClient implements AutoCloseable {
+abstract class RedisSinkClient<C extends StatefulConnection<String, String>> implements AutoCloseable {
 
     static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(2);
 
+    private final AbstractRedisClient redisClient;
+    /** The open pipelined connection, or null. */
+    protected C connection;
+
+    RedisSinkClient(AbstractRedisClient redisClient) {
+        this.redisClient = redisClient;
+    }
+
     /** Whether a connection is open; a new one may reach a server with an empty script cache. */
-    abstract boolean isConnected();
+    final boolean isConnected() {
+        return connection != null;
+    }
 
     /** The open connection's commands, opening it (with auto-flush off) if none is open. */
-    abstract RedisClusterAsyncCommands<String, String> connect();
+    final RedisClusterAsyncCommands<String, String> connect() {
+        beforeConnect();
+        if (connection == null) {
+            connection = open();
+            connection.setAutoFlushCommands(false);
+        }
+        return commands(connection);
+    }
+
+    /** What must happen before each use of the connection (a cluster refreshes a stale topology). */
+    void beforeConnect() {}
+
+    /** Opens a connection. */
+    abstract C open();
+
+    /** The connection's asynchronous commands, as the type both modes share. */
+    abstract RedisClusterAsyncCommands<String, String> commands(C connection);
 
     /**
      * Queues {@code SCRIPT LOAD source} on every server that takes the sink's writes (the server, or
@@ -32,13 +60,22 @@ abstract class RedisSinkClient implements AutoCloseable {
     abstract List<RedisFuture<String>> loadScript(String source);
 
     /** Sends every queued command. */
-    abstract void flush();
+    final void flush() {
+        if (connection != null) {
+            connection.flushCommands();
+        }
+    }
 
     /**
      * Closes the open connection without waiting, so that no late reply of an abandoned attempt is
      * mistaken for the next attempt's.
      */
-    abstract void disconnect();
+    final void disconnect() {
+        if (connection != null) {
+            connection.closeAsync();
+            connection = null;
+        }
+    }
 
     /** Called after a transient error: a cluster re-reads its topology before the next attempt. */
     void topologyMayHaveChanged() {}
@@ -48,5 +85,11 @@ abstract class RedisSinkClient implements AutoCloseable {
 
     /** Closes the connection and shuts the client down. */
     @Override
-    public abstract void close();
+    public final void close() {
+        if (connection != null) {
+            connection.close(); // before the shutdown, which would close it a second time
+            connection = null;
+        }
+        redisClient.shutdown(Duration.ZERO, SHUTDOWN_TIMEOUT);
+    }
 }

@@ -5,30 +5,25 @@ import io.lettuce.core.RedisFuture;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 
-import java.time.Duration;
 import java.util.List;
 
 /** The sink's client for one Redis server at one address ({@code mode: standalone}). */
-final class StandaloneRedisSinkClient extends RedisSinkClient {
+final class StandaloneRedisSinkClient extends RedisSinkClient<StatefulRedisConnection<String, String>> {
 
     private final RedisClient client;
-    private StatefulRedisConnection<String, String> connection;
 
     StandaloneRedisSinkClient(RedisClient client) {
+        super(client);
         this.client = client;
     }
 
     @Override
-    boolean isConnected() {
-        return connection != null;
+    StatefulRedisConnection<String, String> open() {
+        return client.connect();
     }
 
     @Override
-    RedisClusterAsyncCommands<String, String> connect() {
-        if (connection == null) {
-            connection = client.connect();
-            connection.setAutoFlushCommands(false);
-        }
+    RedisClusterAsyncCommands<String, String> commands(StatefulRedisConnection<String, String> connection) {
         return connection.async();
     }
 
@@ -40,33 +35,9 @@ final class StandaloneRedisSinkClient extends RedisSinkClient {
     }
 
     @Override
-    void flush() {
-        if (connection != null) {
-            connection.flushCommands();
-        }
-    }
-
-    @Override
-    void disconnect() {
-        if (connection != null) {
-            connection.closeAsync();
-            connection = null;
-        }
-    }
-
-    @Override
     void check() {
         try (StatefulRedisConnection<String, String> ping = client.connect()) {
             ping.sync().ping();
         }
-    }
-
-    @Override
-    public void close() {
-        if (connection != null) {
-            connection.close(); // before the shutdown, which would close it a second time
-            connection = null;
-        }
-        client.shutdown(Duration.ZERO, SHUTDOWN_TIMEOUT);
     }
 }
