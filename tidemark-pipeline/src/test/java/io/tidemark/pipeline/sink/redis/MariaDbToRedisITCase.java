@@ -32,7 +32,6 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -144,7 +143,6 @@ class MariaDbToRedisITCase {
                         temp.resolve("savepoints").toUri().toString()));
     }
 
-
     /** Each source row as the hash the sink should hold (no position), keyed by its Redis key. */
     private Map<String, Map<String, String>> sourceRows(String db, String dataKeys) throws Exception {
         Map<String, Map<String, String>> rows = new TreeMap<>();
@@ -153,38 +151,14 @@ class MariaDbToRedisITCase {
                 ResultSet rs = st.executeQuery("SELECT id, customer, CAST(amount AS CHAR), status, note,"
                         + " updated_at, version FROM orders")) {
             while (rs.next()) {
-                Map<String, String> row = new HashMap<>();
-                row.put("id", Long.toString(rs.getLong(1)));
-                row.put("customer", rs.getString(2));
-                row.put("amount", rs.getString(3));
-                row.put("status", rs.getString(4));
-                if (rs.getString(5) != null) {
-                    row.put("note", rs.getString(5));
-                }
-                row.put("updated_at", rs.getTimestamp(6).toInstant().toString());
-                row.put("version", Integer.toString(rs.getInt(7)));
-                rows.put(dataKeys + rs.getLong(1), row);
+                rows.put(dataKeys + rs.getLong(1), OrderHashes.of(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                        rs.getString(5), rs.getTimestamp(6).toInstant(), rs.getInt(7)));
             }
         }
         return rows;
     }
 
-    /** Every row key in Redis with its hash; timestamps normalised to instants, positions dropped. */
     private static Map<String, Map<String, String>> redisRows(String dataKeys) {
-        Map<String, Map<String, String>> rows = new TreeMap<>();
-        for (String key : redis.keys(dataKeys + "*")) {
-            Map<String, String> row = new HashMap<>(redis.commands().hgetall(key));
-            if (row.isEmpty()) {
-                continue; // deleted since the scan
-            }
-            assertThat(row.remove("_tidemark_pos")).as("position of %s", key).isNotNull();
-            String updatedAt = row.get("updated_at");
-            if (updatedAt != null) {
-                row.put("updated_at", java.time.OffsetDateTime.parse(updatedAt).toInstant().toString());
-            }
-            rows.put(key, row);
-        }
-        return rows;
+        return OrderHashes.read(redis.commands(), dataKeys + "*");
     }
-
 }

@@ -14,10 +14,6 @@ import io.tidemark.pipeline.job.PipelineJob;
 import io.tidemark.pipeline.testing.OrdersWorkload;
 import io.tidemark.pipeline.testing.PostgresTestBase;
 
-import io.lettuce.core.KeyScanCursor;
-import io.lettuce.core.ScanArgs;
-import io.lettuce.core.ScanCursor;
-import io.lettuce.core.api.sync.RedisCommands;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.client.program.rest.RestClusterClient;
@@ -38,8 +34,6 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.OffsetDateTime;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -139,17 +133,8 @@ class PostgresToRedisClusterITCase extends PostgresTestBase {
                 ResultSet rs = st.executeQuery(
                         "SELECT id, customer, amount::text, status, note, updated_at, version FROM orders")) {
             while (rs.next()) {
-                Map<String, String> row = new HashMap<>();
-                row.put("id", Long.toString(rs.getLong(1)));
-                row.put("customer", rs.getString(2));
-                row.put("amount", rs.getString(3));
-                row.put("status", rs.getString(4));
-                if (rs.getString(5) != null) {
-                    row.put("note", rs.getString(5));
-                }
-                row.put("updated_at", rs.getObject(6, OffsetDateTime.class).toInstant().toString());
-                row.put("version", Integer.toString(rs.getInt(7)));
-                rows.put("tidemark:public.orders:" + rs.getLong(1), row);
+                rows.put("tidemark:public.orders:" + rs.getLong(1), OrderHashes.of(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                        rs.getString(5), rs.getObject(6, OffsetDateTime.class).toInstant(), rs.getInt(7)));
             }
         }
         return rows;
@@ -162,31 +147,7 @@ class PostgresToRedisClusterITCase extends PostgresTestBase {
     private static Map<String, Map<String, String>> redisRows() {
         Map<String, Map<String, String>> rows = new TreeMap<>();
         for (int master : redis.masterPorts()) {
-            rows.putAll(rowsOn(redis.node(master)));
-        }
-        return rows;
-    }
-
-    private static Map<String, Map<String, String>> rowsOn(RedisCommands<String, String> node) {
-        Map<String, Map<String, String>> rows = new TreeMap<>();
-        List<String> keys = new ArrayList<>();
-        ScanCursor cursor = ScanCursor.INITIAL;
-        do {
-            KeyScanCursor<String> page = node.scan(cursor, ScanArgs.Builder.matches("tidemark:public.orders:*").limit(1000));
-            keys.addAll(page.getKeys());
-            cursor = page;
-        } while (!cursor.isFinished());
-        for (String key : keys) {
-            Map<String, String> row = new HashMap<>(node.hgetall(key));
-            if (row.isEmpty()) {
-                continue; // deleted between SCAN and HGETALL: the sink is still streaming
-            }
-            assertThat(row.remove("_tidemark_pos")).as("position of %s", key).isNotNull();
-            String updatedAt = row.get("updated_at");
-            if (updatedAt != null) {
-                row.put("updated_at", OffsetDateTime.parse(updatedAt).toInstant().toString());
-            }
-            rows.put(key, row);
+            rows.putAll(OrderHashes.read(redis.node(master), "tidemark:public.orders:*"));
         }
         return rows;
     }

@@ -34,7 +34,6 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.OffsetDateTime;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -245,8 +244,6 @@ class PostgresToRedisITCase extends PostgresTestBase {
                         temp.resolve("savepoints").toUri().toString()));
     }
 
-
-
     private static String dataKeyPrefix(String keyPrefix) {
         return keyPrefix + ":" + TABLE + ":";
     }
@@ -268,43 +265,19 @@ class PostgresToRedisITCase extends PostgresTestBase {
                 ResultSet rs = st.executeQuery(
                         "SELECT id, customer, amount::text, status, note, updated_at, version FROM orders")) {
             while (rs.next()) {
-                Map<String, String> row = new HashMap<>();
-                row.put("id", Long.toString(rs.getLong(1)));
-                row.put("customer", rs.getString(2));
-                row.put("amount", rs.getString(3));
-                row.put("status", rs.getString(4));
-                if (rs.getString(5) != null) {
-                    row.put("note", rs.getString(5));
-                }
-                row.put("updated_at", rs.getObject(6, OffsetDateTime.class).toInstant().toString());
-                row.put("version", Integer.toString(rs.getInt(7)));
-                rows.put(dataKeyPrefix(prefix) + rs.getLong(1), row);
+                rows.put(dataKeyPrefix(prefix) + rs.getLong(1), OrderHashes.of(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                        rs.getString(5), rs.getObject(6, OffsetDateTime.class).toInstant(), rs.getInt(7)));
             }
         }
         return rows;
     }
 
-    /** Every row key in Redis with its hash; timestamps normalised to instants, positions dropped. */
     private static Map<String, Map<String, String>> redisRows(String prefix) {
-        Map<String, Map<String, String>> rows = new TreeMap<>();
-        for (String key : redis.keys(dataKeyPrefix(prefix) + "*")) {
-            Map<String, String> row = new HashMap<>(redis.commands().hgetall(key));
-            if (row.isEmpty()) {
-                continue; // deleted since the scan
-            }
-            assertThat(row.remove("_tidemark_pos")).as("position of %s", key).isNotNull();
-            String updatedAt = row.get("updated_at");
-            if (updatedAt != null) {
-                row.put("updated_at", OffsetDateTime.parse(updatedAt).toInstant().toString());
-            }
-            rows.put(key, row);
-        }
-        return rows;
+        return OrderHashes.read(redis.commands(), dataKeyPrefix(prefix) + "*");
     }
 
     /** How many rows Redis holds under {@code prefix}. */
     private static int keyCount(String prefix) {
         return redis.keys(dataKeyPrefix(prefix) + "*").size();
     }
-
 }

@@ -125,7 +125,7 @@ final class BatchApplier implements AutoCloseable {
     }
 
     private ChangeBatch withoutParkedRows(ChangeBatch batch) throws SQLException {
-        if (!touchesParkedRow(batch)) {
+        if (!rejected.hasParkedRows() || !touchesParkedRow(batch)) {
             return batch;
         }
         queue(rejected::refresh); // a replay may have released rows since they were parked

@@ -74,6 +74,11 @@ final class RejectedChanges {
         parkedRows.retainAll(queue.rowsWithPendingEntries(pipeline, sink));
     }
 
+    /** Whether any row waits behind a queued change; batches skip the per-change check when none does. */
+    boolean hasParkedRows() {
+        return !parkedRows.isEmpty();
+    }
+
     /** Whether the row of a change waits behind a queued change. */
     boolean isParked(ChangeEvent change) {
         return !parkedRows.isEmpty() && parkedRows.contains(row(change));
