@@ -2,9 +2,12 @@ package io.tidemark.pipeline.dlq;
 
 import java.io.IOException;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * Where changes go that a sink cannot apply. Adding is idempotent per {@link DeadLetter#entryId()},
@@ -38,6 +41,23 @@ public interface DeadLetterQueue extends AutoCloseable {
      * with the new error, one more attempt and this failure's time.
      */
     void recordReplayFailure(long id, String errorClass, String errorMessage, Instant at) throws IOException;
+
+    /**
+     * Pending and replayed entries of one sink per source table and error class. The default reads
+     * the entries; a backend that can count where they are stored does so.
+     */
+    default List<DeadLetterTally> tally(String pipeline, String sink) throws IOException {
+        Map<String, Map<String, long[]>> counts = new TreeMap<>(); // table -> error class -> {pending, replayed}
+        for (StoredDeadLetter entry : list(pipeline, DeadLetterFilter.all().withSink(sink))) {
+            DeadLetter letter = entry.letter();
+            counts.computeIfAbsent(letter.event().table().toString(), t -> new TreeMap<>())
+                    .computeIfAbsent(letter.errorClass(), e -> new long[2])[entry.replayedAt() == null ? 0 : 1]++;
+        }
+        List<DeadLetterTally> tallies = new ArrayList<>();
+        counts.forEach((table, byError) -> byError.forEach(
+                (errorClass, c) -> tallies.add(new DeadLetterTally(table, errorClass, c[0], c[1]))));
+        return tallies;
+    }
 
     /** Deletes the entries matching a filter; returns how many. */
     int purge(String pipeline, DeadLetterFilter filter) throws IOException;

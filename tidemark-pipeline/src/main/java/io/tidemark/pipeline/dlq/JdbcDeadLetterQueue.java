@@ -132,6 +132,27 @@ public final class JdbcDeadLetterQueue implements DeadLetterQueue, Serializable 
     }
 
     @Override
+    public List<DeadLetterTally> tally(String pipeline, String sink) throws IOException {
+        return run(c -> {
+            List<DeadLetterTally> tallies = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT source_table, error_class,"
+                    + " SUM(CASE WHEN replayed_at IS NULL THEN 1 ELSE 0 END),"
+                    + " SUM(CASE WHEN replayed_at IS NULL THEN 0 ELSE 1 END) FROM " + table
+                    + " WHERE pipeline = ? AND sink = ? GROUP BY source_table, error_class"
+                    + " ORDER BY source_table, error_class")) {
+                ps.setString(1, pipeline);
+                ps.setString(2, sink);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        tallies.add(new DeadLetterTally(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getLong(4)));
+                    }
+                }
+            }
+            return tallies;
+        });
+    }
+
+    @Override
     public List<StoredDeadLetter> list(String pipeline, DeadLetterFilter filter) throws IOException {
         List<Object> args = new ArrayList<>();
         String where = where(pipeline, filter, args);

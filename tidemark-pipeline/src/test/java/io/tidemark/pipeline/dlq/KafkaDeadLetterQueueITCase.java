@@ -179,6 +179,8 @@ class KafkaDeadLetterQueueITCase {
             assertThat(all.get(0).replayedAt()).isNotNull();
             assertThat(other.rowsWithPendingEntries("shop", "warehouse"))
                     .containsExactly("public.items " + second.rowKey());
+            assertThat(other.tally("shop", "warehouse")).as("what the pending/replayed gauges report").containsExactly(
+                    new DeadLetterTally("public.items", "org.postgresql.util.PSQLException", 1, 1));
 
             other.markReplayed(all.get(1).id(), StoredDeadLetter.ReplayResult.SKIPPED); // id from its own read
         }

@@ -1,6 +1,7 @@
 package io.tidemark.pipeline.sink.jdbc.writer;
 
 import io.tidemark.pipeline.config.DeadLetterQueueDef;
+import io.tidemark.pipeline.dlq.DeadLetterGauges;
 import io.tidemark.pipeline.dlq.DeadLetterQueues;
 import io.tidemark.pipeline.event.ChangeEvent;
 import io.tidemark.pipeline.event.TableId;
@@ -40,6 +41,8 @@ public final class JdbcChangeWriter implements SinkWriter<ChangeEvent> {
     private static final Logger LOG = LoggerFactory.getLogger(JdbcChangeWriter.class);
 
     private static final long TOMBSTONE_EXPIRY_EVERY_MILLIS = Duration.ofMinutes(10).toMillis();
+    /** How often subtask 0 reads its dead-letter queue's counts for the pending/replayed gauges. */
+    private static final Duration DEAD_LETTER_GAUGES_EVERY = Duration.ofSeconds(30);
 
     private final int batchSize;
     private final long flushIntervalMillis;
@@ -53,6 +56,7 @@ public final class JdbcChangeWriter implements SinkWriter<ChangeEvent> {
     private final Counter changesWritten;
     /** Null without a dead-letter queue. */
     private RejectedChanges rejected;
+    private DeadLetterGauges deadLetterGauges;
     private int pendingCount;
     private int inFlight; // guarded by idle
     private long lastTombstoneExpiry;
@@ -89,6 +93,9 @@ public final class JdbcChangeWriter implements SinkWriter<ChangeEvent> {
             if (deadLetterQueue != null) {
                 rejected = new RejectedChanges(deadLetterQueue.open(), pipeline, sinkName, sinkTables,
                         deadLetters.maxAttempts(), deadLetters.afterRejection(), metrics);
+                if (subtask == 0) {
+                    deadLetterGauges = new DeadLetterGauges(deadLetterQueue.open(), pipeline, sinkName, metrics);
+                }
             }
             Set<String> transientCodes = Set.copyOf(deadLetters.transientErrors());
             for (int i = 0; i < flushThreads; i++) {
@@ -109,6 +116,9 @@ public final class JdbcChangeWriter implements SinkWriter<ChangeEvent> {
         }
         metrics.gauge("tidemarkRecoveryHorizon", () -> horizon);
         LOG.info("JDBC writer {} subtask {} started with recovery horizon {}", sinkName, subtask, horizon);
+        if (deadLetterGauges != null) {
+            deadLetterGauges.start(DEAD_LETTER_GAUGES_EVERY);
+        }
         for (Flusher flusher : flushers) {
             flusher.start();
         }
@@ -188,6 +198,13 @@ public final class JdbcChangeWriter implements SinkWriter<ChangeEvent> {
 
     private void closeFlushers() {
         closeFlusherThreads();
+        if (deadLetterGauges != null) {
+            try {
+                deadLetterGauges.close();
+            } catch (IOException e) {
+                LOG.warn("Closing the dead-letter gauges' queue failed: {}", e.getMessage());
+            }
+        }
         if (rejected != null) {
             try {
                 rejected.close();

@@ -5,6 +5,7 @@ import io.tidemark.pipeline.config.DeadLetterQueueDef;
 import io.tidemark.pipeline.config.JdbcSinkDef;
 import io.tidemark.pipeline.config.Secret;
 import io.tidemark.pipeline.dlq.DeadLetterFilter;
+import io.tidemark.pipeline.dlq.DeadLetterGauges;
 import io.tidemark.pipeline.dlq.JdbcDeadLetterQueue;
 import io.tidemark.pipeline.dlq.ReplaySummary;
 import io.tidemark.pipeline.dlq.ReplaySummary.Outcome;
@@ -17,7 +18,9 @@ import io.tidemark.pipeline.sink.jdbc.JdbcSinkPreparer;
 import io.tidemark.pipeline.sink.jdbc.dialect.PostgresSinkDialect;
 import io.tidemark.pipeline.testing.PostgresTestBase;
 
+import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.groups.UnregisteredMetricsGroup;
+import org.apache.flink.metrics.testutils.MetricListener;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -96,6 +99,9 @@ class DeadLetterReplayITCase extends PostgresTestBase {
                 "5 UPDATE REJECTED 22001 2", "6 UPDATE REJECTED 23514 2", "7 UPDATE REJECTED 22003 2",
                 "31 INSERT REJECTED 22001 2", "5 UPDATE PARKED parked 1", "6 DELETE PARKED parked 1",
                 "7 UPDATE PARKED parked 1", "5 UPDATE PARKED parked 1");
+        assertThat(deadLetterGauges()).containsExactly(
+                "22001 pending 2 replayed 0", "22003 pending 1 replayed 0", "23514 pending 1 replayed 0",
+                "parked pending 4 replayed 0");
 
         // replayed before the cause is fixed: nothing applied, nothing lost, one more attempt each
         long writesBefore = count(db, "SELECT count(*) FROM orders_audit");
@@ -144,6 +150,9 @@ class DeadLetterReplayITCase extends PostgresTestBase {
 
         assertThat(sinkRows()).isEqualTo(source);
         assertThat(count(db, "SELECT count(*) FROM _tidemark_dlq WHERE replayed_at IS NULL")).isZero();
+        assertThat(deadLetterGauges()).as("what a running job's subtask 0 reports after the replay").containsExactly(
+                "22001 pending 0 replayed 2", "22003 pending 0 replayed 1", "23514 pending 0 replayed 1",
+                "parked pending 0 replayed 4");
         assertAuditClean();
     }
 
@@ -191,6 +200,25 @@ class DeadLetterReplayITCase extends PostgresTestBase {
     private DeadLetterReplayer replayer() {
         return new DeadLetterReplayer(PIPELINE, sinkDef, Map.of(ORDERS, ORDERS), DeadLetterQueueDef.defaults(),
                 new JdbcDeadLetterQueue(connections, "_tidemark_dlq"));
+    }
+
+    /** The pending/replayed gauges a writer registers, read from the queue, per error class of public.orders. */
+    private List<String> deadLetterGauges() throws Exception {
+        MetricListener metrics = new MetricListener();
+        List<String> values = new ArrayList<>();
+        try (DeadLetterGauges gauges = new DeadLetterGauges(new JdbcDeadLetterQueue(connections, "_tidemark_dlq"),
+                PIPELINE, "warehouse", metrics.getMetricGroup())) {
+            gauges.refresh();
+            for (String errorClass : List.of("22001", "22003", "23514", "parked")) {
+                Optional<Gauge<Long>> pending = metrics.getGauge("table", "public.orders", "error_class", errorClass,
+                        "tidemarkDeadLettersPending");
+                Optional<Gauge<Long>> replayed = metrics.getGauge("table", "public.orders", "error_class", errorClass,
+                        "tidemarkDeadLettersReplayed");
+                pending.ifPresent(p -> values.add(errorClass + " pending " + p.getValue() + " replayed "
+                        + replayed.orElseThrow().getValue()));
+            }
+        }
+        return values;
     }
 
     private static DeadLetterFilter filterKey(String key) {
