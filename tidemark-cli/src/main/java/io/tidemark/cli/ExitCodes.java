@@ -1,6 +1,7 @@
 package io.tidemark.cli;
 
 import io.tidemark.pipeline.config.ConfigException;
+import io.tidemark.snapshot.SnapshotException;
 
 import picocli.CommandLine;
 
@@ -35,6 +36,12 @@ public final class ExitCodes {
     public static final int TIMEOUT = 5;
     /** Saved state cannot be used by this job (a savepoint that does not match its operators). */
     public static final int INCOMPATIBLE_STATE = 6;
+    /** The Flink cluster (its REST API) cannot be reached. */
+    public static final int UNREACHABLE = 7;
+    /** A path named as a savepoint or checkpoint holds none (no {@code _metadata}). */
+    public static final int NOT_A_SNAPSHOT = 8;
+    /** A snapshot's {@code _metadata} cannot be read: the snapshot cannot be restored from. */
+    public static final int CORRUPT_SNAPSHOT = 9;
     /** Stopped by Ctrl-C (128 + SIGINT, as a shell reports it). */
     public static final int INTERRUPTED = 130;
 
@@ -48,6 +55,15 @@ public final class ExitCodes {
         }
         if (e instanceof ConfigException) {
             return BAD_CONFIGURATION;
+        }
+        if (e instanceof SnapshotException snapshot) {
+            return switch (snapshot.reason()) {
+                case JOB_NOT_FOUND, SNAPSHOT_NOT_FOUND -> NOT_FOUND;
+                case NOT_A_SNAPSHOT -> NOT_A_SNAPSHOT;
+                case CORRUPT_SNAPSHOT -> CORRUPT_SNAPSHOT;
+                case CLUSTER_UNREACHABLE -> UNREACHABLE;
+                case OPERATION_FAILED -> FAILURE;
+            };
         }
         if (e instanceof NotFoundException || e instanceof NoSuchFileException || e instanceof FileNotFoundException) {
             return NOT_FOUND;

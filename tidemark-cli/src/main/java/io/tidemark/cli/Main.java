@@ -1,5 +1,8 @@
 package io.tidemark.cli;
 
+import io.tidemark.cli.snapshot.CheckpointCommand;
+import io.tidemark.cli.snapshot.SavepointCommand;
+
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IVersionProvider;
@@ -21,12 +24,21 @@ import java.util.concurrent.Callable;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Tidemark: a Flink CDC pipeline from PostgreSQL to JDBC databases with exactly-once effect.",
-        subcommands = {ConfigCommand.class, RunCommand.class, DlqCommand.class, DemoCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {
+            ConfigCommand.class,
+            RunCommand.class,
+            RestoreCommand.class,
+            SavepointCommand.class,
+            CheckpointCommand.class,
+            DlqCommand.class,
+            DemoCommand.class,
+            CommandLine.HelpCommand.class
+        },
         footer = {"", "Exit codes: 0 ok, 1 failure, 2 usage, 3 bad configuration, 4 not found, 5 timeout,"
-                + " 6 incompatible state."})
+                + " 6 incompatible state, 7 cluster unreachable, 8 not a snapshot, 9 corrupt snapshot, 130 interrupted."})
 public final class Main implements Callable<Integer> {
 
-    static final String PREFIX = "tidemark: ";
+    public static final String PREFIX = "tidemark: ";
 
     @Spec
     CommandSpec spec;

@@ -56,6 +56,14 @@ public final class RunCommand extends TidemarkCommand {
         SavepointRestoreSettings restore = savepoint == null
                 ? SavepointRestoreSettings.none()
                 : SavepointRestoreSettings.forPath(existingSavepoint(savepoint), allowNonRestoredState);
+        return runEmbedded(def, restore);
+    }
+
+    /**
+     * Runs {@code def} on an embedded cluster, restored as {@code restore} says, until Ctrl-C; also
+     * what {@code tidemark restore} does without a REST address.
+     */
+    int runEmbedded(PipelineDef def, SavepointRestoreSettings restore) throws Exception {
         PrintStream say = narration();
         Path workDir = Files.createTempDirectory("tidemark-run-");
         Path logFile = workDir.resolve("tidemark.log");

@@ -1,0 +1,44 @@
+package io.tidemark.cli.snapshot;
+
+import io.tidemark.cli.ExitCodes;
+import io.tidemark.snapshot.SavepointResult;
+import io.tidemark.snapshot.SnapshotService;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code tidemark savepoint stop JOB_ID}: stops a job with a savepoint (the safe way to stop before
+ * an upgrade) and prints the savepoint's path once the job has finished.
+ */
+@Command(
+        name = "stop",
+        mixinStandardHelpOptions = true,
+        description = "Stop a job with a savepoint; prints the savepoint's path once the job has finished.")
+public final class SavepointStopCommand extends SnapshotCommand {
+
+    @Parameters(paramLabel = "JOB_ID", description = "The job's id (32 hex digits).")
+    String job;
+
+    @Option(
+            names = "--drain",
+            description = "Emit the final watermark before stopping: for a job that will not be resumed.")
+    boolean drain;
+
+    @Mixin
+    ClusterOptions cluster = new ClusterOptions();
+
+    @Mixin
+    SavepointOptions savepoint = new SavepointOptions();
+
+    @Override
+    protected int execute() throws Exception {
+        try (SnapshotService service = cluster.connect()) {
+            SavepointResult result = service.stopWithSavepoint(jobId(job), savepoint.request(), drain, progress());
+            printSavepoint(result);
+        }
+        return ExitCodes.OK;
+    }
+}
