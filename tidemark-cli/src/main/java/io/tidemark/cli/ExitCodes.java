@@ -62,6 +62,7 @@ public final class ExitCodes {
                 case NOT_A_SNAPSHOT -> NOT_A_SNAPSHOT;
                 case CORRUPT_SNAPSHOT -> CORRUPT_SNAPSHOT;
                 case CLUSTER_UNREACHABLE -> UNREACHABLE;
+                case INCOMPATIBLE_STATE -> INCOMPATIBLE_STATE;
                 case OPERATION_FAILED -> FAILURE;
             };
         }

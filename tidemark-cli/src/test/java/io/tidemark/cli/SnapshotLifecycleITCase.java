@@ -1,0 +1,414 @@
+package io.tidemark.cli;
+
+import io.tidemark.snapshot.JobSubmission;
+import io.tidemark.snapshot.ProgressListener;
+import io.tidemark.snapshot.SnapshotService;
+import io.tidemark.snapshot.rest.RestSnapshotService;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.execution.RestoreMode;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.test.junit5.InjectClusterClient;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.flink.client.program.rest.RestClusterClient;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The savepoint lifecycle as an operator runs it against a Flink cluster's REST endpoint (a real
+ * MiniCluster), with the Tidemark pipeline (PostgreSQL → PostgreSQL) as the job: {@code tidemark
+ * savepoint trigger} while changes flow, {@code savepoint stop}, changes while the job is down,
+ * {@code tidemark restore} (jar uploaded and run through REST) → the job resumes where it stopped
+ * and the sink equals the source; then the spec's two scripts run as processes, as a user runs them,
+ * with their failures: unknown job, unreachable cluster, a path that is no snapshot, a corrupt one.
+ */
+class SnapshotLifecycleITCase {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final AtomicInteger PIPELINES = new AtomicInteger();
+
+    @RegisterExtension
+    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
+            .setNumberTaskManagers(1)
+            .setNumberSlotsPerTaskManager(4)
+            .setConfiguration(new Configuration())
+            .build());
+
+    private static EmbeddedPostgres postgres;
+
+    @TempDir
+    Path dir;
+
+    private URI rest;
+    private String name;
+    private String sourceDb;
+    private String sinkDb;
+    private Path pipelineFile;
+    private Path savepoints;
+    private final List<JobID> started = new ArrayList<>();
+    private int nextId = 1;
+
+    @BeforeAll
+    static void startPostgres() throws IOException {
+        postgres = EmbeddedPostgres.builder()
+                .setServerConfig("wal_level", "logical")
+                .setServerConfig("max_replication_slots", "10")
+                .setServerConfig("max_wal_senders", "10")
+                .setServerConfig("fsync", "off")
+                .start();
+    }
+
+    @AfterAll
+    static void stopPostgres() throws IOException {
+        postgres.close();
+    }
+
+    @BeforeEach
+    void createPipeline(@InjectClusterClient RestClusterClient<?> client) throws Exception {
+        rest = URI.create(client.getWebInterfaceURL());
+        int n = PIPELINES.incrementAndGet();
+        name = "lifecycle" + n;
+        sourceDb = "shop" + n;
+        sinkDb = "warehouse" + n;
+        sql("postgres", "CREATE DATABASE " + sourceDb, "CREATE DATABASE " + sinkDb);
+        String table = "CREATE TABLE orders (id BIGINT PRIMARY KEY, customer TEXT NOT NULL, amount NUMERIC(12, 2) NOT NULL,"
+                + " version INT NOT NULL)";
+        sql(sourceDb, table, "ALTER TABLE orders REPLICA IDENTITY FULL");
+        sql(sinkDb, table);
+        savepoints = Files.createDirectories(dir.resolve("savepoints"));
+        Path checkpoints = Files.createDirectories(dir.resolve("checkpoints"));
+        Path secret = dir.resolve("db-password");
+        Files.createFile(secret, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.writeString(secret, "postgres\n");
+        pipelineFile = dir.resolve("pipeline.yaml");
+        Files.writeString(pipelineFile, "pipeline:\n"
+                + "  name: " + name + "\n"
+                + "  parallelism: 1\n"
+                + "source:\n"
+                + "  type: postgres\n"
+                + "  hostname: 127.0.0.1\n"
+                + "  port: " + postgres.getPort() + "\n"
+                + "  database: " + sourceDb + "\n"
+                + "  username: postgres\n"
+                + "  password: ${file:" + secret + "}\n"
+                + "  tables:\n"
+                + "    - public.orders\n"
+                + "sinks:\n"
+                + "  - name: warehouse\n"
+                + "    type: jdbc\n"
+                + "    url: jdbc:postgresql://127.0.0.1:" + postgres.getPort() + "/" + sinkDb + "\n"
+                + "    username: postgres\n"
+                + "    password: ${file:" + secret + "}\n"
+                + "    flush-interval: 100ms\n"
+                + "checkpointing:\n"
+                + "  interval: 1s\n"
+                + "  timeout: 60s\n"
+                + "  min-pause: 500ms\n"
+                + "  externalized-retention: RETAIN_ON_CANCELLATION\n"
+                + "  checkpoints-dir: '" + checkpoints.toUri() + "'\n"
+                + "  savepoints-dir: '" + savepoints.toUri() + "'\n");
+    }
+
+    @AfterEach
+    void cancelJobs(@InjectClusterClient RestClusterClient<?> client) throws Exception {
+        for (JobID job : started) {
+            try {
+                if (!client.getJobStatus(job).get(10, TimeUnit.SECONDS).isGloballyTerminalState()) {
+                    client.cancel(job).get(30, TimeUnit.SECONDS);
+                }
+            } catch (Exception e) {
+                // already gone
+            }
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> started.stream().allMatch(job -> {
+            try {
+                return client.getJobStatus(job).get(10, TimeUnit.SECONDS).isGloballyTerminalState();
+            } catch (Exception e) {
+                return true;
+            }
+        }));
+    }
+
+    @Test
+    void triggerStopAndRestoreThroughRestResumeWhereTheJobStoppedAndTheSinkEqualsTheSource() throws Exception {
+        insert(300);
+        JobID first = start();
+        awaitSinkEqualsSource();
+
+        CliRun trigger = CliRun.of("savepoint", "trigger", first.toString(), "--rest-address", rest.toString());
+        assertThat(trigger.exitCode()).as(trigger.toString()).isZero();
+        String triggered = trigger.out().strip();
+        assertThat(triggered).doesNotContain("\n").startsWith(savepoints.toUri().toString().replace("file:///", "file:/"));
+        assertThat(Path.of(URI.create(triggered)).resolve("_metadata")).isNotEmptyFile();
+
+        CliRun listed = CliRun.of("savepoint", "list", "--config", pipelineFile.toString(), "--output", "json");
+        assertThat(listed.exitCode()).as(listed.toString()).isZero();
+        JsonNode found = snapshot(JSON.readTree(listed.out()), triggered);
+        assertThat(found.get("kind").asText()).isEqualTo("SAVEPOINT");
+        assertThat(found.get("complete").asBoolean()).isTrue();
+        assertThat(found.get("sizeBytes").asLong()).isPositive();
+
+        updateAndDelete(1, 100);
+        insert(100);
+        CliRun stop = CliRun.of("savepoint", "stop", first.toString(), "--rest-address", rest.toString(), "--output", "json");
+        assertThat(stop.exitCode()).as(stop.toString()).isZero();
+        String stopped = JSON.readTree(stop.out()).get("path").asText();
+        assertThat(status(first)).isEqualTo(JobStatus.FINISHED);
+        long appliedBeforeRestore = sinkRows().size();
+
+        // while the job is down the source keeps changing
+        updateAndDelete(101, 250);
+        insert(200);
+
+        CliRun restore = CliRun.of("restore", stopped, "--config", pipelineFile.toString(), "--rest-address",
+                rest.toString(), "--jar", cliJar().toString());
+        assertThat(restore.exitCode()).as(restore.toString()).isZero();
+        JobID resumed = JobID.fromHexString(restore.out().strip());
+        started.add(resumed);
+        assertThat(status(resumed)).isEqualTo(JobStatus.RUNNING);
+        awaitSinkEqualsSource();
+        assertThat(appliedBeforeRestore).isPositive();
+
+        CliRun status = CliRun.of("checkpoint", "status", resumed.toString(), "--rest-address", rest.toString(),
+                "--output", "json");
+        assertThat(status.exitCode()).as(status.toString()).isZero();
+        JsonNode restoredFrom = JSON.readTree(status.out()).get("checkpoints").get("restoredFrom");
+        assertThat(restoredFrom.get("savepoint").asBoolean()).isTrue();
+        assertThat(normalize(restoredFrom.get("path").asText())).isEqualTo(normalize(stopped));
+        assertThat(sourceSnapshotRuns()).as("the restored job did not read the table again").isEqualTo(1);
+    }
+
+    @Test
+    void theSpecsScriptsPrintThePathAndTheJobIdAndFailWithOneLineAndTheirExitCodes() throws Exception {
+        insert(100);
+        JobID job = start();
+        awaitSinkEqualsSource();
+        Map<String, String> env = Map.of("TIDEMARK_REST_ADDRESS", rest.toString(), "TIDEMARK_PIPELINE",
+                pipelineFile.toString(), "TIDEMARK_JOB_JAR", cliJar().toString());
+
+        ScriptRun usage = script("trigger_savepoint.sh", env);
+        assertThat(usage.exitCode()).isEqualTo(2);
+        assertThat(usage.out()).isEmpty();
+        assertThat(usage.err()).startsWith("usage: trigger_savepoint.sh <job_id>");
+
+        ScriptRun triggered = script("trigger_savepoint.sh", env, job.toString());
+        assertThat(triggered.exitCode()).as(triggered.toString()).isZero();
+        String path = triggered.out().strip();
+        assertThat(path).doesNotContain("\n");
+        assertThat(Path.of(URI.create(path)).resolve("_metadata")).isNotEmptyFile();
+
+        ScriptRun unknown = script("trigger_savepoint.sh", env, new JobID().toString());
+        assertThat(unknown.exitCode()).as(unknown.toString()).isEqualTo(ExitCodes.NOT_FOUND);
+        assertThat(unknown.err().lines()).singleElement().asString().startsWith("tidemark: job ");
+
+        Map<String, String> nowhere = Map.of("TIDEMARK_REST_ADDRESS", "http://127.0.0.1:" + closedPort());
+        ScriptRun unreachable = script("trigger_savepoint.sh", nowhere, job.toString());
+        assertThat(unreachable.exitCode()).as(unreachable.toString()).isEqualTo(ExitCodes.UNREACHABLE);
+        assertThat(unreachable.err().lines()).singleElement().asString().startsWith("tidemark: cannot reach");
+
+        cancel(job);
+        updateAndDelete(1, 50);
+        ScriptRun restored = script("restore_from_savepoint.sh", env, path);
+        assertThat(restored.exitCode()).as(restored.toString()).isZero();
+        JobID resumed = JobID.fromHexString(restored.out().strip());
+        started.add(resumed);
+        awaitSinkEqualsSource();
+
+        Path empty = Files.createDirectories(dir.resolve("not-a-snapshot"));
+        ScriptRun notSnapshot = script("restore_from_savepoint.sh", env, empty.toString());
+        assertThat(notSnapshot.exitCode()).as(notSnapshot.toString()).isEqualTo(ExitCodes.NOT_A_SNAPSHOT);
+        assertThat(notSnapshot.err().lines()).singleElement().asString().startsWith("tidemark: ").contains("not-a-snapshot");
+
+        Path corrupt = Files.createDirectories(dir.resolve("savepoint-000000-corrupt"));
+        Files.write(corrupt.resolve("_metadata"), new byte[] {0, 1, 2, 3});
+        ScriptRun corrupted = script("restore_from_savepoint.sh", env, corrupt.toString());
+        assertThat(corrupted.exitCode()).as(corrupted.toString()).isEqualTo(ExitCodes.CORRUPT_SNAPSHOT);
+        assertThat(corrupted.err().lines()).singleElement().asString().startsWith("tidemark: ").contains("savepoint-000000-corrupt");
+
+        ScriptRun missing = script("restore_from_savepoint.sh", env, dir.resolve("no-such-savepoint").toString());
+        assertThat(missing.exitCode()).as(missing.toString()).isEqualTo(ExitCodes.NOT_FOUND);
+        assertThat(missing.err().lines()).singleElement().asString().startsWith("tidemark: ");
+
+        assertThat(runningJobs()).as("no failed restore started a job").containsExactly(resumed);
+    }
+
+    // ---------------------------------------------------------------------------------------
+
+    private JobID start() throws Exception {
+        try (SnapshotService service = RestSnapshotService.connect(rest, new Configuration(), Duration.ofSeconds(30))) {
+            JobID job = service.submit(new JobSubmission(cliJar(), PipelineJobMain.class.getName(),
+                    List.of("--config", pipelineFile.toString()), null, RestoreMode.NO_CLAIM, false), ProgressListener.NONE);
+            started.add(job);
+            return job;
+        }
+    }
+
+    private void cancel(JobID job) throws Exception {
+        try (RestClusterClient<?> client = FLINK.createRestClusterClient()) {
+            client.cancel(job).get(30, TimeUnit.SECONDS);
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> status(job).isGloballyTerminalState());
+    }
+
+    private JobStatus status(JobID job) throws Exception {
+        try (RestClusterClient<?> client = FLINK.createRestClusterClient()) {
+            return client.getJobStatus(job).get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private List<JobID> runningJobs() throws Exception {
+        List<JobID> running = new ArrayList<>();
+        for (JobID job : started) {
+            if (status(job) == JobStatus.RUNNING) {
+                running.add(job);
+            }
+        }
+        return running;
+    }
+
+    /** The tidemark-cli jar that `package` built before the integration tests: the job jar to upload. */
+    private static Path cliJar() throws IOException {
+        try (var jars = Files.list(Path.of("target"))) {
+            return jars.filter(p -> p.getFileName().toString().matches("tidemark-cli-.*\\.jar"))
+                    .filter(p -> !p.getFileName().toString().endsWith("-tests.jar"))
+                    .findFirst()
+                    .orElseThrow(() -> new IllegalStateException("no target/tidemark-cli-*.jar: run ./mvnw verify"))
+                    .toAbsolutePath();
+        }
+    }
+
+    private void insert(int rows) throws Exception {
+        List<String> statements = new ArrayList<>();
+        for (int i = 0; i < rows; i++) {
+            int id = nextId++;
+            statements.add("INSERT INTO orders VALUES (" + id + ", 'c" + id + "', " + id + ".50, 1)");
+        }
+        sql(sourceDb, statements.toArray(String[]::new));
+    }
+
+    /** Updates every row with an id in [from, to] and deletes every seventh one. */
+    private void updateAndDelete(int from, int to) throws Exception {
+        sql(sourceDb, "UPDATE orders SET amount = amount + 1, version = version + 1 WHERE id BETWEEN " + from + " AND " + to,
+                "DELETE FROM orders WHERE id BETWEEN " + from + " AND " + to + " AND id % 7 = 0");
+    }
+
+    private void awaitSinkEqualsSource() {
+        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> assertThat(sinkRows()).isEqualTo(rows(sourceDb)));
+    }
+
+    private Map<Long, String> sinkRows() throws Exception {
+        return rows(sinkDb);
+    }
+
+    private Map<Long, String> rows(String db) throws Exception {
+        Map<Long, String> rows = new TreeMap<>();
+        try (Connection c = postgres.getDatabase("postgres", db).getConnection(); Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT id, customer, amount::text, version FROM orders")) {
+            while (rs.next()) {
+                rows.put(rs.getLong(1), rs.getString(2) + "|" + rs.getString(3) + "|" + rs.getInt(4));
+            }
+        }
+        return rows;
+    }
+
+    /** How many times a job of this pipeline read the source table in a snapshot: the slot's first creation. */
+    private long sourceSnapshotRuns() throws Exception {
+        try (Connection c = postgres.getDatabase("postgres", sourceDb).getConnection(); Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_replication_slots WHERE database = '" + sourceDb + "'")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private static void sql(String db, String... statements) throws Exception {
+        try (Connection c = postgres.getDatabase("postgres", db).getConnection(); Statement st = c.createStatement()) {
+            for (String s : statements) {
+                st.execute(s);
+            }
+        }
+    }
+
+    private static JsonNode snapshot(JsonNode listing, String path) {
+        for (JsonNode s : listing.get("snapshots")) {
+            if (normalize(s.get("path").asText()).equals(normalize(path))) {
+                return s;
+            }
+        }
+        throw new AssertionError(path + " not listed in " + listing);
+    }
+
+    private static String normalize(String path) {
+        String p = path.replaceFirst("^file:/+", "/");
+        return p.endsWith("/") ? p.substring(0, p.length() - 1) : p;
+    }
+
+    private static int closedPort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            return socket.getLocalPort();
+        }
+    }
+
+    /** Runs scripts/NAME as a process from the repository root with {@code env} added. */
+    private static ScriptRun script(String name, Map<String, String> env, String... args) throws Exception {
+        Path root = Path.of("..").toAbsolutePath().normalize();
+        List<String> command = new ArrayList<>();
+        command.add(root.resolve("scripts").resolve(name).toString());
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command).directory(root.toFile());
+        pb.environment().remove("TIDEMARK_REST_ADDRESS");
+        pb.environment().remove("TIDEMARK_PIPELINE");
+        pb.environment().putAll(env);
+        Path out = Files.createTempFile("script-out", ".txt");
+        Path err = Files.createTempFile("script-err", ".txt");
+        Process process = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        if (!process.waitFor(3, TimeUnit.MINUTES)) {
+            process.destroyForcibly();
+            throw new AssertionError(name + " did not finish within 3 minutes");
+        }
+        ScriptRun run = new ScriptRun(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+                Files.readString(err, StandardCharsets.UTF_8));
+        Files.delete(out);
+        Files.delete(err);
+        return run;
+    }
+
+    private record ScriptRun(int exitCode, String out, String err) {
+        @Override
+        public String toString() {
+            return "exit " + exitCode + "\n--- stdout\n" + out + "--- stderr\n" + err;
+        }
+    }
+}
