@@ -35,7 +35,8 @@ public record CheckpointStatus(
 
     /**
      * The checkpoint configuration: mode, interval, timeout, minimum pause, how many may run at once,
-     * whether externalized checkpoints are retained on cancellation, and the storage.
+     * whether externalized checkpoints are retained on cancellation, and the storage. The interval is
+     * zero when the job takes no periodic checkpoints (only triggered ones and savepoints).
      */
     public record Config(
             String mode,

@@ -20,6 +20,11 @@ public final class SnapshotException extends Exception {
         NOT_A_SNAPSHOT,
         /** The snapshot's {@code _metadata} cannot be read by Flink. */
         CORRUPT_SNAPSHOT,
+        /**
+         * The snapshot holds state the job cannot take: an operator it has state for is gone or has a
+         * new uid, and non-restored state was not allowed.
+         */
+        INCOMPATIBLE_STATE,
         /** The cluster's REST endpoint (or the Kubernetes API) cannot be reached. */
         CLUSTER_UNREACHABLE,
         /** Flink tried and failed (a savepoint or checkpoint that failed, a job that did not start). */
