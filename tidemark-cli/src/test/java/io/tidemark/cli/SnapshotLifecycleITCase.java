@@ -72,6 +72,7 @@ class SnapshotLifecycleITCase {
     Path dir;
 
     private URI rest;
+    private RestClusterClient<?> client;
     private String name;
     private String sourceDb;
     private String sinkDb;
@@ -97,6 +98,7 @@ class SnapshotLifecycleITCase {
 
     @BeforeEach
     void createPipeline(@InjectClusterClient RestClusterClient<?> client) throws Exception {
+        this.client = client;
         rest = URI.create(client.getWebInterfaceURL());
         int n = PIPELINES.incrementAndGet();
         name = "lifecycle" + n;
@@ -167,7 +169,8 @@ class SnapshotLifecycleITCase {
         JobID first = start();
         awaitSinkEqualsSource();
 
-        CliRun trigger = CliRun.of("savepoint", "trigger", first.toString(), "--rest-address", rest.toString());
+        CliRun trigger = CliRun.of("savepoint", "trigger", first.toString(), "--rest-address", rest.toString(),
+                "--config", pipelineFile.toString());
         assertThat(trigger.exitCode()).as(trigger.toString()).isZero();
         String triggered = trigger.out().strip();
         assertThat(triggered).doesNotContain("\n").startsWith(savepoints.toUri().toString().replace("file:///", "file:/"));
@@ -182,7 +185,8 @@ class SnapshotLifecycleITCase {
 
         updateAndDelete(1, 100);
         insert(100);
-        CliRun stop = CliRun.of("savepoint", "stop", first.toString(), "--rest-address", rest.toString(), "--output", "json");
+        CliRun stop = CliRun.of("savepoint", "stop", first.toString(), "--rest-address", rest.toString(),
+                "--target-dir", savepoints.toUri().toString(), "--output", "json");
         assertThat(stop.exitCode()).as(stop.toString()).isZero();
         String stopped = JSON.readTree(stop.out()).get("path").asText();
         assertThat(status(first)).isEqualTo(JobStatus.FINISHED);
@@ -276,16 +280,12 @@ class SnapshotLifecycleITCase {
     }
 
     private void cancel(JobID job) throws Exception {
-        try (RestClusterClient<?> client = FLINK.createRestClusterClient()) {
-            client.cancel(job).get(30, TimeUnit.SECONDS);
-        }
+        client.cancel(job).get(30, TimeUnit.SECONDS);
         await().atMost(Duration.ofSeconds(30)).until(() -> status(job).isGloballyTerminalState());
     }
 
     private JobStatus status(JobID job) throws Exception {
-        try (RestClusterClient<?> client = FLINK.createRestClusterClient()) {
-            return client.getJobStatus(job).get(10, TimeUnit.SECONDS);
-        }
+        return client.getJobStatus(job).get(10, TimeUnit.SECONDS);
     }
 
     private List<JobID> runningJobs() throws Exception {

@@ -1,5 +1,6 @@
 package io.tidemark.cli.snapshot;
 
+import io.tidemark.pipeline.config.ConfigException;
 import io.tidemark.snapshot.SavepointRequest;
 
 import org.apache.flink.core.execution.SavepointFormatType;
@@ -13,8 +14,8 @@ public final class SavepointOptions {
     @Option(
             names = "--target-dir",
             paramLabel = "DIR",
-            description = "Where to write the savepoint, e.g. s3://bucket/savepoints (default: the cluster's"
-                    + " execution.checkpointing.savepoint-dir).")
+            description = "Where to write the savepoint, e.g. s3://bucket/savepoints (default: the pipeline file's"
+                    + " checkpointing.savepoints-dir, else the cluster's execution.checkpointing.savepoint-dir).")
     String targetDirectory;
 
     @Option(
@@ -33,7 +34,8 @@ public final class SavepointOptions {
             description = "How long to wait for the savepoint, e.g. 90s or 10m (default: ${DEFAULT-VALUE}).")
     Duration timeout = Duration.ofMinutes(10);
 
-    SavepointRequest request() {
-        return new SavepointRequest(targetDirectory, format, timeout);
+    SavepointRequest request(StorageOptions storage) throws ConfigException {
+        String directory = targetDirectory != null ? targetDirectory : storage.savepointDirectoryIfKnown();
+        return new SavepointRequest(directory, format, timeout);
     }
 }

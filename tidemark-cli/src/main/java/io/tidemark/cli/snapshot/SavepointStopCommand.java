@@ -33,10 +33,13 @@ public final class SavepointStopCommand extends SnapshotCommand {
     @Mixin
     SavepointOptions savepoint = new SavepointOptions();
 
+    @Mixin
+    StorageOptions storage = new StorageOptions();
+
     @Override
     protected int execute() throws Exception {
         try (SnapshotService service = cluster.connect()) {
-            SavepointResult result = service.stopWithSavepoint(jobId(job), savepoint.request(), drain, progress());
+            SavepointResult result = service.stopWithSavepoint(jobId(job), savepoint.request(storage), drain, progress());
             printSavepoint(result);
         }
         return ExitCodes.OK;

@@ -27,10 +27,13 @@ public final class SavepointTriggerCommand extends SnapshotCommand {
     @Mixin
     SavepointOptions savepoint = new SavepointOptions();
 
+    @Mixin
+    StorageOptions storage = new StorageOptions();
+
     @Override
     protected int execute() throws Exception {
         try (SnapshotService service = cluster.connect()) {
-            SavepointResult result = service.triggerSavepoint(jobId(job), savepoint.request(), progress());
+            SavepointResult result = service.triggerSavepoint(jobId(job), savepoint.request(storage), progress());
             printSavepoint(result);
         }
         return ExitCodes.OK;

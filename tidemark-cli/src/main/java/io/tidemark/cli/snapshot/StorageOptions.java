@@ -81,6 +81,14 @@ public final class StorageOptions {
         return checkpointDir != null ? checkpointDir : checkpointing("--checkpoint-dir").checkpointsDir();
     }
 
+    /**
+     * The savepoint directory if one is known (from {@code --savepoint-dir} or a pipeline file),
+     * else {@code null}: a savepoint then goes to the cluster's default directory.
+     */
+    public String savepointDirectoryIfKnown() throws ConfigException {
+        return savepointDir != null || pipelineFile != null ? savepointDirectory() : null;
+    }
+
     /** Both directories that exist in the configuration: savepoints first. */
     public List<String> allDirectories() throws ConfigException {
         List<String> dirs = new ArrayList<>();
