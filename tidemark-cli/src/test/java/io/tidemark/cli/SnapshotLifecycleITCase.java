@@ -212,6 +212,38 @@ class SnapshotLifecycleITCase {
         assertThat(restoredFrom.get("savepoint").asBoolean()).isTrue();
         assertThat(normalize(restoredFrom.get("path").asText())).isEqualTo(normalize(stopped));
         assertThat(sourceSnapshotRuns()).as("the restored job did not read the table again").isEqualTo(1);
+
+        // retention: the savepoint the running job restored from and the newest one stay, the older one goes
+        CliRun newest = CliRun.of("savepoint", "trigger", resumed.toString(), "--rest-address", rest.toString(),
+                "--config", pipelineFile.toString());
+        assertThat(newest.exitCode()).as(newest.toString()).isZero();
+        String[] cleanup = {"savepoint", "cleanup", "--keep-last", "0", "--rest-address", rest.toString(), "--config",
+                pipelineFile.toString(), "--output", "json"};
+        CliRun dryRun = CliRun.of(concat(cleanup, "--dry-run"));
+        assertThat(dryRun.exitCode()).as(dryRun.toString()).isZero();
+        assertThat(deletedPaths(dryRun)).containsExactly(normalize(triggered));
+        assertThat(Path.of(URI.create(triggered))).as("a dry run deletes nothing").exists();
+
+        CliRun cleaned = CliRun.of(cleanup);
+        assertThat(cleaned.exitCode()).as(cleaned.toString()).isZero();
+        JsonNode report = JSON.readTree(cleaned.out());
+        assertThat(deletedPaths(cleaned)).containsExactly(normalize(triggered));
+        assertThat(report.get("bytesFreed").asLong()).isPositive();
+        assertThat(Path.of(URI.create(triggered))).doesNotExist();
+        assertThat(Path.of(URI.create(stopped)).resolve("_metadata")).as("in use by the running job").isNotEmptyFile();
+        assertThat(Path.of(URI.create(newest.out().strip())).resolve("_metadata")).as("the newest").isNotEmptyFile();
+    }
+
+    private static List<String> deletedPaths(CliRun run) throws IOException {
+        List<String> paths = new ArrayList<>();
+        JSON.readTree(run.out()).get("deleted").forEach(d -> paths.add(normalize(d.get("path").asText())));
+        return paths;
+    }
+
+    private static String[] concat(String[] args, String... more) {
+        List<String> all = new ArrayList<>(List.of(args));
+        all.addAll(List.of(more));
+        return all.toArray(String[]::new);
     }
 
     @Test
