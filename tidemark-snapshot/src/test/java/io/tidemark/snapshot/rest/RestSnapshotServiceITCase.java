@@ -20,7 +20,10 @@ import org.apache.flink.configuration.WebOptions;
 import org.apache.flink.core.execution.RestoreMode;
 import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.runtime.client.JobStatusMessage;
+import org.apache.flink.runtime.rest.messages.EmptyMessageParameters;
+import org.apache.flink.runtime.rest.messages.EmptyRequestBody;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.runtime.webmonitor.handlers.JarListHeaders;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -130,6 +133,9 @@ class RestSnapshotServiceITCase {
         });
         assertThat(jobs).isSortedAccordingTo((a, b) -> b.startTime().compareTo(a.startTime()));
         assertThat(service.job(job)).isEqualTo(jobs.stream().filter(j -> j.id().equals(job)).findFirst().orElseThrow());
+        // the uploaded jar was deleted once the job was submitted
+        assertThat(admin.sendRequest(JarListHeaders.getInstance(), EmptyMessageParameters.getInstance(), EmptyRequestBody.getInstance())
+                .get(10, TimeUnit.SECONDS).jarFileList).isEmpty();
     }
 
     @Test
