@@ -589,7 +589,9 @@ public final class RestSnapshotService implements SnapshotService {
             if (job != null && (status == 404 && !server.contains("heckpointing") || FlinkFailures.isJobNotFound(cause))) {
                 return jobNotFound(job, cause);
             }
-            if (status == 400 && server.contains("target-directory")) {
+            // "Config key [execution.checkpointing.savepoint-dir] is not set. Property [target-directory] must be provided."
+            // (targetDirectory for stop-with-savepoint)
+            if (status == 400 && (server.contains("[target-directory]") || server.contains("[targetDirectory]"))) {
                 return new SnapshotException(Reason.OPERATION_FAILED, what + " failed: the cluster has no default savepoint"
                         + " directory; pass a target directory, or set " + CheckpointingOptions.SAVEPOINT_DIRECTORY.key()
                         + " in the cluster's configuration", cause);

@@ -20,7 +20,10 @@ import org.apache.flink.configuration.WebOptions;
 import org.apache.flink.core.execution.RestoreMode;
 import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.runtime.client.JobStatusMessage;
+import org.apache.flink.runtime.rest.messages.EmptyMessageParameters;
+import org.apache.flink.runtime.rest.messages.EmptyRequestBody;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.runtime.webmonitor.handlers.JarListHeaders;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -30,7 +33,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -45,8 +47,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.jar.JarEntry;
-import java.util.jar.JarOutputStream;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -92,7 +92,7 @@ class RestSnapshotServiceITCase {
 
     @BeforeAll
     static void connect() throws Exception {
-        jar = jobJar(root.resolve("counting-job.jar"));
+        jar = CountingJobJar.write(root.resolve("counting-job.jar"));
         Configuration client = CLUSTER.getClientConfiguration();
         URI address = URI.create("http://" + client.get(RestOptions.ADDRESS) + ":" + client.get(RestOptions.PORT));
         service = RestSnapshotService.connect(address, new Configuration(), CALL_TIMEOUT);
@@ -133,6 +133,9 @@ class RestSnapshotServiceITCase {
         });
         assertThat(jobs).isSortedAccordingTo((a, b) -> b.startTime().compareTo(a.startTime()));
         assertThat(service.job(job)).isEqualTo(jobs.stream().filter(j -> j.id().equals(job)).findFirst().orElseThrow());
+        // the uploaded jar was deleted once the job was submitted
+        assertThat(admin.sendRequest(JarListHeaders.getInstance(), EmptyMessageParameters.getInstance(), EmptyRequestBody.getInstance())
+                .get(10, TimeUnit.SECONDS).jarFileList).isEmpty();
     }
 
     @Test
@@ -419,23 +422,5 @@ class RestSnapshotServiceITCase {
 
     private static Path local(String path) {
         return Path.of(URI.create(path));
-    }
-
-    /** A jar of {@link CountingJob} and its nested classes, as a user's build would package the job. */
-    private static Path jobJar(Path target) throws Exception {
-        Path classes = Path.of(CountingJob.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-        String packageDir = CountingJob.class.getPackageName().replace('.', '/');
-        List<Path> jobClasses;
-        try (Stream<Path> files = Files.list(classes.resolve(packageDir))) {
-            jobClasses = files.filter(f -> f.getFileName().toString().matches("CountingJob(\\$.*)?\\.class")).toList();
-        }
-        try (OutputStream file = Files.newOutputStream(target); JarOutputStream out = new JarOutputStream(file)) {
-            for (Path c : jobClasses) {
-                out.putNextEntry(new JarEntry(packageDir + "/" + c.getFileName()));
-                Files.copy(c, out);
-                out.closeEntry();
-            }
-        }
-        return target;
     }
 }
