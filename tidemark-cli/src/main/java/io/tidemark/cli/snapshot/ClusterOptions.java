@@ -47,7 +47,7 @@ public final class ClusterOptions {
         }
         String text = restAddress.strip();
         if (!text.contains("://")) {
-            text = "http://" + text;
+            text = "http://" + text + (text.contains(":") ? "" : ":8081"); // a bare host: Flink's default REST port
         }
         try {
             URI uri = URI.create(text);
