@@ -111,9 +111,15 @@ public final class SnapshotStorage {
         return snapshots;
     }
 
-    /** Newest first; equal times by path, so that a listing's order does not depend on the storage's. */
-    public static final Comparator<SnapshotInfo> NEWEST_FIRST =
-            Comparator.comparing(SnapshotInfo::time).reversed().thenComparing(SnapshotInfo::path);
+    /**
+     * Newest first. S3 gives modification times to the second, so a savepoint and a checkpoint of one job can
+     * share a time: equal times go by checkpoint id, higher first (a job's savepoints and checkpoints share one
+     * counter), then by path, so that the order never depends on the storage's.
+     */
+    public static final Comparator<SnapshotInfo> NEWEST_FIRST = Comparator.comparing(SnapshotInfo::time)
+            .thenComparing(SnapshotInfo::checkpointId, Comparator.nullsFirst(Comparator.naturalOrder()))
+            .reversed()
+            .thenComparing(SnapshotInfo::path);
 
     /**
      * One snapshot, which must be complete: {@code path} is its directory or the {@code _metadata} in it, as a
