@@ -94,15 +94,15 @@ public final class SnapshotStorage {
                 String name = child.getPath().getName();
                 if (SAVEPOINT_DIRECTORY.matcher(name).matches()
                         || (rootIsJobDirectory && CHECKPOINT_DIRECTORY.matcher(name).matches())) {
-                    add(found, examine(fs, child).info());
+                    add(found, examine(fs, child));
                 } else if (JOB_ID.matcher(name).matches()) {
                     for (FileStatus grandchild : listOrEmpty(fs, child.getPath())) {
                         if (grandchild.isDir() && CHECKPOINT_DIRECTORY.matcher(grandchild.getPath().getName()).matches()) {
-                            add(found, examine(fs, grandchild).info());
+                            add(found, examine(fs, grandchild));
                         }
                     }
                 } else if (fs.exists(new Path(child.getPath(), METADATA_FILE))) {
-                    add(found, examine(fs, child).info());
+                    add(found, examine(fs, child));
                 }
             }
         }
@@ -143,18 +143,18 @@ public final class SnapshotStorage {
                     SnapshotException.Reason.NOT_A_SNAPSHOT,
                     directory + " is a file, not a snapshot: expected a directory holding " + metadata);
         }
-        Examined examined = examine(fs, status);
-        if (!examined.hasMetadata()) {
+        // before walking the directory: a user who names a whole checkpoint root should hear at once that it is none
+        if (!fs.exists(metadata)) {
             throw new SnapshotException(
                     SnapshotException.Reason.NOT_A_SNAPSHOT,
                     directory + " is not a snapshot: expected " + metadata + ", which does not exist");
         }
-        if (!examined.info().complete()) {
+        SnapshotInfo examined = examine(fs, status);
+        if (!examined.complete()) {
             throw new SnapshotException(
-                    SnapshotException.Reason.CORRUPT_SNAPSHOT,
-                    "Snapshot " + directory + " is corrupt: " + examined.info().problem());
+                    SnapshotException.Reason.CORRUPT_SNAPSHOT, "Snapshot " + directory + " is corrupt: " + examined.problem());
         }
-        return examined.info();
+        return examined;
     }
 
     /**
@@ -174,7 +174,7 @@ public final class SnapshotStorage {
                     directory.toString(), kindOf(directory), null, null, null, Instant.ofEpochMilli(status.getModificationTime()),
                     status.getLen(), false, "a file, not a snapshot directory"));
         }
-        return Optional.of(examine(fs, status).info());
+        return Optional.of(examine(fs, status));
     }
 
     /**
@@ -230,10 +230,7 @@ public final class SnapshotStorage {
         return directory;
     }
 
-    /** A directory's findings, with whether {@code _metadata} exists (which {@link SnapshotInfo} folds into {@code problem}). */
-    private record Examined(SnapshotInfo info, boolean hasMetadata) {}
-
-    private Examined examine(FileSystem fs, FileStatus directoryStatus) throws IOException {
+    private SnapshotInfo examine(FileSystem fs, FileStatus directoryStatus) throws IOException {
         Path directory = SnapshotPaths.toFlinkPath(directoryStatus.getPath().toString());
         String name = directory.getName();
         SnapshotKind kind = kindOf(directory);
@@ -271,10 +268,9 @@ public final class SnapshotStorage {
         }
 
         if (metadataStatus == null) {
-            SnapshotInfo info = new SnapshotInfo(
+            return new SnapshotInfo(
                     directory.toString(), kind, jobId, jobIdPrefix, idFromName, Instant.ofEpochMilli(newest), size, false,
                     "no " + METADATA_FILE + ": still being written, or abandoned");
-            return new Examined(info, false);
         }
         Instant time = Instant.ofEpochMilli(metadataStatus.getModificationTime());
         Long checkpointId = idFromName;
@@ -285,9 +281,7 @@ public final class SnapshotStorage {
             problem = metadataStatus.getPath() + " cannot be read by Flink: " + oneLine(e);
             LOG.debug("Cannot read {}", metadataStatus.getPath(), e);
         }
-        SnapshotInfo info = new SnapshotInfo(
-                directory.toString(), kind, jobId, jobIdPrefix, checkpointId, time, size, problem == null, problem);
-        return new Examined(info, true);
+        return new SnapshotInfo(directory.toString(), kind, jobId, jobIdPrefix, checkpointId, time, size, problem == null, problem);
     }
 
     private long readCheckpointId(FileSystem fs, Path metadata, Path directory) throws IOException {

@@ -1,11 +1,15 @@
 package io.tidemark.snapshot.storage;
 
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.fs.FileSystem;
 
 import org.gaul.s3proxy.BlobStores;
 import org.gaul.s3proxy.S3Proxy;
 import org.gaul.s3proxy.auth.AuthenticationType;
 import org.gaul.s3proxy.blobstore.BlobStore;
+
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
@@ -21,9 +25,12 @@ import java.util.stream.Stream;
 
 /**
  * An S3 endpoint in the test JVM: s3proxy over a filesystem blob store in a temporary directory, with
- * one bucket and AWS signature authentication, plus the Flink settings that reach it.
+ * one bucket and AWS signature authentication, plus the Flink settings that reach it. Registered as an
+ * extension before the MiniCluster's, it stops after the cluster has cancelled its jobs (a job whose S3
+ * calls fail retries for minutes), and leaves Flink's file systems without its settings for the test
+ * classes that run later in the JVM.
  */
-final class LocalS3 implements AutoCloseable {
+final class LocalS3 implements AfterAllCallback {
 
     static final String ACCESS_KEY = "tidemark-test-key";
     static final String SECRET_KEY = "tidemark-test-secret";
@@ -89,7 +96,8 @@ final class LocalS3 implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
+    public void afterAll(ExtensionContext context) throws Exception {
+        FileSystem.initialize(new Configuration(), null);
         proxy.stop();
         blobStore.close();
         try (Stream<Path> paths = Files.walk(baseDirectory)) {

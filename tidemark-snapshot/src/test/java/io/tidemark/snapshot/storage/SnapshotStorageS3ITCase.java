@@ -13,12 +13,10 @@ import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.client.program.ClusterClient;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.SavepointFormatType;
-import org.apache.flink.core.fs.FileSystem;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.InjectClusterClient;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -48,10 +46,13 @@ class SnapshotStorageS3ITCase {
 
     private static final String BUCKET = "tidemark-snapshots";
 
-    /** Started before the cluster, whose configuration needs the endpoint's port. */
-    private static final LocalS3 S3 = LocalS3.start(BUCKET);
+    /** Started before the cluster, whose configuration needs the endpoint's port; stopped after it. */
+    @RegisterExtension
+    @Order(1)
+    static final LocalS3 S3 = LocalS3.start(BUCKET);
 
     @RegisterExtension
+    @Order(2)
     static final MiniClusterExtension MINI_CLUSTER = new MiniClusterExtension(
             new MiniClusterResourceConfiguration.Builder()
                     .setConfiguration(S3.flinkConfiguration(CountingJob.clusterConfiguration()))
@@ -85,13 +86,6 @@ class SnapshotStorageS3ITCase {
                 completeCheckpointIds(firstJob).stream().anyMatch(id -> id > savepointId));
         client.cancel(firstJob).get(30, TimeUnit.SECONDS);
         await().atMost(Duration.ofSeconds(30)).until(() -> client.getJobStatus(firstJob).get() == JobStatus.CANCELED);
-    }
-
-    @AfterAll
-    static void stopS3() throws Exception {
-        // later test classes in this JVM get Flink's file systems without the S3 settings
-        FileSystem.initialize(new Configuration(), null);
-        S3.close();
     }
 
     @Test
