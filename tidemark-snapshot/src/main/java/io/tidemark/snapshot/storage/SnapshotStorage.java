@@ -78,8 +78,9 @@ public final class SnapshotStorage {
      * The snapshots under each root directory, newest first: savepoints ({@code savepoint-*} directories
      * directly under the root), retained checkpoints ({@code <root>/<32-hex job id>/chk-<n>}, or
      * {@code <root>/chk-<n>} when the root is a job's checkpoint directory), and any other directory directly
-     * under the root that holds a {@code _metadata}. Incomplete and corrupt snapshots are listed too, marked
-     * so. A root that does not exist contributes nothing.
+     * under the root that holds a {@code _metadata} (listed as a savepoint, but not one {@link #delete} will
+     * delete: its name does not say Flink wrote it). Incomplete and corrupt snapshots are listed too, marked
+     * so. A root that does not exist contributes nothing; a snapshot reached from two roots is listed once.
      */
     public List<SnapshotInfo> list(Collection<String> roots) throws IOException {
         Map<String, SnapshotInfo> found = new LinkedHashMap<>();
