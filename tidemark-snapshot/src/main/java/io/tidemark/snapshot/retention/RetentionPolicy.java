@@ -36,7 +36,8 @@ import java.util.stream.Collectors;
  * with only {@code maxAge}, everything older is deleted except what is in use and the newest complete one.
  * Incomplete snapshots (no {@code _metadata}, or one Flink cannot read) never count toward {@code keepLast}:
  * a failed savepoint must not push a good one out. Age is {@code now} minus {@link SnapshotInfo#time()};
- * "younger than" is strict.
+ * "younger than" is strict. "Newest" is in the order of {@link SnapshotStorage#NEWEST_FIRST} (snapshots of the
+ * same second, as S3 reports times, go by checkpoint id).
  */
 public final class RetentionPolicy {
 

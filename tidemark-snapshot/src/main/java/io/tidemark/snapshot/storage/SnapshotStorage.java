@@ -78,8 +78,9 @@ public final class SnapshotStorage {
      * The snapshots under each root directory, newest first: savepoints ({@code savepoint-*} directories
      * directly under the root), retained checkpoints ({@code <root>/<32-hex job id>/chk-<n>}, or
      * {@code <root>/chk-<n>} when the root is a job's checkpoint directory), and any other directory directly
-     * under the root that holds a {@code _metadata}. Incomplete and corrupt snapshots are listed too, marked
-     * so. A root that does not exist contributes nothing.
+     * under the root that holds a {@code _metadata} (listed as a savepoint, but not one {@link #delete} will
+     * delete: its name does not say Flink wrote it). Incomplete and corrupt snapshots are listed too, marked
+     * so. A root that does not exist contributes nothing; a snapshot reached from two roots is listed once.
      */
     public List<SnapshotInfo> list(Collection<String> roots) throws IOException {
         Map<String, SnapshotInfo> found = new LinkedHashMap<>();
@@ -94,15 +95,15 @@ public final class SnapshotStorage {
                 String name = child.getPath().getName();
                 if (SAVEPOINT_DIRECTORY.matcher(name).matches()
                         || (rootIsJobDirectory && CHECKPOINT_DIRECTORY.matcher(name).matches())) {
-                    add(found, examine(fs, child).info());
+                    add(found, examine(fs, child));
                 } else if (JOB_ID.matcher(name).matches()) {
                     for (FileStatus grandchild : listOrEmpty(fs, child.getPath())) {
                         if (grandchild.isDir() && CHECKPOINT_DIRECTORY.matcher(grandchild.getPath().getName()).matches()) {
-                            add(found, examine(fs, grandchild).info());
+                            add(found, examine(fs, grandchild));
                         }
                     }
                 } else if (fs.exists(new Path(child.getPath(), METADATA_FILE))) {
-                    add(found, examine(fs, child).info());
+                    add(found, examine(fs, child));
                 }
             }
         }
@@ -111,9 +112,15 @@ public final class SnapshotStorage {
         return snapshots;
     }
 
-    /** Newest first; equal times by path, so that a listing's order does not depend on the storage's. */
-    public static final Comparator<SnapshotInfo> NEWEST_FIRST =
-            Comparator.comparing(SnapshotInfo::time).reversed().thenComparing(SnapshotInfo::path);
+    /**
+     * Newest first. S3 gives modification times to the second, so a savepoint and a checkpoint of one job can
+     * share a time: equal times go by checkpoint id, higher first (a job's savepoints and checkpoints share one
+     * counter), then by path, so that the order never depends on the storage's.
+     */
+    public static final Comparator<SnapshotInfo> NEWEST_FIRST = Comparator.comparing(SnapshotInfo::time)
+            .thenComparing(SnapshotInfo::checkpointId, Comparator.nullsFirst(Comparator.naturalOrder()))
+            .reversed()
+            .thenComparing(SnapshotInfo::path);
 
     /**
      * One snapshot, which must be complete: {@code path} is its directory or the {@code _metadata} in it, as a
@@ -137,18 +144,18 @@ public final class SnapshotStorage {
                     SnapshotException.Reason.NOT_A_SNAPSHOT,
                     directory + " is a file, not a snapshot: expected a directory holding " + metadata);
         }
-        Examined examined = examine(fs, status);
-        if (!examined.hasMetadata()) {
+        // before walking the directory: a user who names a whole checkpoint root should hear at once that it is none
+        if (!fs.exists(metadata)) {
             throw new SnapshotException(
                     SnapshotException.Reason.NOT_A_SNAPSHOT,
                     directory + " is not a snapshot: expected " + metadata + ", which does not exist");
         }
-        if (!examined.info().complete()) {
+        SnapshotInfo examined = examine(fs, status);
+        if (!examined.complete()) {
             throw new SnapshotException(
-                    SnapshotException.Reason.CORRUPT_SNAPSHOT,
-                    "Snapshot " + directory + " is corrupt: " + examined.info().problem());
+                    SnapshotException.Reason.CORRUPT_SNAPSHOT, "Snapshot " + directory + " is corrupt: " + examined.problem());
         }
-        return examined.info();
+        return examined;
     }
 
     /**
@@ -168,7 +175,7 @@ public final class SnapshotStorage {
                     directory.toString(), kindOf(directory), null, null, null, Instant.ofEpochMilli(status.getModificationTime()),
                     status.getLen(), false, "a file, not a snapshot directory"));
         }
-        return Optional.of(examine(fs, status).info());
+        return Optional.of(examine(fs, status));
     }
 
     /**
@@ -224,10 +231,7 @@ public final class SnapshotStorage {
         return directory;
     }
 
-    /** A directory's findings, with whether {@code _metadata} exists (which {@link SnapshotInfo} folds into {@code problem}). */
-    private record Examined(SnapshotInfo info, boolean hasMetadata) {}
-
-    private Examined examine(FileSystem fs, FileStatus directoryStatus) throws IOException {
+    private SnapshotInfo examine(FileSystem fs, FileStatus directoryStatus) throws IOException {
         Path directory = SnapshotPaths.toFlinkPath(directoryStatus.getPath().toString());
         String name = directory.getName();
         SnapshotKind kind = kindOf(directory);
@@ -265,10 +269,9 @@ public final class SnapshotStorage {
         }
 
         if (metadataStatus == null) {
-            SnapshotInfo info = new SnapshotInfo(
+            return new SnapshotInfo(
                     directory.toString(), kind, jobId, jobIdPrefix, idFromName, Instant.ofEpochMilli(newest), size, false,
                     "no " + METADATA_FILE + ": still being written, or abandoned");
-            return new Examined(info, false);
         }
         Instant time = Instant.ofEpochMilli(metadataStatus.getModificationTime());
         Long checkpointId = idFromName;
@@ -279,9 +282,7 @@ public final class SnapshotStorage {
             problem = metadataStatus.getPath() + " cannot be read by Flink: " + oneLine(e);
             LOG.debug("Cannot read {}", metadataStatus.getPath(), e);
         }
-        SnapshotInfo info = new SnapshotInfo(
-                directory.toString(), kind, jobId, jobIdPrefix, checkpointId, time, size, problem == null, problem);
-        return new Examined(info, true);
+        return new SnapshotInfo(directory.toString(), kind, jobId, jobIdPrefix, checkpointId, time, size, problem == null, problem);
     }
 
     private long readCheckpointId(FileSystem fs, Path metadata, Path directory) throws IOException {

@@ -96,6 +96,19 @@ class RetentionPolicyTest {
     }
 
     @Test
+    void snapshotsOfTheSameSecondGoByCheckpointId() {
+        // S3 reports modification times to the second: a savepoint and the checkpoint after it can share one
+        Instant second = NOW.minus(Duration.ofHours(1));
+        SnapshotInfo savepoint = withId(complete("savepoint-aaaaaa-000000000001", Duration.ofHours(1), 1), 41, second);
+        SnapshotInfo checkpoint = withId(complete("chk-42", Duration.ofHours(1), 1), 42, second);
+
+        RetentionPlan plan = RetentionPolicy.plan(List.of(savepoint, checkpoint), RetentionRules.keepLast(1), Set.of(), NOW);
+
+        assertThat(keptPaths(plan)).containsExactly(checkpoint.path());
+        assertThat(deletedPaths(plan)).containsExactly(savepoint.path());
+    }
+
+    @Test
     void rulesNeedKeepLastOrMaxAge() {
         assertThatThrownBy(() -> new RetentionRules(null, null))
                 .isInstanceOf(IllegalArgumentException.class)
@@ -133,6 +146,11 @@ class RetentionPolicyTest {
                 size,
                 complete,
                 complete ? null : "no _metadata: still being written, or abandoned");
+    }
+
+    private static SnapshotInfo withId(SnapshotInfo snapshot, long checkpointId, Instant time) {
+        return new SnapshotInfo(snapshot.path(), snapshot.kind(), snapshot.jobId(), snapshot.jobIdPrefix(), checkpointId, time,
+                snapshot.sizeBytes(), snapshot.complete(), snapshot.problem());
     }
 
     private static List<String> keptPaths(RetentionPlan plan) {
