@@ -9,6 +9,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.apache.flink.api.common.JobID;
+import org.gaul.s3proxy.auth.AuthenticationType;
+import org.gaul.s3proxy.S3Proxy;
+import org.gaul.s3proxy.blobstore.BlobStore;
+import org.gaul.s3proxy.BlobStores;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.RestoreMode;
@@ -39,6 +44,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -254,50 +260,105 @@ class SnapshotLifecycleITCase {
         Map<String, String> env = Map.of("TIDEMARK_REST_ADDRESS", rest.toString(), "TIDEMARK_PIPELINE",
                 pipelineFile.toString(), "TIDEMARK_JOB_JAR", cliJar().toString());
 
-        ScriptRun usage = script("trigger_savepoint.sh", env);
+        Run usage = script("trigger_savepoint.sh", env);
         assertThat(usage.exitCode()).isEqualTo(2);
         assertThat(usage.out()).isEmpty();
         assertThat(usage.err()).startsWith("usage: trigger_savepoint.sh <job_id>");
 
-        ScriptRun triggered = script("trigger_savepoint.sh", env, job.toString());
+        Run triggered = script("trigger_savepoint.sh", env, job.toString());
         assertThat(triggered.exitCode()).as(triggered.toString()).isZero();
         String path = triggered.out().strip();
         assertThat(path).doesNotContain("\n");
         assertThat(Path.of(URI.create(path)).resolve("_metadata")).isNotEmptyFile();
 
-        ScriptRun unknown = script("trigger_savepoint.sh", env, new JobID().toString());
+        Run unknown = script("trigger_savepoint.sh", env, new JobID().toString());
         assertThat(unknown.exitCode()).as(unknown.toString()).isEqualTo(ExitCodes.NOT_FOUND);
         assertThat(unknown.err().lines()).singleElement().asString().startsWith("tidemark: job ");
 
         Map<String, String> nowhere = Map.of("TIDEMARK_REST_ADDRESS", "http://127.0.0.1:" + closedPort());
-        ScriptRun unreachable = script("trigger_savepoint.sh", nowhere, job.toString());
+        Run unreachable = script("trigger_savepoint.sh", nowhere, job.toString());
         assertThat(unreachable.exitCode()).as(unreachable.toString()).isEqualTo(ExitCodes.UNREACHABLE);
         assertThat(unreachable.err().lines()).singleElement().asString().startsWith("tidemark: cannot reach");
 
         cancel(job);
         updateAndDelete(1, 50);
-        ScriptRun restored = script("restore_from_savepoint.sh", env, path);
+        Run restored = script("restore_from_savepoint.sh", env, path);
         assertThat(restored.exitCode()).as(restored.toString()).isZero();
         JobID resumed = JobID.fromHexString(restored.out().strip());
         started.add(resumed);
         awaitSinkEqualsSource();
 
         Path empty = Files.createDirectories(dir.resolve("not-a-snapshot"));
-        ScriptRun notSnapshot = script("restore_from_savepoint.sh", env, empty.toString());
+        Run notSnapshot = script("restore_from_savepoint.sh", env, empty.toString());
         assertThat(notSnapshot.exitCode()).as(notSnapshot.toString()).isEqualTo(ExitCodes.NOT_A_SNAPSHOT);
         assertThat(notSnapshot.err().lines()).singleElement().asString().startsWith("tidemark: ").contains("not-a-snapshot");
 
         Path corrupt = Files.createDirectories(dir.resolve("savepoint-000000-corrupt"));
         Files.write(corrupt.resolve("_metadata"), new byte[] {0, 1, 2, 3});
-        ScriptRun corrupted = script("restore_from_savepoint.sh", env, corrupt.toString());
+        Run corrupted = script("restore_from_savepoint.sh", env, corrupt.toString());
         assertThat(corrupted.exitCode()).as(corrupted.toString()).isEqualTo(ExitCodes.CORRUPT_SNAPSHOT);
         assertThat(corrupted.err().lines()).singleElement().asString().startsWith("tidemark: ").contains("savepoint-000000-corrupt");
 
-        ScriptRun missing = script("restore_from_savepoint.sh", env, dir.resolve("no-such-savepoint").toString());
+        Run missing = script("restore_from_savepoint.sh", env, dir.resolve("no-such-savepoint").toString());
         assertThat(missing.exitCode()).as(missing.toString()).isEqualTo(ExitCodes.NOT_FOUND);
         assertThat(missing.err().lines()).singleElement().asString().startsWith("tidemark: ");
 
         assertThat(runningJobs()).as("no failed restore started a job").containsExactly(resumed);
+    }
+
+    @Test
+    void theShippedCliListsCleansAndDisposesSavepointsOnS3ThroughFlinksS3Plugin() throws Exception {
+        insert(50);
+        JobID job = start();
+        awaitSinkEqualsSource();
+        String local = trigger(job);
+        cancel(job);
+
+        // an S3 endpoint whose bucket holds two copies of that savepoint, uploaded a few seconds apart
+        Path blobs = Files.createDirectories(dir.resolve("s3"));
+        Properties properties = new Properties();
+        properties.setProperty("jclouds.filesystem.basedir", blobs.toString());
+        BlobStore store = BlobStores.create("filesystem", properties);
+        S3Proxy s3 = S3Proxy.builder().blobStore(store).endpoint(URI.create("http://127.0.0.1:0"))
+                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, "tidemark-key", "tidemark-secret").build();
+        s3.start();
+        try {
+            store.createContainer("snapshots");
+            Path bucket = blobs.resolve("snapshots");
+            Path older = upload(store, Path.of(URI.create(local)), bucket, "savepoints/savepoint-aaaaaa-000000000001");
+            TimeUnit.MILLISECONDS.sleep(2100); // S3 times have whole seconds
+            Path newer = upload(store, Path.of(URI.create(local)), bucket, "savepoints/savepoint-bbbbbb-000000000002");
+            Path conf = Files.createDirectories(dir.resolve("flink-conf"));
+            Files.writeString(conf.resolve("config.yaml"), "s3.endpoint: http://127.0.0.1:" + s3.getPort() + "\n"
+                    + "s3.path.style.access: true\ns3.access-key: tidemark-key\ns3.secret-key: tidemark-secret\n");
+            Map<String, String> env = Map.of("FLINK_CONF_DIR", conf.toString());
+            String dirs = "--savepoint-dir=s3://snapshots/savepoints";
+
+            Run listed = tidemark(env, "savepoint", "list", dirs, "--checkpoint-dir=s3://snapshots/checkpoints", "--output", "json");
+            assertThat(listed.exitCode()).as(listed.toString()).isZero();
+            JsonNode listing = JSON.readTree(listed.out());
+            assertThat(listing.get("snapshots")).extracting(s -> s.get("path").asText()).containsExactly(
+                    "s3://snapshots/savepoints/savepoint-bbbbbb-000000000002",
+                    "s3://snapshots/savepoints/savepoint-aaaaaa-000000000001");
+            assertThat(listing.get("snapshots")).allSatisfy(s -> {
+                assertThat(s.get("complete").asBoolean()).as(s.toString()).isTrue();
+                assertThat(s.get("sizeBytes").asLong()).isEqualTo(sizeOf(Path.of(URI.create(local))));
+            });
+
+            Run cleaned = tidemark(env, "savepoint", "cleanup", dirs, "--keep-last", "1", "--offline");
+            assertThat(cleaned.exitCode()).as(cleaned.toString()).isZero();
+            assertThat(cleaned.out()).contains("deleted s3://snapshots/savepoints/savepoint-aaaaaa-000000000001");
+            assertThat(older).doesNotExist();
+            assertThat(newer.resolve("_metadata")).exists();
+
+            Run disposed = tidemark(env, "savepoint", "dispose", "s3://snapshots/savepoints/savepoint-bbbbbb-000000000002");
+            assertThat(disposed.exitCode()).as(disposed.toString()).isZero();
+            assertThat(newer.resolve("_metadata")).doesNotExist();
+            assertThat(disposed.err()).as("no secret in what the CLI says").doesNotContain("tidemark-secret");
+        } finally {
+            s3.stop();
+            store.close();
+        }
     }
 
     // ---------------------------------------------------------------------------------------
@@ -413,12 +474,52 @@ class SnapshotLifecycleITCase {
         }
     }
 
+    private String trigger(JobID job) {
+        CliRun run = CliRun.of("savepoint", "trigger", job.toString(), "--rest-address", rest.toString(), "--config",
+                pipelineFile.toString());
+        assertThat(run.exitCode()).as(run.toString()).isZero();
+        return run.out().strip();
+    }
+
+    /** Uploads every file under {@code from} as an object under {@code prefix}; returns where the store keeps them. */
+    private static Path upload(BlobStore store, Path from, Path bucket, String prefix) throws IOException {
+        try (var files = Files.walk(from)) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                try (var in = Files.newInputStream(f)) {
+                    store.putBlob(PutObjectRequest.builder().bucket("snapshots")
+                            .key(prefix + "/" + from.relativize(f)).contentLength(Files.size(f)).build(), in);
+                }
+            }
+        }
+        return bucket.resolve(prefix);
+    }
+
+    private static long sizeOf(Path root) throws IOException {
+        try (var files = Files.walk(root)) {
+            return files.filter(Files::isRegularFile).mapToLong(f -> f.toFile().length()).sum();
+        }
+    }
+
+    /** Runs the ./tidemark launcher as a process, as a user does, with {@code env} added. */
+    private static Run tidemark(Map<String, String> env, String... args) throws Exception {
+        Path root = Path.of("..").toAbsolutePath().normalize();
+        List<String> command = new ArrayList<>();
+        command.add(root.resolve("tidemark").toString());
+        command.addAll(List.of(args));
+        return run(command, root, env);
+    }
+
     /** Runs scripts/NAME as a process from the repository root with {@code env} added. */
-    private static ScriptRun script(String name, Map<String, String> env, String... args) throws Exception {
+    private static Run script(String name, Map<String, String> env, String... args) throws Exception {
         Path root = Path.of("..").toAbsolutePath().normalize();
         List<String> command = new ArrayList<>();
         command.add(root.resolve("scripts").resolve(name).toString());
         command.addAll(List.of(args));
+        return run(command, root, env);
+    }
+
+    private static Run run(List<String> command, Path root, Map<String, String> env) throws Exception {
+        String name = command.get(0);
         ProcessBuilder pb = new ProcessBuilder(command).directory(root.toFile());
         pb.environment().remove("TIDEMARK_REST_ADDRESS");
         pb.environment().remove("TIDEMARK_PIPELINE");
@@ -430,14 +531,14 @@ class SnapshotLifecycleITCase {
             process.destroyForcibly();
             throw new AssertionError(name + " did not finish within 3 minutes");
         }
-        ScriptRun run = new ScriptRun(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+        Run run = new Run(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
                 Files.readString(err, StandardCharsets.UTF_8));
         Files.delete(out);
         Files.delete(err);
         return run;
     }
 
-    private record ScriptRun(int exitCode, String out, String err) {
+    private record Run(int exitCode, String out, String err) {
         @Override
         public String toString() {
             return "exit " + exitCode + "\n--- stdout\n" + out + "--- stderr\n" + err;
