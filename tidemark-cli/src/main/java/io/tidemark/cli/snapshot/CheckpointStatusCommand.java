@@ -7,8 +7,6 @@ import io.tidemark.snapshot.SnapshotService;
 
 import org.apache.flink.api.common.JobID;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Parameters;
 
 import java.io.PrintStream;
 import java.util.LinkedHashMap;
@@ -24,17 +22,11 @@ import java.util.Map;
         mixinStandardHelpOptions = true,
         description = "Show a job's checkpoint counts, latest completed/failed checkpoint and savepoint, what it"
                 + " restored from, and its checkpoint configuration.")
-public final class CheckpointStatusCommand extends SnapshotCommand {
-
-    @Parameters(paramLabel = "JOB_ID", description = "The job's id (32 hex digits).")
-    String job;
-
-    @Mixin
-    ClusterOptions cluster = new ClusterOptions();
+public final class CheckpointStatusCommand extends JobCommand {
 
     @Override
     protected int execute() throws Exception {
-        JobID id = jobId(job);
+        JobID id = job();
         try (SnapshotService service = cluster.connect()) {
             JobSummary summary = service.job(id);
             CheckpointStatus status = service.checkpointStatus(id);

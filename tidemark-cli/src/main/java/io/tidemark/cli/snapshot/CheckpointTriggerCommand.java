@@ -4,8 +4,6 @@ import io.tidemark.cli.ExitCodes;
 import io.tidemark.snapshot.SnapshotService;
 
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Parameters;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -15,18 +13,12 @@ import java.util.Map;
         name = "trigger",
         mixinStandardHelpOptions = true,
         description = "Take a checkpoint of a running job now; prints its id once it is complete.")
-public final class CheckpointTriggerCommand extends SnapshotCommand {
-
-    @Parameters(paramLabel = "JOB_ID", description = "The job's id (32 hex digits).")
-    String job;
-
-    @Mixin
-    ClusterOptions cluster = new ClusterOptions();
+public final class CheckpointTriggerCommand extends JobCommand {
 
     @Override
     protected int execute() throws Exception {
         try (SnapshotService service = cluster.connect()) {
-            long id = service.triggerCheckpoint(jobId(job), progress());
+            long id = service.triggerCheckpoint(job(), progress());
             if (json()) {
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("jobId", job);

@@ -7,7 +7,6 @@ import io.tidemark.snapshot.SnapshotService;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /**
  * {@code tidemark savepoint stop JOB_ID}: stops a job with a savepoint (the safe way to stop before
@@ -17,18 +16,12 @@ import picocli.CommandLine.Parameters;
         name = "stop",
         mixinStandardHelpOptions = true,
         description = "Stop a job with a savepoint; prints the savepoint's path once the job has finished.")
-public final class SavepointStopCommand extends SnapshotCommand {
-
-    @Parameters(paramLabel = "JOB_ID", description = "The job's id (32 hex digits).")
-    String job;
+public final class SavepointStopCommand extends JobCommand {
 
     @Option(
             names = "--drain",
             description = "Emit the final watermark before stopping: for a job that will not be resumed.")
     boolean drain;
-
-    @Mixin
-    ClusterOptions cluster = new ClusterOptions();
 
     @Mixin
     SavepointOptions savepoint = new SavepointOptions();
@@ -39,7 +32,7 @@ public final class SavepointStopCommand extends SnapshotCommand {
     @Override
     protected int execute() throws Exception {
         try (SnapshotService service = cluster.connect()) {
-            SavepointResult result = service.stopWithSavepoint(jobId(job), savepoint.request(storage), drain, progress());
+            SavepointResult result = service.stopWithSavepoint(job(), savepoint.request(storage), drain, progress());
             printSavepoint(result);
         }
         return ExitCodes.OK;

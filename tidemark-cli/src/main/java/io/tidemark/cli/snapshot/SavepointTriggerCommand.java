@@ -6,7 +6,6 @@ import io.tidemark.snapshot.SnapshotService;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Parameters;
 
 /**
  * {@code tidemark savepoint trigger JOB_ID}: takes a savepoint of a running job, waits until it is
@@ -16,13 +15,7 @@ import picocli.CommandLine.Parameters;
         name = "trigger",
         mixinStandardHelpOptions = true,
         description = "Take a savepoint of a running job and print its path once it is complete.")
-public final class SavepointTriggerCommand extends SnapshotCommand {
-
-    @Parameters(paramLabel = "JOB_ID", description = "The job's id (32 hex digits).")
-    String job;
-
-    @Mixin
-    ClusterOptions cluster = new ClusterOptions();
+public final class SavepointTriggerCommand extends JobCommand {
 
     @Mixin
     SavepointOptions savepoint = new SavepointOptions();
@@ -33,7 +26,7 @@ public final class SavepointTriggerCommand extends SnapshotCommand {
     @Override
     protected int execute() throws Exception {
         try (SnapshotService service = cluster.connect()) {
-            SavepointResult result = service.triggerSavepoint(jobId(job), savepoint.request(storage), progress());
+            SavepointResult result = service.triggerSavepoint(job(), savepoint.request(storage), progress());
             printSavepoint(result);
         }
         return ExitCodes.OK;
