@@ -275,6 +275,13 @@ class SnapshotLifecycleITCase {
         assertThat(unknown.exitCode()).as(unknown.toString()).isEqualTo(ExitCodes.NOT_FOUND);
         assertThat(unknown.err().lines()).singleElement().asString().startsWith("tidemark: job ");
 
+        Map<String, String> impatient = new java.util.HashMap<>(env);
+        impatient.put("TIDEMARK_SAVEPOINT_TIMEOUT", "1ms");
+        Run late = script("trigger_savepoint.sh", impatient, job.toString());
+        assertThat(late.exitCode()).as(late.toString()).isEqualTo(ExitCodes.TIMEOUT);
+        assertThat(late.err().lines()).singleElement().asString().startsWith("tidemark: savepoint of job " + job);
+        assertThat(late.out()).isEmpty();
+
         Map<String, String> nowhere = Map.of("TIDEMARK_REST_ADDRESS", "http://127.0.0.1:" + closedPort());
         Run unreachable = script("trigger_savepoint.sh", nowhere, job.toString());
         assertThat(unreachable.exitCode()).as(unreachable.toString()).isEqualTo(ExitCodes.UNREACHABLE);
