@@ -23,11 +23,16 @@ final class OperatorModel {
 
     private static final Pattern ENUM_VALUES = Pattern.compile("accepted for Enum class: \\[([^]]*)]");
 
-    private final ObjectMapper mapper = new ObjectMapper();
+    /** Shared: building the deserializers of the model (pod templates included) is what takes time, once. */
+    private static final ObjectMapper MAPPER = fabric8Mapper();
 
-    OperatorModel() {
+    private final ObjectMapper mapper = MAPPER;
+
+    private static ObjectMapper fabric8Mapper() {
+        ObjectMapper mapper = new ObjectMapper();
         // configures the mapper as fabric8 configures its own: the model's modules and settings
         new KubernetesSerialization(mapper, false);
+        return mapper;
     }
 
     /** The document as {@code type}, or empty after reporting why it cannot be one. */
