@@ -38,8 +38,10 @@ public final class ManifestChecker {
     /** The kind a {@link ManifestResource} has for a Tidemark pipeline file. */
     public static final String PIPELINE_KIND = "pipeline";
 
+    /** The label of the operator's canary resources, which have no spec to check. */
+    private static final String CANARY_LABEL = "flink.apache.org/canary";
+
     private final OperatorModel model = new OperatorModel();
-    private final CheckpointRules rules;
     private final FlinkDeploymentRules deploymentRules;
     private final PipelineRules pipelineRules;
     private final ResourceRules resourceRules;
@@ -50,7 +52,7 @@ public final class ManifestChecker {
     }
 
     public ManifestChecker(CheckpointGuidelines guidelines) {
-        this.rules = new CheckpointRules(Objects.requireNonNull(guidelines, "guidelines cannot be null"));
+        CheckpointRules rules = new CheckpointRules(Objects.requireNonNull(guidelines, "guidelines cannot be null"));
         this.deploymentRules = new FlinkDeploymentRules(rules);
         this.pipelineRules = new PipelineRules(rules);
         this.resourceRules = new ResourceRules(rules, pipelineRules);
@@ -106,6 +108,9 @@ public final class ManifestChecker {
             resources.add(new ManifestResource(source, document.index(), kind, name));
             DocumentFindings findings = new DocumentFindings(source, document, kind, name, out);
             duplicateKeys(findings, document);
+            if (isCanary(document)) {
+                return; // the operator's health probe resource: reconciled, never deployed
+            }
             switch (kind) {
                 case "FlinkDeployment" -> {
                     model.read(document.root(), FlinkDeployment.class, findings)
@@ -129,6 +134,10 @@ public final class ManifestChecker {
             pipelineRules.check(findings, document.root());
         }
         // anything else (a kustomize patch list, an empty document) is not the checker's business
+    }
+
+    private static boolean isCanary(YamlDocument document) {
+        return document.root().path("metadata").path("labels").path(CANARY_LABEL).asText("").equalsIgnoreCase("true");
     }
 
     private static void duplicateKeys(DocumentFindings findings, YamlDocument document) {

@@ -26,8 +26,6 @@ final class OperatorModel {
     /** Shared: building the deserializers of the model (pod templates included) is what takes time, once. */
     private static final ObjectMapper MAPPER = fabric8Mapper();
 
-    private final ObjectMapper mapper = MAPPER;
-
     private static ObjectMapper fabric8Mapper() {
         ObjectMapper mapper = new ObjectMapper();
         // configures the mapper as fabric8 configures its own: the model's modules and settings
@@ -38,7 +36,7 @@ final class OperatorModel {
     /** The document as {@code type}, or empty after reporting why it cannot be one. */
     <T> Optional<T> read(JsonNode root, Class<T> type, DocumentFindings findings) {
         try {
-            return Optional.of(mapper.treeToValue(root, type));
+            return Optional.of(MAPPER.treeToValue(root, type));
         } catch (JsonMappingException e) {
             YamlPath path = YamlPath.ROOT;
             for (JsonMappingException.Reference ref : e.getPath()) {
@@ -54,11 +52,12 @@ final class OperatorModel {
 
     /**
      * Reports the fields of {@code raw} that the model does not have (a typo such as {@code upgradMode}):
-     * the model drops them, and {@code kubectl apply} (strict field validation) rejects them. Maps and
-     * Kubernetes' own types keep unknown keys, so only the operator's own objects are compared.
+     * the model drops them, and {@code kubectl apply} (strict field validation) rejects them. Found by
+     * writing the model back out: maps take any key and Kubernetes' own types (pod templates, metadata)
+     * keep unknown ones, so in effect only the operator's own objects report them.
      */
     void unknownFields(JsonNode raw, Object model, DocumentFindings findings) {
-        compare(raw, mapper.valueToTree(model), YamlPath.ROOT, findings);
+        compare(raw, MAPPER.valueToTree(model), YamlPath.ROOT, findings);
     }
 
     private static void compare(JsonNode raw, JsonNode known, YamlPath path, DocumentFindings findings) {

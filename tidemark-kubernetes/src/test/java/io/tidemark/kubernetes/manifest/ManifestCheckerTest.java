@@ -270,6 +270,17 @@ class ManifestCheckerTest {
     }
 
     @Test
+    void theOperatorsCanaryResourceIsNotADeployment() {
+        String yaml = "apiVersion: flink.apache.org/v1beta1\nkind: FlinkDeployment\nmetadata:\n  name: canary\n"
+                + "  labels:\n    \"flink.apache.org/canary\": \"true\"\n";
+
+        ManifestReport report = checker.check("canary.yaml", yaml);
+
+        assertThat(report.findings()).isEmpty();
+        assertThat(report.resources()).extracting(ManifestResource::name).containsExactly("canary");
+    }
+
+    @Test
     void otherDocumentsAreNotTheCheckersBusiness() {
         String yaml = "- op: replace\n  path: /spec/job/parallelism\n  value: 4\n---\n---\napiVersion: v1\nkind: Service\nmetadata: {name: rest}\n";
 
