@@ -21,24 +21,16 @@ import org.apache.flink.core.execution.RestoreMode;
 import org.apache.flink.kubernetes.operator.api.CrdConstants;
 import org.apache.flink.kubernetes.operator.api.FlinkDeployment;
 import org.apache.flink.kubernetes.operator.api.FlinkStateSnapshot;
-import org.apache.flink.kubernetes.operator.api.spec.CheckpointSpec;
-import org.apache.flink.kubernetes.operator.api.spec.FlinkStateSnapshotSpec;
-import org.apache.flink.kubernetes.operator.api.spec.JobKind;
-import org.apache.flink.kubernetes.operator.api.spec.JobReference;
 import org.apache.flink.kubernetes.operator.api.spec.JobSpec;
-import org.apache.flink.kubernetes.operator.api.spec.SavepointSpec;
 import org.apache.flink.kubernetes.operator.api.status.Checkpoint;
 import org.apache.flink.kubernetes.operator.api.status.FlinkDeploymentStatus;
 import org.apache.flink.kubernetes.operator.api.status.FlinkStateSnapshotStatus;
 import org.apache.flink.kubernetes.operator.api.status.Savepoint;
-import org.apache.flink.kubernetes.operator.api.status.SavepointFormatType;
-import org.apache.flink.kubernetes.operator.api.status.SnapshotTriggerType;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.KubernetesResourceList;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
 import io.fabric8.kubernetes.client.dsl.Resource;
@@ -52,7 +44,6 @@ import javax.annotation.Nullable;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -147,6 +138,7 @@ public final class OperatorSnapshotService implements SnapshotService {
     private final KubernetesClient client;
     private final boolean ownsClient;
     private final KubernetesCalls calls;
+    private final FlinkStateSnapshots snapshots;
     private final String namespace;
     private final String deployment;
     private final Mode mode;
@@ -187,6 +179,7 @@ public final class OperatorSnapshotService implements SnapshotService {
         checkArgument(!namespace.isBlank() && !deployment.isBlank(), "namespace and deployment cannot be blank");
         this.ownsClient = ownsClient;
         this.calls = new KubernetesCalls(client, namespace, callTimeout);
+        this.snapshots = new FlinkStateSnapshots(calls, namespace, deployment);
         this.submitTimeout = options.get(OperatorSnapshotOptions.SUBMIT_TIMEOUT);
         this.disposeTimeout = options.get(OperatorSnapshotOptions.DISPOSE_TIMEOUT);
     }
@@ -249,7 +242,7 @@ public final class OperatorSnapshotService implements SnapshotService {
         if (useSnapshotResources()) {
             Optional<String> name = createSnapshot(SnapshotKind.SAVEPOINT, job, request, wait);
             if (name.isPresent()) {
-                FlinkStateSnapshotStatus status = awaitSnapshot(name.get(), "savepoint of job " + job, wait);
+                FlinkStateSnapshotStatus status = snapshots.await(name.get(), "savepoint of job " + job, wait);
                 if (isBlank(status.getPath())) {
                     throw new SnapshotException(Reason.OPERATION_FAILED, "savepoint of job " + job + " completed without a path"
                             + " (FlinkStateSnapshot " + ref(name.get()) + "); see kubectl -n " + namespace + " describe flinkstatesnapshot " + name.get());
@@ -339,7 +332,7 @@ public final class OperatorSnapshotService implements SnapshotService {
         if (useSnapshotResources()) {
             Optional<String> name = createSnapshot(SnapshotKind.CHECKPOINT, job, null, wait);
             if (name.isPresent()) {
-                FlinkStateSnapshotStatus status = awaitSnapshot(name.get(), "checkpoint of job " + job, wait);
+                FlinkStateSnapshotStatus status = snapshots.await(name.get(), "checkpoint of job " + job, wait);
                 long id = checkpointId(job, status.getPath(), "FlinkStateSnapshot " + ref(name.get()));
                 LOG.info("Checkpoint {} of job {} complete (FlinkStateSnapshot {})", id, job, ref(name.get()));
                 return id;
@@ -401,7 +394,7 @@ public final class OperatorSnapshotService implements SnapshotService {
                         + ref(recording.get(0).getMetadata().getName()) + " records savepoint " + path + " but is "
                         + recording.get(0).getStatus().getState() + "; the operator disposes only of completed savepoints" + fromStorage));
         String name = chosen.getMetadata().getName();
-        if (!references(chosen)) {
+        if (!snapshots.references(chosen)) {
             throw new SnapshotException(Reason.OPERATION_FAILED, "savepoint " + path + " belongs to another job: FlinkStateSnapshot "
                     + ref(name) + " references " + chosen.getSpec().getJobReference() + "; use its --deployment");
         }
@@ -412,18 +405,18 @@ public final class OperatorSnapshotService implements SnapshotService {
                     + " and the job of FlinkDeployment " + ref(deployment) + " is " + (state == null ? "not running" : state) + fromStorage);
         }
 
-        patchSnapshot(name, true, wait);
+        snapshots.disposeOnDelete(name, true, wait);
         for (FlinkStateSnapshot other : recording) {
             // the data goes with the chosen one: the others must not try to dispose of it again
             if (other != chosen) {
-                patchSnapshot(other.getMetadata().getName(), false, wait);
-                delete(other.getMetadata().getName(), wait);
+                snapshots.disposeOnDelete(other.getMetadata().getName(), false, wait);
+                snapshots.delete(other.getMetadata().getName(), wait);
             }
         }
-        delete(name, wait);
+        snapshots.delete(name, wait);
         wait.timeoutNote(() -> "; FlinkStateSnapshot " + ref(name) + " is marked for deletion and the operator keeps trying"
                 + " (kubectl -n " + namespace + " describe flinkstatesnapshot " + name + " shows why)");
-        while (calls.call("reading FlinkStateSnapshot " + ref(name), () -> snapshots().withName(name).get(), wait) != null) {
+        while (snapshots.get(name, wait) != null) {
             wait.pause();
         }
         LOG.info("Disposed of savepoint {} (FlinkStateSnapshot {} deleted by the operator)", path, ref(name));
@@ -520,8 +513,8 @@ public final class OperatorSnapshotService implements SnapshotService {
      */
     public List<OperatorSnapshot> listSnapshots() throws Exception {
         return snapshotResources(null).orElse(List.of()).stream()
-                .filter(this::references)
-                .map(OperatorSnapshotService::describe)
+                .filter(snapshots::references)
+                .map(FlinkStateSnapshots::describe)
                 .sorted(Comparator.comparing(OperatorSnapshot::created, Comparator.nullsLast(Comparator.reverseOrder()))
                         .thenComparing(OperatorSnapshot::name))
                 .toList();
@@ -549,152 +542,28 @@ public final class OperatorSnapshotService implements SnapshotService {
     private Optional<String> createSnapshot(SnapshotKind kind, JobID job, @Nullable SavepointRequest request, Wait wait)
             throws Exception {
         String type = kind.name().toLowerCase(Locale.ROOT);
-        Map<String, String> labels = new LinkedHashMap<>();
-        labels.put(CREATED_BY_LABEL, CREATED_BY_VALUE);
-        // the labels the operator puts on snapshots, so that selectors find this one before the operator has seen it
-        labels.put(CrdConstants.LABEL_SNAPSHOT_TYPE, kind.name());
-        labels.put(CrdConstants.LABEL_SNAPSHOT_TRIGGER_TYPE, SnapshotTriggerType.MANUAL.name());
-        labels.put(CrdConstants.LABEL_SNAPSHOT_JOB_REFERENCE_KIND, CrdConstants.KIND_FLINK_DEPLOYMENT);
-        labels.put(CrdConstants.LABEL_SNAPSHOT_JOB_REFERENCE_NAME, deployment);
-
-        FlinkStateSnapshotSpec spec = new FlinkStateSnapshotSpec();
-        spec.setJobReference(new JobReference(JobKind.FLINK_DEPLOYMENT, deployment));
-        if (kind == SnapshotKind.SAVEPOINT) {
-            checkNotNull(request, "request cannot be null");
-            // disposeOnDelete false: deleting the record must not delete the savepoint (the operator's default is true)
-            spec.setSavepoint(new SavepointSpec(
-                    request.targetDirectory(), SavepointFormatType.valueOf(request.format().name()), false, false));
-        } else {
-            spec.setCheckpoint(new CheckpointSpec());
-        }
-        // no retries: the operator would retry a failed snapshot after 10 s, 20 s, 40 s, ... past any sensible wait
-        spec.setBackoffLimit(0);
-
-        long millis = System.currentTimeMillis();
-        for (int attempt = 0; ; attempt++) {
-            String name = deployment + "-" + type + "-" + (millis + attempt);
-            FlinkStateSnapshot snapshot = new FlinkStateSnapshot();
-            snapshot.setMetadata(new ObjectMetaBuilder().withNamespace(namespace).withName(name).withLabels(labels).build());
-            snapshot.setSpec(spec);
-            try {
-                calls.call("creating FlinkStateSnapshot " + ref(name), () -> client.resource(snapshot).create(), wait);
-                snapshotResources = true;
-                LOG.info("Created FlinkStateSnapshot {} for a {} of job {}", ref(name), type, job);
-                return Optional.of(name);
-            } catch (SnapshotException e) {
-                int code = KubernetesCalls.httpCode(e);
-                if (code == 409 && attempt < PATCH_ATTEMPTS) {
-                    continue; // a snapshot of this name exists (same millisecond): the next one
-                }
-                if (code != 404) {
-                    throw e;
-                }
-                if (mode == Mode.SNAPSHOT_RESOURCE) {
-                    throw new SnapshotException(Reason.OPERATION_FAILED, "the Kubernetes API at " + calls.apiAddress()
-                            + " does not know the FlinkStateSnapshot kind (flinkstatesnapshots." + CrdConstants.API_GROUP
-                            + "): its operator is older than 1.10 or lacks that CRD; use the legacy nonce mode", e);
-                }
-                snapshotResources = false;
-                LOG.info("The Kubernetes API at {} does not know FlinkStateSnapshot: asking for the {} with {}TriggerNonce",
-                        calls.apiAddress(), type, type);
-                return Optional.empty();
-            }
-        }
-    }
-
-    /** Waits until the operator completes FlinkStateSnapshot {@code name}; its failure or abandonment as a {@link SnapshotException}. */
-    private FlinkStateSnapshotStatus awaitSnapshot(String name, String what, Wait wait) throws Exception {
-        AtomicReference<FlinkStateSnapshotStatus> last = new AtomicReference<>();
-        wait.timeoutNote(() -> snapshotTimeoutNote(name, last.get()));
-        while (true) {
-            FlinkStateSnapshot snapshot = calls.call("reading FlinkStateSnapshot " + ref(name), () -> snapshots().withName(name).get(), wait);
-            if (snapshot == null) {
-                throw new SnapshotException(Reason.OPERATION_FAILED, what + " failed: FlinkStateSnapshot " + ref(name)
-                        + " was deleted before the operator completed it");
-            }
-            FlinkStateSnapshotStatus status = snapshot.getStatus();
-            last.set(status);
-            if (status != null && status.getState() != null) {
-                switch (status.getState()) {
-                    case COMPLETED:
-                        return status;
-                    case FAILED:
-                        throw new SnapshotException(Reason.OPERATION_FAILED, what + " failed (FlinkStateSnapshot " + ref(name)
-                                + "): " + OperatorErrors.oneLine(status.getError()));
-                    case ABANDONED:
-                        throw new SnapshotException(Reason.OPERATION_FAILED, what + " was abandoned by the operator"
-                                + " (FlinkStateSnapshot " + ref(name) + "): " + OperatorErrors.oneLine(status.getError()));
-                    default:
-                        break;
-                }
-            }
-            wait.pause();
-        }
-    }
-
-    private String snapshotTimeoutNote(String name, @Nullable FlinkStateSnapshotStatus status) {
-        if (status == null) {
-            return "; FlinkStateSnapshot " + ref(name) + " stays, but no operator has picked it up: check that the operator"
-                    + " runs and reconciles FlinkStateSnapshots (kubernetes.operator.snapshot.resource.enabled), else use the legacy nonce mode";
-        }
-        if (status.getFailures() > 0 && !isBlank(status.getError())) {
-            return "; FlinkStateSnapshot " + ref(name) + " stays and the operator retries it after: " + OperatorErrors.oneLine(status.getError());
-        }
-        return "; FlinkStateSnapshot " + ref(name) + " stays (" + status.getState() + ") and the operator may still complete it";
-    }
-
-    /** All FlinkStateSnapshots of the namespace; empty if the API server does not know the kind. */
-    private Optional<List<FlinkStateSnapshot>> snapshotResources(@Nullable Wait wait) throws Exception {
-        try {
-            List<FlinkStateSnapshot> items = calls.call("listing the FlinkStateSnapshots in namespace " + namespace,
-                    () -> snapshots().list().getItems(), wait);
+        Optional<String> name = snapshots.create(kind, request, wait);
+        if (name.isPresent()) {
             snapshotResources = true;
-            return Optional.of(items);
-        } catch (SnapshotException e) {
-            if (KubernetesCalls.httpCode(e) == 404) {
-                snapshotResources = false;
-                return Optional.empty();
-            }
-            throw e;
+            LOG.info("Created FlinkStateSnapshot {} for a {} of job {}", snapshots.ref(name.get()), type, job);
+            return name;
         }
-    }
-
-    private void patchSnapshot(String name, boolean disposeOnDelete, Wait wait) throws Exception {
-        ObjectNode patch = JSON.createObjectNode();
-        patch.putObject("spec").putObject("savepoint").put("disposeOnDelete", disposeOnDelete);
-        String body = JSON.writeValueAsString(patch);
-        calls.call("patching FlinkStateSnapshot " + ref(name),
-                () -> snapshots().withName(name).patch(PatchContext.of(PatchType.JSON_MERGE), body), wait);
-    }
-
-    private void delete(String name, Wait wait) throws Exception {
-        calls.call("deleting FlinkStateSnapshot " + ref(name), () -> snapshots().withName(name).delete(), wait);
-    }
-
-    private boolean references(FlinkStateSnapshot snapshot) {
-        JobReference reference = snapshot.getSpec() == null ? null : snapshot.getSpec().getJobReference();
-        return reference != null && deployment.equals(reference.getName())
-                && (reference.getKind() == null || reference.getKind() == JobKind.FLINK_DEPLOYMENT);
-    }
-
-    private static OperatorSnapshot describe(FlinkStateSnapshot snapshot) {
-        Map<String, String> labels = snapshot.getMetadata().getLabels() == null ? Map.of() : snapshot.getMetadata().getLabels();
-        SnapshotTriggerType trigger;
-        try {
-            trigger = SnapshotTriggerType.valueOf(labels.getOrDefault(CrdConstants.LABEL_SNAPSHOT_TRIGGER_TYPE, "UNKNOWN"));
-        } catch (IllegalArgumentException e) {
-            trigger = SnapshotTriggerType.UNKNOWN;
+        if (mode == Mode.SNAPSHOT_RESOURCE) {
+            throw new SnapshotException(Reason.OPERATION_FAILED, "the Kubernetes API at " + calls.apiAddress()
+                    + " does not know the FlinkStateSnapshot kind (flinkstatesnapshots." + CrdConstants.API_GROUP
+                    + "): its operator is older than 1.10 or lacks that CRD; use the legacy nonce mode");
         }
-        FlinkStateSnapshotStatus status = snapshot.getStatus();
-        return new OperatorSnapshot(
-                snapshot.getMetadata().getName(),
-                snapshot.getSpec() != null && snapshot.getSpec().isCheckpoint() ? SnapshotKind.CHECKPOINT : SnapshotKind.SAVEPOINT,
-                status == null ? null : status.getState(),
-                status == null || isBlank(status.getPath()) ? null : status.getPath(),
-                instant(snapshot.getMetadata().getCreationTimestamp()),
-                trigger,
-                status == null || isBlank(status.getError()) ? null : OperatorErrors.oneLine(status.getError()),
-                CREATED_BY_VALUE.equals(labels.get(CREATED_BY_LABEL)));
+        snapshotResources = false;
+        LOG.info("The Kubernetes API at {} does not know FlinkStateSnapshot: asking for the {} with {}TriggerNonce",
+                calls.apiAddress(), type, type);
+        return Optional.empty();
+    }
+
+    /** All FlinkStateSnapshots of the namespace; empty if the API server does not know the kind (which is then remembered). */
+    private Optional<List<FlinkStateSnapshot>> snapshotResources(@Nullable Wait wait) throws Exception {
+        Optional<List<FlinkStateSnapshot>> all = snapshots.list(wait);
+        snapshotResources = all.isPresent();
+        return all;
     }
 
     // --- the legacy nonces
@@ -740,11 +609,11 @@ public final class OperatorSnapshotService implements SnapshotService {
             }
             // read after the deployment: the operator creates the snapshot before it records the nonce as reconciled
             Optional<FlinkStateSnapshot> made = Boolean.FALSE.equals(snapshotResources)
-                    ? Optional.empty() : operatorSnapshotFor(kind, existing, wait);
+                    ? Optional.empty() : snapshots.madeForNonce(snapshotResources(wait).orElse(List.of()), kind, existing);
             if (made.isPresent()) {
                 String name = made.get().getMetadata().getName();
                 LOG.info("The operator took {} {} as FlinkStateSnapshot {}", field, nonce, ref(name));
-                FlinkStateSnapshotStatus done = awaitSnapshot(name, word + " of job " + job, wait);
+                FlinkStateSnapshotStatus done = snapshots.await(name, word + " of job " + job, wait);
                 return Optional.ofNullable(isBlank(done.getPath()) ? null : done.getPath());
             }
             if (Objects.equals(reconciledJobField(current, field), nonce) && isBlank(triggerId)) {
@@ -754,21 +623,6 @@ public final class OperatorSnapshotService implements SnapshotService {
             }
             wait.pause();
         }
-    }
-
-    /** The FlinkStateSnapshot the operator created for a nonce: new, manual, of this deployment, and not Tidemark's. */
-    private Optional<FlinkStateSnapshot> operatorSnapshotFor(SnapshotKind kind, Set<String> existing, Wait wait) throws Exception {
-        return snapshotResources(wait).orElse(List.of()).stream()
-                .filter(s -> !existing.contains(s.getMetadata().getName()))
-                .filter(this::references)
-                .filter(s -> s.getSpec().isSavepoint() == (kind == SnapshotKind.SAVEPOINT))
-                .filter(s -> {
-                    Map<String, String> labels = s.getMetadata().getLabels() == null ? Map.of() : s.getMetadata().getLabels();
-                    return SnapshotTriggerType.MANUAL.name().equals(labels.get(CrdConstants.LABEL_SNAPSHOT_TRIGGER_TYPE))
-                            && !CREATED_BY_VALUE.equals(labels.get(CREATED_BY_LABEL));
-                })
-                .min(Comparator.comparing((FlinkStateSnapshot s) -> s.getMetadata().getCreationTimestamp(),
-                        Comparator.nullsLast(Comparator.naturalOrder())));
     }
 
     @Nullable
@@ -807,10 +661,6 @@ public final class OperatorSnapshotService implements SnapshotService {
 
     private NonNamespaceOperation<FlinkDeployment, KubernetesResourceList<FlinkDeployment>, Resource<FlinkDeployment>> deployments() {
         return client.resources(FlinkDeployment.class).inNamespace(namespace);
-    }
-
-    private NonNamespaceOperation<FlinkStateSnapshot, KubernetesResourceList<FlinkStateSnapshot>, Resource<FlinkStateSnapshot>> snapshots() {
-        return client.resources(FlinkStateSnapshot.class).inNamespace(namespace);
     }
 
     private FlinkDeployment requireDeployment(@Nullable Wait wait) throws Exception {
@@ -942,7 +792,7 @@ public final class OperatorSnapshotService implements SnapshotService {
             try {
                 started = Instant.ofEpochMilli(Long.parseLong(job.getStartTime().strip()));
             } catch (NumberFormatException e) {
-                started = instant(job.getStartTime());
+                started = null; // the operator writes epoch milliseconds; anything else is unknown
             }
         }
         return new JobSummary(parseJobId(job.getJobId()), isBlank(job.getJobName()) ? deployment : job.getJobName(), state, started);
@@ -968,18 +818,6 @@ public final class OperatorSnapshotService implements SnapshotService {
                     + ", but its id is not available: the path names no chk-<id> directory (" + source + ")");
         }
         return Long.parseLong(m.group(1));
-    }
-
-    @Nullable
-    private static Instant instant(@Nullable String timestamp) {
-        if (isBlank(timestamp)) {
-            return null;
-        }
-        try {
-            return Instant.parse(timestamp.strip());
-        } catch (DateTimeParseException e) {
-            return null;
-        }
     }
 
     private static boolean samePath(@Nullable String a, @Nullable String b) {
