@@ -1,0 +1,36 @@
+package io.tidemark.kubernetes.operator;
+
+import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.ServerRequest;
+import io.fabric8.mockwebserver.ServerResponse;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Queue;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * fabric8's mock Kubernetes API server in CRUD mode (it stores what it is sent, no CRDs needed),
+ * where expectations set with {@code expect()} still come first. Started once per test class:
+ * {@code @EnableKubernetesMockClient} would start a second server before every test.
+ */
+final class MockKubernetesApi {
+
+    /** The mock server logs every request through java.util.logging; held here so that its level stays set. */
+    private static final Logger MOCK_SERVER_LOG = Logger.getLogger(MockWebServer.class.getName());
+
+    private MockKubernetesApi() {}
+
+    static KubernetesMockServer start() {
+        MOCK_SERVER_LOG.setLevel(Level.WARNING);
+        Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
+        KubernetesMockServer server = new KubernetesMockServer(
+                new Context(), new MockWebServer(), responses, new KubernetesMixedDispatcher(responses), true);
+        server.init();
+        return server;
+    }
+}
