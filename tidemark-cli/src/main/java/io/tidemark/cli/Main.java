@@ -1,5 +1,6 @@
 package io.tidemark.cli;
 
+import io.tidemark.cli.kubernetes.ManifestCommand;
 import io.tidemark.cli.snapshot.CheckpointCommand;
 import io.tidemark.cli.snapshot.SavepointCommand;
 
@@ -30,6 +31,7 @@ import java.util.concurrent.Callable;
             RestoreCommand.class,
             SavepointCommand.class,
             CheckpointCommand.class,
+            ManifestCommand.class,
             DlqCommand.class,
             DemoCommand.class,
             CommandLine.HelpCommand.class
