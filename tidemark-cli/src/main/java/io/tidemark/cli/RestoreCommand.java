@@ -19,6 +19,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -97,33 +98,58 @@ public final class RestoreCommand extends SnapshotCommand {
                     "missing --config FILE (or set " + StorageOptions.PIPELINE_ENV + "): the pipeline to restore");
         }
         PipelineDef def = PipelineConfigLoader.load(file);
-        SnapshotInfo snapshot = storage.storage().inspect(path);
+        String restorePath = checkedSnapshot();
         if (!cluster.given()) {
             RunCommand run = new RunCommand();
             run.attach(terminal());
             run.common = common;
-            return run.runEmbedded(def, SavepointRestoreSettings.forPath(snapshot.path(), allowNonRestoredState, claimMode));
+            return run.runEmbedded(def, SavepointRestoreSettings.forPath(restorePath, allowNonRestoredState, claimMode));
         }
-        JobSubmission submission = new JobSubmission(jobJar(), PipelineJobMain.class.getName(),
+        // the operator target restarts the FlinkDeployment's own job; it takes no jar
+        Path jobJar = cluster.kubernetes() ? Path.of("(the FlinkDeployment's jarURI)") : jobJar();
+        JobSubmission submission = new JobSubmission(jobJar, PipelineJobMain.class.getName(),
                 List.of("--config", clusterConfig != null ? clusterConfig : file.toAbsolutePath().toString()),
-                snapshot.path(), claimMode, allowNonRestoredState);
+                restorePath, claimMode, allowNonRestoredState);
         JobID job;
         try (SnapshotService service = cluster.connect()) {
-            err().println(Main.PREFIX + "restoring pipeline " + def.name() + " from " + snapshot.path() + " ("
-                    + snapshot.kind().name().toLowerCase() + " " + snapshot.checkpointId() + ")");
+            err().println(Main.PREFIX + "restoring pipeline " + def.name() + " from " + restorePath);
             job = service.submit(submission, progress());
         }
         if (json()) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("pipeline", def.name());
             m.put("jobId", job.toString());
-            m.put("restoredFrom", snapshot.path());
+            m.put("restoredFrom", restorePath);
             m.put("claimMode", claimMode.name());
             printJson(m);
         } else {
             out().println(job);
         }
         return ExitCodes.OK;
+    }
+
+    /**
+     * The snapshot's path once storage shows it complete. Nothing there, no {@code _metadata} or an
+     * unreadable one stops the restore before a job is touched. Storage this process cannot reach
+     * (no S3 credentials here, say, while the cluster has them) is left for the cluster to check,
+     * with a warning.
+     */
+    private String checkedSnapshot() throws Exception {
+        try {
+            SnapshotInfo snapshot = storage.storage().inspect(path);
+            err().println(Main.PREFIX + path + " holds a complete " + snapshot.kind().name().toLowerCase()
+                    + " (checkpoint " + snapshot.checkpointId() + ", " + bytes(snapshot.sizeBytes()) + ")");
+            return snapshot.path();
+        } catch (IOException e) {
+            err().println(Main.PREFIX + "warning: cannot check " + path + " from here (" + oneLine(e)
+                    + "); the cluster will check it when the job starts");
+            return path;
+        }
+    }
+
+    private static String oneLine(Exception e) {
+        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return message.lines().findFirst().orElse(message).strip();
     }
 
     private Path jobJar() throws NotFoundException {

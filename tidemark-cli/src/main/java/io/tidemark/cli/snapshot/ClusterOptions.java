@@ -1,5 +1,6 @@
 package io.tidemark.cli.snapshot;
 
+import io.tidemark.kubernetes.operator.OperatorTarget;
 import io.tidemark.snapshot.SnapshotService;
 import io.tidemark.snapshot.rest.RestSnapshotService;
 
@@ -13,18 +14,39 @@ import java.net.URI;
 import java.time.Duration;
 
 /**
- * Which Flink cluster a snapshot command talks to: its REST endpoint, from {@code --rest-address}
- * or the {@code TIDEMARK_REST_ADDRESS} environment variable (what the spec's scripts set).
+ * Which Flink cluster a snapshot command talks to, and how: its REST endpoint ({@code --target
+ * rest}, the default; {@code --rest-address} or {@code $TIDEMARK_REST_ADDRESS}), or a
+ * FlinkDeployment of the Flink Kubernetes Operator ({@code --target kubernetes --deployment NAME
+ * [--namespace NS]}, through the kubeconfig's current context). The spec's scripts set the
+ * environment variables.
  */
 public final class ClusterOptions {
 
     /** The environment variable that names the REST endpoint when {@code --rest-address} is not given. */
     public static final String REST_ADDRESS_ENV = "TIDEMARK_REST_ADDRESS";
+    /** The environment variables for the operator target. */
+    public static final String TARGET_ENV = "TIDEMARK_TARGET";
+    public static final String DEPLOYMENT_ENV = "TIDEMARK_DEPLOYMENT";
+    public static final String NAMESPACE_ENV = "TIDEMARK_NAMESPACE";
 
     private static final Duration CALL_TIMEOUT = Duration.ofSeconds(30);
 
+    /** How the cluster is reached. */
+    public enum Target {
+        REST,
+        KUBERNETES
+    }
+
     @Spec(Spec.Target.MIXEE)
     CommandSpec spec;
+
+    @Option(
+            names = "--target",
+            paramLabel = "TARGET",
+            defaultValue = "${env:" + TARGET_ENV + ":-rest}",
+            description = "rest (a Flink REST endpoint) or kubernetes (a FlinkDeployment of the Flink Kubernetes"
+                    + " Operator). Default: $" + TARGET_ENV + ", else rest.")
+    Target target = Target.REST;
 
     @Option(
             names = "--rest-address",
@@ -34,14 +56,34 @@ public final class ClusterOptions {
                     + " (default: $" + REST_ADDRESS_ENV + ").")
     String restAddress;
 
-    /** Whether an endpoint was given (some commands work on storage alone without one). */
+    @Option(
+            names = "--deployment",
+            paramLabel = "NAME",
+            defaultValue = "${env:" + DEPLOYMENT_ENV + "}",
+            description = "With --target kubernetes: the FlinkDeployment (default: $" + DEPLOYMENT_ENV + ").")
+    String deployment;
+
+    @Option(
+            names = "--namespace",
+            paramLabel = "NS",
+            defaultValue = "${env:" + NAMESPACE_ENV + "}",
+            description = "With --target kubernetes: its namespace (default: $" + NAMESPACE_ENV
+                    + ", else the kubeconfig context's).")
+    String namespace;
+
+    /** Whether a cluster was named (some commands work on storage alone without one). */
     public boolean given() {
-        return restAddress != null && !restAddress.isBlank();
+        return target == Target.KUBERNETES || (restAddress != null && !restAddress.isBlank());
+    }
+
+    /** Whether the cluster is an operator-managed FlinkDeployment. */
+    public boolean kubernetes() {
+        return target == Target.KUBERNETES;
     }
 
     /** The endpoint; a usage error if none was given or it is not an http(s) URL. */
     public URI restAddress() {
-        if (!given()) {
+        if (restAddress == null || restAddress.isBlank()) {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "missing --rest-address URL (or set " + REST_ADDRESS_ENV + "), e.g. http://localhost:8081");
         }
@@ -61,8 +103,15 @@ public final class ClusterOptions {
         }
     }
 
-    /** Connects to the endpoint; every call the service makes has a timeout. */
+    /** Connects to the cluster; every call the service makes has a timeout. */
     public SnapshotService connect() {
+        if (target == Target.KUBERNETES) {
+            if (deployment == null || deployment.isBlank()) {
+                throw new CommandLine.ParameterException(spec.commandLine(),
+                        "missing --deployment NAME (or set " + DEPLOYMENT_ENV + "): the FlinkDeployment to work on");
+            }
+            return OperatorTarget.connect(namespace == null || namespace.isBlank() ? null : namespace, deployment, CALL_TIMEOUT);
+        }
         return RestSnapshotService.connect(restAddress(), new Configuration(), CALL_TIMEOUT);
     }
 }

@@ -2,6 +2,7 @@ package io.tidemark.cli.snapshot;
 
 import io.tidemark.cli.ExitCodes;
 import io.tidemark.cli.Main;
+import io.tidemark.kubernetes.operator.OperatorSnapshotService;
 import io.tidemark.snapshot.CheckpointStatus;
 import io.tidemark.snapshot.JobSummary;
 import io.tidemark.snapshot.SnapshotKind;
@@ -82,7 +83,8 @@ public final class SavepointCleanupCommand extends SnapshotCommand {
         }
         if (!offline && !cluster.given()) {
             throw new CommandLine.ParameterException(spec.commandLine(), "missing --rest-address URL (or set "
-                    + ClusterOptions.REST_ADDRESS_ENV + ") to learn which snapshots running jobs use;"
+                    + ClusterOptions.REST_ADDRESS_ENV + "), or --target kubernetes --deployment NAME, to learn which snapshots"
+                    + " running jobs use;"
                     + " --offline if no job runs");
         }
         List<String> roots = new ArrayList<>();
@@ -116,9 +118,20 @@ public final class SavepointCleanupCommand extends SnapshotCommand {
     private Set<String> inUse(List<SnapshotInfo> snapshots) throws Exception {
         Set<String> paths = new HashSet<>();
         try (SnapshotService service = cluster.connect()) {
+            if (service instanceof OperatorSnapshotService operator) {
+                paths.addAll(operator.pathsInUse());
+            }
             for (JobSummary job : service.jobs()) {
                 if (job.status().isGloballyTerminalState()) {
                     continue;
+                }
+                for (SnapshotInfo s : snapshots) {
+                    if (job.id().toString().equals(s.jobId())) {
+                        paths.add(s.path());
+                    }
+                }
+                if (cluster.kubernetes()) {
+                    continue; // the Kubernetes API has no checkpoint statistics; pathsInUse() covered them
                 }
                 CheckpointStatus status = service.checkpointStatus(job.id());
                 if (status.restored() != null && status.restored().externalPath() != null) {
@@ -126,11 +139,6 @@ public final class SavepointCleanupCommand extends SnapshotCommand {
                 }
                 if (status.latestCompleted() != null && status.latestCompleted().externalPath() != null) {
                     paths.add(status.latestCompleted().externalPath());
-                }
-                for (SnapshotInfo s : snapshots) {
-                    if (job.id().toString().equals(s.jobId())) {
-                        paths.add(s.path());
-                    }
                 }
             }
         }

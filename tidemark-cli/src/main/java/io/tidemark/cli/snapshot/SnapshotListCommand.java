@@ -1,7 +1,10 @@
 package io.tidemark.cli.snapshot;
 
 import io.tidemark.cli.ExitCodes;
+import io.tidemark.kubernetes.operator.OperatorSnapshot;
+import io.tidemark.kubernetes.operator.OperatorSnapshotService;
 import io.tidemark.snapshot.SnapshotKind;
+import io.tidemark.snapshot.SnapshotService;
 import io.tidemark.snapshot.storage.SnapshotInfo;
 
 import picocli.CommandLine.Mixin;
@@ -20,8 +23,34 @@ abstract class SnapshotListCommand extends SnapshotCommand {
     @Mixin
     StorageOptions storage = new StorageOptions();
 
+    @Mixin
+    ClusterOptions cluster = new ClusterOptions();
+
     @Option(names = "--job", paramLabel = "JOB_ID", description = "Only snapshots of this job (a savepoint matches on the 6-digit job prefix in its name).")
     String job;
+
+    /** With the operator target: the FlinkStateSnapshot resources that lists kinds this command lists. */
+    private List<OperatorSnapshot> operatorSnapshots() throws Exception {
+        if (!cluster.kubernetes()) {
+            return List.of();
+        }
+        try (SnapshotService service = cluster.connect()) {
+            return ((OperatorSnapshotService) service).listSnapshots().stream().filter(r -> lists(r.kind())).toList();
+        }
+    }
+
+    private static Map<String, Object> json(OperatorSnapshot r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", r.name());
+        m.put("kind", r.kind().name());
+        m.put("state", r.state() == null ? null : r.state().name());
+        m.put("path", r.path());
+        m.put("created", r.created() == null ? null : r.created().toString());
+        m.put("triggerType", String.valueOf(r.triggerType()));
+        m.put("error", r.error());
+        m.put("createdByTidemark", r.createdByTidemark());
+        return m;
+    }
 
     /** The directories to look in. */
     abstract List<String> roots() throws Exception;
@@ -38,13 +67,26 @@ abstract class SnapshotListCommand extends SnapshotCommand {
                 .filter(s -> wanted == null || wanted.equals(s.jobId())
                         || (s.jobId() == null && s.jobIdPrefix() != null && wanted.startsWith(s.jobIdPrefix())))
                 .toList();
+        List<OperatorSnapshot> resources = operatorSnapshots();
         if (json()) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("directories", roots);
             m.put("snapshots", snapshots.stream().map(SnapshotTable::json).toList());
+            if (cluster.kubernetes()) {
+                m.put("flinkStateSnapshots", resources.stream().map(SnapshotListCommand::json).toList());
+            }
             printJson(m);
         } else {
             SnapshotTable.print(snapshots, out());
+            if (cluster.kubernetes()) {
+                out().println();
+                out().println("FlinkStateSnapshot resources of the deployment: " + (resources.isEmpty() ? "none" : ""));
+                for (OperatorSnapshot r : resources) {
+                    out().printf("%-10s %-40s %-12s %-10s %-24s %s%n", r.kind().name().toLowerCase(), r.name(),
+                            r.state() == null ? "-" : r.state(), r.triggerType(), r.created() == null ? "-" : r.created(),
+                            r.path() == null ? (r.error() == null ? "" : r.error()) : r.path());
+                }
+            }
         }
         return ExitCodes.OK;
     }

@@ -47,6 +47,7 @@ import java.time.Instant;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -518,6 +519,40 @@ public final class OperatorSnapshotService implements SnapshotService {
                 .sorted(Comparator.comparing(OperatorSnapshot::created, Comparator.nullsLast(Comparator.reverseOrder()))
                         .thenComparing(OperatorSnapshot::name))
                 .toList();
+    }
+
+    /**
+     * The snapshots the deployment depends on, for retention to keep: the savepoint its job was
+     * (re)started from ({@code spec.job.initialSavepointPath}), the one the operator took at its last
+     * upgrade or suspend ({@code status.jobStatus.upgradeSavepointPath}), its last savepoint and
+     * last checkpoint, and the newest completed FlinkStateSnapshot of each kind.
+     */
+    public Set<String> pathsInUse() throws Exception {
+        Set<String> paths = new LinkedHashSet<>();
+        FlinkDeployment d = requireDeployment(null);
+        if (d.getSpec() != null && d.getSpec().getJob() != null) {
+            addIfSet(paths, d.getSpec().getJob().getInitialSavepointPath());
+        }
+        org.apache.flink.kubernetes.operator.api.status.JobStatus status = jobStatus(d);
+        if (status != null) {
+            addIfSet(paths, status.getUpgradeSavepointPath());
+            if (status.getSavepointInfo() != null && status.getSavepointInfo().getLastSavepoint() != null) {
+                addIfSet(paths, status.getSavepointInfo().getLastSavepoint().getLocation());
+            }
+        }
+        for (SnapshotKind kind : SnapshotKind.values()) {
+            listSnapshots().stream()
+                    .filter(s -> s.kind() == kind && s.state() == FlinkStateSnapshotStatus.State.COMPLETED)
+                    .findFirst()
+                    .ifPresent(s -> addIfSet(paths, s.path()));
+        }
+        return paths;
+    }
+
+    private static void addIfSet(Set<String> paths, @Nullable String path) {
+        if (path != null && !path.isBlank()) {
+            paths.add(path);
+        }
     }
 
     /** Closes the Kubernetes client if this service built it (through {@link OperatorTarget}). */

@@ -18,14 +18,14 @@ import java.util.logging.Logger;
  * where expectations set with {@code expect()} still come first. Started once per test class:
  * {@code @EnableKubernetesMockClient} would start a second server before every test.
  */
-final class MockKubernetesApi {
+public final class MockKubernetesApi {
 
     /** The mock server logs every request through java.util.logging; held here so that its level stays set. */
     private static final Logger MOCK_SERVER_LOG = Logger.getLogger(MockWebServer.class.getName());
 
     private MockKubernetesApi() {}
 
-    static KubernetesMockServer start() {
+    public static KubernetesMockServer start() {
         MOCK_SERVER_LOG.setLevel(Level.WARNING);
         Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
         KubernetesMockServer server = new KubernetesMockServer(

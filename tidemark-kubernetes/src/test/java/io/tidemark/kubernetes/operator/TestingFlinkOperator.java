@@ -56,9 +56,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * initialSavepointPath} on a new {@code savepointRedeployNonce}. Per deployment, {@link Behaviour}
  * switches make it slow, fail or hang, like the operator's own {@code TestingFlinkService}.
  */
-final class TestingFlinkOperator implements AutoCloseable {
+public final class TestingFlinkOperator implements AutoCloseable {
 
-    static final String SAVEPOINT_DIR = "s3://tidemark-test/savepoints";
+    public static final String SAVEPOINT_DIR = "s3://tidemark-test/savepoints";
     static final String CHECKPOINT_DIR = "s3://tidemark-test/checkpoints";
     /** JOSDK's finalizer for the FlinkStateSnapshot controller: {@code <plural>.<group>/finalizer}. */
     static final String FINALIZER = "flinkstatesnapshots.flink.apache.org/finalizer";
@@ -91,7 +91,7 @@ final class TestingFlinkOperator implements AutoCloseable {
     private final List<String> disposed = new CopyOnWriteArrayList<>();
     private final AtomicLong checkpointIds = new AtomicLong(41);
 
-    TestingFlinkOperator(KubernetesClient client) {
+    public TestingFlinkOperator(KubernetesClient client) {
         this.client = client;
         this.loop = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "testing-flink-operator");
@@ -115,7 +115,7 @@ final class TestingFlinkOperator implements AutoCloseable {
      * deployment (upgrade mode last-state, savepoint and checkpoint directories configured), with
      * a last savepoint of an earlier periodic trigger; returns its job id.
      */
-    JobID deploy(String namespace, String name) {
+    public JobID deploy(String namespace, String name) {
         FlinkDeploymentSpec spec = new FlinkDeploymentSpec();
         spec.setImage("tidemark:test");
         spec.setFlinkVersion(FlinkVersion.v1_20);
