@@ -4,15 +4,22 @@ import io.tidemark.pipeline.config.PipelineConfigLoader;
 import io.tidemark.pipeline.config.PipelineDef;
 import io.tidemark.pipeline.job.PipelineJob;
 
+import org.apache.flink.configuration.ConfigConstants;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.GlobalConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 
 /**
  * The entry point of a Tidemark job on a Flink cluster in application mode (for example a
  * FlinkDeployment of the Flink Kubernetes Operator): {@code --config /path/pipeline.yaml}. The
- * cluster's own configuration (state backend, checkpoint storage) is layered under the keys the
- * pipeline file sets.
+ * cluster's configuration wins: the spec defines checkpointing in the FlinkDeployment's
+ * {@code flinkConfiguration}, so the pipeline file's {@code checkpointing} values (and parallelism)
+ * only fill in what the cluster leaves unset. A pipeline file without a {@code checkpoints-dir}
+ * therefore never sends a FlinkDeployment's checkpoints to a pod's local disk.
  */
 public final class PipelineJobMain {
 
@@ -22,10 +29,36 @@ public final class PipelineJobMain {
         PipelineDef def = PipelineConfigLoader.load(configFile(args));
         PipelineJob job = PipelineJob.of(def);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        env.configure(PipelineJob.flinkConfiguration(def));
+        env.configure(jobConfiguration(def, clusterConfiguration()));
         job.prepare();
         job.composer().compose(env);
         env.execute("tidemark-" + def.name());
+    }
+
+    /** Keys the pipeline sets that the cluster may set under another (1.20 or deprecated) name. */
+    private static final Map<String, List<String>> SAME_SETTING = Map.of(
+            "state.checkpoints.dir", List.of("execution.checkpointing.dir"),
+            "state.savepoints.dir", List.of("execution.checkpointing.savepoint-dir"),
+            "execution.checkpointing.externalized-checkpoint-retention",
+                    List.of("execution.checkpointing.externalized-checkpoint-retention", "state.checkpoints.externalized-checkpoint-retention"));
+
+    /** The cluster's configuration as Flink's own processes read it ({@code $FLINK_CONF_DIR}); empty without one. */
+    static Configuration clusterConfiguration() {
+        String dir = System.getenv(ConfigConstants.ENV_FLINK_CONF_DIR);
+        return dir == null || dir.isBlank() ? new Configuration() : GlobalConfiguration.loadConfiguration(dir);
+    }
+
+    /** The pipeline file's Flink settings that {@code cluster} does not set itself. */
+    static Configuration jobConfiguration(PipelineDef def, Configuration cluster) {
+        Configuration effective = new Configuration();
+        PipelineJob.flinkConfiguration(def).toMap().forEach((key, value) -> {
+            boolean setByCluster = cluster.containsKey(key)
+                    || SAME_SETTING.getOrDefault(key, List.of()).stream().anyMatch(cluster::containsKey);
+            if (!setByCluster) {
+                effective.setString(key, value);
+            }
+        });
+        return effective;
     }
 
     /** The value of {@code --config FILE} or {@code --config=FILE}. */
