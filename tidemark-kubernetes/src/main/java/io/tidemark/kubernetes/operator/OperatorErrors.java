@@ -1,7 +1,7 @@
 package io.tidemark.kubernetes.operator;
 
 import io.tidemark.snapshot.SnapshotException;
-import io.tidemark.snapshot.SnapshotException.Reason;
+import io.tidemark.snapshot.SnapshotProblems;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
  * of its {@code FlinkResourceException} (type, message, and the list of causes), sometimes a
  * plain sentence (an abandoned snapshot). Turns them into one line, and recognizes the snapshot
  * problems of a restore by the sentences Flink's checkpoint loading uses, so that the operator
- * target gives them the same {@link Reason}s as the REST target.
+ * target gives them the same {@link SnapshotException.Reason}s as the REST target.
  */
 final class OperatorErrors {
 
@@ -28,8 +28,6 @@ final class OperatorErrors {
     private static final int MAX_LENGTH = 400;
     /** "org.apache.flink.Foo: " at the start of a message; wrapped exceptions repeat it. */
     private static final Pattern CLASS_PREFIX = Pattern.compile("^((?:[a-z_$][\\w$]*\\.)+([A-Z][\\w$]*)): ");
-    private static final Pattern CANNOT_MAP =
-            Pattern.compile("Cannot map checkpoint/savepoint state for operator \\S+ to the new program[^.]*\\.");
 
     private OperatorErrors() {}
 
@@ -64,24 +62,7 @@ final class OperatorErrors {
             return Optional.empty();
         }
         String text = String.join(" ", messages(error)).replaceAll("\\s*\\R\\s*", " ");
-        Matcher cannotMap = CANNOT_MAP.matcher(text);
-        if (cannotMap.find()) {
-            return Optional.of(new SnapshotException(Reason.INCOMPATIBLE_STATE, action + ": " + cannotMap.group()
-                    + " Give the operator its old uid back, or allow non-restored state if dropping its state is intended"));
-        }
-        if (text.contains("Cannot find checkpoint or savepoint")) {
-            return Optional.of(new SnapshotException(Reason.SNAPSHOT_NOT_FOUND, action
-                    + ": nothing is there (as the JobManager sees it); check the path, and that the JobManager can reach its storage"));
-        }
-        if (text.contains("Cannot find meta data file")) {
-            return Optional.of(new SnapshotException(Reason.NOT_A_SNAPSHOT, action + ": the directory holds no _metadata file,"
-                    + " so it is no savepoint or retained checkpoint; point at a savepoint-... or chk-... directory"));
-        }
-        if (text.contains("Unexpected magic number") || text.contains("Unrecognized checkpoint version")) {
-            return Optional.of(new SnapshotException(Reason.CORRUPT_SNAPSHOT, action + ": Flink cannot read its _metadata file;"
-                    + " it is damaged or was not written by Flink, restore from another snapshot"));
-        }
-        return Optional.empty();
+        return SnapshotProblems.of(text, action, null);
     }
 
     /** The messages in the error, outermost first: the FlinkResourceException's and its causes', or the text itself. */

@@ -2,6 +2,7 @@ package io.tidemark.snapshot.rest;
 
 import io.tidemark.snapshot.SnapshotException;
 import io.tidemark.snapshot.SnapshotException.Reason;
+import io.tidemark.snapshot.SnapshotProblems;
 
 import org.apache.flink.runtime.rest.util.RestClientException;
 import org.apache.flink.util.SerializedThrowable;
@@ -18,8 +19,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Reads the failures Flink's REST client and cluster report (local exceptions, error responses
@@ -29,9 +28,6 @@ import java.util.regex.Pattern;
  * checkpoint loading has used since 1.x; an unrecognized failure stays {@link Reason#OPERATION_FAILED}.
  */
 final class FlinkFailures {
-
-    private static final Pattern CANNOT_MAP =
-            Pattern.compile("Cannot map checkpoint/savepoint state for operator \\S+ to the new program[^.]*\\.");
 
     private FlinkFailures() {}
 
@@ -142,28 +138,9 @@ final class FlinkFailures {
             if (t instanceof SnapshotException) {
                 continue; // ours, quoting Flink's message: read Flink's own
             }
-            String text = message(t);
-            Matcher cannotMap = CANNOT_MAP.matcher(text);
-            if (cannotMap.find()) {
-                return Optional.of(new SnapshotException(Reason.INCOMPATIBLE_STATE,
-                        action + ": " + cannotMap.group() + " Give the operator its old uid back, or allow"
-                                + " non-restored state if dropping its state is intended", error));
-            }
-            if (text.contains("Cannot find checkpoint or savepoint")) {
-                return Optional.of(new SnapshotException(Reason.SNAPSHOT_NOT_FOUND,
-                        action + ": nothing is there (as the JobManager sees it); check the path, and that the"
-                                + " JobManager can reach its storage", error));
-            }
-            if (text.contains("Cannot find meta data file")) {
-                return Optional.of(new SnapshotException(Reason.NOT_A_SNAPSHOT,
-                        action + ": the directory holds no _metadata file, so it is no savepoint or retained"
-                                + " checkpoint; point at a savepoint-... or chk-... directory", error));
-            }
-            Optional<String> unreadable = phrase(text, "Unexpected magic number", "Unrecognized checkpoint version");
-            if (unreadable.isPresent()) {
-                return Optional.of(new SnapshotException(Reason.CORRUPT_SNAPSHOT,
-                        action + ": Flink cannot read its _metadata file (" + unreadable.get()
-                                + "); it is damaged or was not written by Flink, restore from another snapshot", error));
+            Optional<SnapshotException> problem = SnapshotProblems.of(message(t), action, error);
+            if (problem.isPresent()) {
+                return problem;
             }
             if (t.getCause() == t) {
                 break;
@@ -194,18 +171,6 @@ final class FlinkFailures {
 
     static String firstLine(String text) {
         return text.lines().findFirst().orElse(text).strip();
-    }
-
-    /** The first of {@code phrases} in {@code text}, up to the end of its sentence. */
-    private static Optional<String> phrase(String text, String... phrases) {
-        for (String phrase : phrases) {
-            int start = text.indexOf(phrase);
-            if (start >= 0) {
-                int end = text.indexOf('.', start);
-                return Optional.of(text.substring(start, end < 0 ? text.length() : end).lines().findFirst().orElse(phrase));
-            }
-        }
-        return Optional.empty();
     }
 
     private static String className(Throwable t) {
