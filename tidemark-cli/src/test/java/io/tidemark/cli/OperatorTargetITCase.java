@@ -19,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -50,23 +51,7 @@ class OperatorTargetITCase {
     static void startApiServer() throws Exception {
         server = MockKubernetesApi.start();
         operator = new TestingFlinkOperator(server.createClient());
-        kubeconfig = Files.writeString(dir.resolve("kubeconfig"), String.join("\n",
-                "apiVersion: v1",
-                "kind: Config",
-                "clusters:",
-                "- name: mock",
-                "  cluster:",
-                "    server: " + server.url("/"),
-                "    insecure-skip-tls-verify: true",
-                "users:",
-                "- name: tester",
-                "  user:",
-                "    token: not-checked",
-                "contexts:",
-                "- name: team",
-                "  context: {cluster: mock, user: tester, namespace: team-a}",
-                "current-context: team",
-                ""));
+        kubeconfig = MockKubernetesApi.writeKubeconfig(server, dir.resolve("kubeconfig"), Map.of("team", "team-a"), "team");
     }
 
     @AfterAll

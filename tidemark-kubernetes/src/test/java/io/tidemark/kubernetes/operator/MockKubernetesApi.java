@@ -7,6 +7,9 @@ import io.fabric8.mockwebserver.MockWebServer;
 import io.fabric8.mockwebserver.ServerRequest;
 import io.fabric8.mockwebserver.ServerResponse;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Queue;
@@ -32,5 +35,31 @@ public final class MockKubernetesApi {
                 new Context(), new MockWebServer(), responses, new KubernetesMixedDispatcher(responses), true);
         server.init();
         return server;
+    }
+
+    /**
+     * Writes a kubeconfig for {@code server} to {@code file}: one context per entry of
+     * {@code namespaces} (context name to its namespace), {@code current} the current one, as
+     * {@code kubectl config} would leave it.
+     */
+    public static Path writeKubeconfig(KubernetesMockServer server, Path file, Map<String, String> namespaces, String current)
+            throws IOException {
+        StringBuilder contexts = new StringBuilder();
+        namespaces.forEach((name, namespace) -> contexts.append("- name: ").append(name).append('\n')
+                .append("  context: {cluster: mock, user: tester, namespace: ").append(namespace).append("}\n"));
+        return Files.writeString(file, String.join("\n",
+                "apiVersion: v1",
+                "kind: Config",
+                "clusters:",
+                "- name: mock",
+                "  cluster:",
+                "    server: " + server.url("/"),
+                "    insecure-skip-tls-verify: true",
+                "users:",
+                "- name: tester",
+                "  user:",
+                "    token: not-checked",
+                "contexts:")
+                + "\n" + contexts + "current-context: " + current + "\n");
     }
 }

@@ -17,10 +17,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.ServerSocket;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
@@ -45,26 +46,10 @@ class OperatorTargetTest {
 
     @Test
     void connectsToTheKubeconfigsCurrentContextWithItsNamespace(@TempDir Path dir) throws Exception {
-        Path kubeconfig = dir.resolve("config");
-        Files.writeString(kubeconfig, String.join("\n",
-                "apiVersion: v1",
-                "kind: Config",
-                "clusters:",
-                "- name: mock",
-                "  cluster:",
-                "    server: " + server.url("/"),
-                "    insecure-skip-tls-verify: true",
-                "users:",
-                "- name: tester",
-                "  user:",
-                "    token: not-checked",
-                "contexts:",
-                "- name: elsewhere",
-                "  context: {cluster: mock, user: tester, namespace: wrong}",
-                "- name: team",
-                "  context: {cluster: mock, user: tester, namespace: team-a}",
-                "current-context: team",
-                ""));
+        Map<String, String> contexts = new LinkedHashMap<>();
+        contexts.put("elsewhere", "wrong");
+        contexts.put("team", "team-a");
+        Path kubeconfig = MockKubernetesApi.writeKubeconfig(server, dir.resolve("config"), contexts, "team");
         try (TestingFlinkOperator operator = new TestingFlinkOperator(server.createClient())) {
             JobID job = operator.deploy("team-a", "orders");
             String previous = System.getProperty("kubeconfig");
