@@ -11,7 +11,6 @@ import io.tidemark.pipeline.dlq.ReplaySummary;
 import io.tidemark.pipeline.dlq.ReplaySummary.Outcome;
 import io.tidemark.pipeline.event.ChangeEvent;
 import io.tidemark.pipeline.event.ChangeOperation;
-import io.tidemark.pipeline.event.SourcePosition;
 import io.tidemark.pipeline.event.TableId;
 import io.tidemark.pipeline.sink.jdbc.JdbcConnectionFactory;
 import io.tidemark.pipeline.sink.jdbc.JdbcSinkPreparer;
@@ -24,10 +23,8 @@ import org.apache.flink.metrics.testutils.MetricListener;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -48,15 +45,13 @@ class DeadLetterReplayITCase extends PostgresTestBase {
 
     private static final String PIPELINE = "replay-it";
     private static final TableId ORDERS = new TableId("public", "orders");
-    private static final String[] COLUMNS = {"id", "customer", "amount", "note", "version"};
     private static final String LONG_NOTE = "n".repeat(100);
 
     private String db;
     private JdbcConnectionFactory connections;
     private JdbcSinkDef sinkDef;
-    private long position = 1_000;
-    /** The source's rows, as the changes left them: what the sink must equal. */
-    private final Map<Long, String> source = new TreeMap<>();
+    /** The changes, and the source's rows as they leave them: what the sink must equal. */
+    private final OrderChanges changes = new OrderChanges(ORDERS);
 
     @BeforeEach
     void createSink() throws Exception {
@@ -77,24 +72,24 @@ class DeadLetterReplayITCase extends PostgresTestBase {
         try (BatchApplier live = liveApplier(DeadLetterPolicy.PARK)) {
             List<ChangeEvent> inserts = new ArrayList<>();
             for (long id = 1; id <= 30; id++) {
-                inserts.add(upsert(ChangeOperation.INSERT, id, "c" + id, "10.00", "ok", 1));
+                inserts.add(changes.upsert(ChangeOperation.INSERT, id, "c" + id, "10.00", "ok", 1));
             }
-            live.apply(batch(inserts));
-            live.apply(batch(
-                    upsert(ChangeOperation.UPDATE, 5, "c5", "10.00", LONG_NOTE, 2), // 22001 value too long
-                    upsert(ChangeOperation.UPDATE, 6, "c6", "-1.00", "ok", 2), // 23514 check violation
-                    upsert(ChangeOperation.UPDATE, 7, "c7", "10.00", "ok", 40_000), // 22003 out of range
-                    upsert(ChangeOperation.INSERT, 31, "c31", "5.00", LONG_NOTE, 1), // 22001 on a new row
-                    upsert(ChangeOperation.UPDATE, 1, "c1", "11.00", "ok", 2)));
-            live.apply(batch(upsert(ChangeOperation.UPDATE, 2, "c2", "12.00", "ok", 2),
-                    upsert(ChangeOperation.UPDATE, 5, "c5", "15.00", "fine", 3))); // parked behind 5's rejection
-            live.apply(batch(delete(6), upsert(ChangeOperation.UPDATE, 7, "c7", "17.00", "ok", 40_001),
-                    upsert(ChangeOperation.UPDATE, 3, "c3", "13.00", "ok", 2)));
-            live.apply(batch(upsert(ChangeOperation.UPDATE, 5, "c5", "16.00", "last", 4),
-                    upsert(ChangeOperation.UPDATE, 4, "c4", "14.00", "ok", 2)));
+            live.apply(OrderChanges.batch(inserts));
+            live.apply(OrderChanges.batch(
+                    changes.upsert(ChangeOperation.UPDATE, 5, "c5", "10.00", LONG_NOTE, 2), // 22001 value too long
+                    changes.upsert(ChangeOperation.UPDATE, 6, "c6", "-1.00", "ok", 2), // 23514 check violation
+                    changes.upsert(ChangeOperation.UPDATE, 7, "c7", "10.00", "ok", 40_000), // 22003 out of range
+                    changes.upsert(ChangeOperation.INSERT, 31, "c31", "5.00", LONG_NOTE, 1), // 22001 on a new row
+                    changes.upsert(ChangeOperation.UPDATE, 1, "c1", "11.00", "ok", 2)));
+            live.apply(OrderChanges.batch(changes.upsert(ChangeOperation.UPDATE, 2, "c2", "12.00", "ok", 2),
+                    changes.upsert(ChangeOperation.UPDATE, 5, "c5", "15.00", "fine", 3))); // parked behind 5's rejection
+            live.apply(OrderChanges.batch(changes.delete(6), changes.upsert(ChangeOperation.UPDATE, 7, "c7", "17.00", "ok", 40_001),
+                    changes.upsert(ChangeOperation.UPDATE, 3, "c3", "13.00", "ok", 2)));
+            live.apply(OrderChanges.batch(changes.upsert(ChangeOperation.UPDATE, 5, "c5", "16.00", "last", 4),
+                    changes.upsert(ChangeOperation.UPDATE, 4, "c4", "14.00", "ok", 2)));
         }
         Set<Long> poison = Set.of(5L, 6L, 7L, 31L);
-        assertThat(sinkRowsExcept(poison)).isEqualTo(sourceRowsExcept(poison));
+        assertThat(OrderChanges.except(sinkRows(), poison)).isEqualTo(OrderChanges.except(changes.rows(), poison));
         assertThat(queueRows()).containsExactly(
                 "5 UPDATE REJECTED 22001 2", "6 UPDATE REJECTED 23514 2", "7 UPDATE REJECTED 22003 2",
                 "31 INSERT REJECTED 22001 2", "5 UPDATE PARKED parked 1", "6 DELETE PARKED parked 1",
@@ -148,7 +143,7 @@ class DeadLetterReplayITCase extends PostgresTestBase {
             assertThat(replayer.replay(DeadLetterFilter.pending()).entries()).as("nothing left").isEmpty();
         }
 
-        assertThat(sinkRows()).isEqualTo(source);
+        assertThat(sinkRows()).isEqualTo(changes.rows());
         assertThat(count(db, "SELECT count(*) FROM _tidemark_dlq WHERE replayed_at IS NULL")).isZero();
         assertThat(deadLetterGauges()).as("what a running job's subtask 0 reports after the replay").containsExactly(
                 "22001 pending 0 replayed 2", "22003 pending 0 replayed 1", "23514 pending 0 replayed 1",
@@ -159,14 +154,14 @@ class DeadLetterReplayITCase extends PostgresTestBase {
     @Test
     void entriesOlderThanWhatTheSinkHoldsAreSkippedAndReported() throws Exception {
         try (BatchApplier live = liveApplier(DeadLetterPolicy.CONTINUE)) {
-            live.apply(batch(upsert(ChangeOperation.INSERT, 1, "c1", "1.00", "ok", 1),
-                    upsert(ChangeOperation.INSERT, 2, "c2", "2.00", "ok", 1)));
-            live.apply(batch(upsert(ChangeOperation.UPDATE, 1, "c1", "1.00", LONG_NOTE, 2),
-                    upsert(ChangeOperation.UPDATE, 2, "c2", "-2.00", "ok", 2)));
+            live.apply(OrderChanges.batch(changes.upsert(ChangeOperation.INSERT, 1, "c1", "1.00", "ok", 1),
+                    changes.upsert(ChangeOperation.INSERT, 2, "c2", "2.00", "ok", 1)));
+            live.apply(OrderChanges.batch(changes.upsert(ChangeOperation.UPDATE, 1, "c1", "1.00", LONG_NOTE, 2),
+                    changes.upsert(ChangeOperation.UPDATE, 2, "c2", "-2.00", "ok", 2)));
             // with after-rejection: continue the rows' later changes are applied
-            live.apply(batch(upsert(ChangeOperation.UPDATE, 1, "c1", "1.50", "newer", 3), delete(2)));
+            live.apply(OrderChanges.batch(changes.upsert(ChangeOperation.UPDATE, 1, "c1", "1.50", "newer", 3), changes.delete(2)));
         }
-        assertThat(sinkRows()).isEqualTo(source);
+        assertThat(sinkRows()).isEqualTo(changes.rows());
         execute(db, "ALTER TABLE orders ALTER COLUMN note TYPE TEXT",
                 "ALTER TABLE orders DROP CONSTRAINT amount_not_negative");
         long writes = count(db, "SELECT count(*) FROM orders_audit");
@@ -179,7 +174,7 @@ class DeadLetterReplayITCase extends PostgresTestBase {
         assertThat(summary.entries()).extracting(e -> e.rowKey() + " " + e.outcome())
                 .containsExactly("1 SKIPPED", "2 SKIPPED");
         assertThat(summary.byTable()).containsExactly(Map.entry("public.orders", new ReplaySummary.Counts(0, 2, 0, 0)));
-        assertThat(sinkRows()).as("the newer version stays, the deleted row stays deleted").isEqualTo(source);
+        assertThat(sinkRows()).as("the newer version stays, the deleted row stays deleted").isEqualTo(changes.rows());
         assertThat(count(db, "SELECT count(*) FROM orders_audit")).as("no write during the replay").isEqualTo(writes);
         assertThat(count(db, "SELECT count(*) FROM _tidemark_dlq WHERE replay_result = 'SKIPPED'")).isEqualTo(2);
     }
@@ -226,30 +221,6 @@ class DeadLetterReplayITCase extends PostgresTestBase {
                 Optional.empty(), Optional.empty(), false);
     }
 
-    private ChangeEvent upsert(ChangeOperation op, long id, String customer, String amount, String note, int version) {
-        position += 10;
-        source.put(id, id + "|" + customer + "|" + amount + "|" + note + "|" + version);
-        return new ChangeEvent(op, ORDERS, COLUMNS, new int[] {0}, null,
-                new Object[] {id, customer, new BigDecimal(amount), note, version}, SourcePosition.ofLsn(position), 0);
-    }
-
-    private ChangeEvent delete(long id) {
-        position += 10;
-        source.remove(id);
-        return new ChangeEvent(ChangeOperation.DELETE, ORDERS, COLUMNS, new int[] {0},
-                new Object[] {id, null, null, null, null}, null, SourcePosition.ofLsn(position), 0);
-    }
-
-    private static ChangeBatch batch(ChangeEvent... events) {
-        return batch(List.of(events));
-    }
-
-    private static ChangeBatch batch(List<ChangeEvent> events) {
-        ChangeBatch batch = new ChangeBatch();
-        events.forEach(batch::add);
-        return batch;
-    }
-
     private Map<Long, String> sinkRows() throws Exception {
         Map<Long, String> rows = new TreeMap<>();
         try (var c = connect(db); var st = c.createStatement();
@@ -259,18 +230,6 @@ class DeadLetterReplayITCase extends PostgresTestBase {
                         + rs.getString(4) + "|" + rs.getInt(5));
             }
         }
-        return rows;
-    }
-
-    private Map<Long, String> sinkRowsExcept(Set<Long> keys) throws Exception {
-        Map<Long, String> rows = new LinkedHashMap<>(sinkRows());
-        rows.keySet().removeAll(keys);
-        return rows;
-    }
-
-    private Map<Long, String> sourceRowsExcept(Set<Long> keys) {
-        Map<Long, String> rows = new TreeMap<>(source);
-        rows.keySet().removeAll(keys);
         return rows;
     }
 

@@ -9,7 +9,6 @@ import io.tidemark.pipeline.dlq.JdbcDeadLetterQueue;
 import io.tidemark.pipeline.dlq.ReplaySummary;
 import io.tidemark.pipeline.event.ChangeEvent;
 import io.tidemark.pipeline.event.ChangeOperation;
-import io.tidemark.pipeline.event.SourcePosition;
 import io.tidemark.pipeline.event.TableId;
 import io.tidemark.pipeline.sink.jdbc.JdbcConnectionFactory;
 import io.tidemark.pipeline.sink.jdbc.JdbcSinkPreparer;
@@ -20,7 +19,6 @@ import org.apache.flink.metrics.groups.UnregisteredMetricsGroup;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -44,7 +42,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class MariaDbDeadLetterReplayITCase {
 
     private static final String PIPELINE = "replay-mariadb";
-    private static final String[] COLUMNS = {"id", "customer", "amount", "note", "version"};
     private static final String LONG_NOTE = "n".repeat(100);
 
     private final MariaDbTestServer server = MariaDbTestServer.get();
@@ -52,13 +49,13 @@ class MariaDbDeadLetterReplayITCase {
     private TableId orders;
     private JdbcConnectionFactory connections;
     private JdbcSinkDef sinkDef;
-    private long position = 1_000;
-    private final Map<Long, String> source = new TreeMap<>();
+    private OrderChanges changes;
 
     @BeforeEach
     void createSink() throws Exception {
         db = server.createDatabase("sink_dlq");
         orders = new TableId(db, "orders");
+        changes = new OrderChanges(orders);
         // narrower than the source: note up to 60 characters, no negative amount, a smallint version
         server.execute(db, "CREATE TABLE orders (id BIGINT PRIMARY KEY, customer VARCHAR(100) NOT NULL,"
                 + " amount DECIMAL(12, 2) NOT NULL, note VARCHAR(60), version SMALLINT NOT NULL,"
@@ -84,20 +81,20 @@ class MariaDbDeadLetterReplayITCase {
         try (BatchApplier live = liveApplier()) {
             List<ChangeEvent> inserts = new ArrayList<>();
             for (long id = 1; id <= 20; id++) {
-                inserts.add(upsert(ChangeOperation.INSERT, id, "c" + id, "10.00", "ok", 1));
+                inserts.add(changes.upsert(ChangeOperation.INSERT, id, "c" + id, "10.00", "ok", 1));
             }
-            live.apply(batch(inserts));
-            live.apply(batch(
-                    upsert(ChangeOperation.UPDATE, 5, "c5", "10.00", LONG_NOTE, 2), // 22001 data too long
-                    upsert(ChangeOperation.UPDATE, 6, "c6", "-1.00", "ok", 2), // 23000 CHECK constraint
-                    upsert(ChangeOperation.UPDATE, 7, "c7", "10.00", "ok", 40_000), // out of range: see below
-                    upsert(ChangeOperation.UPDATE, 1, "c1", "11.00", "ok", 2)));
-            live.apply(batch(upsert(ChangeOperation.UPDATE, 5, "c5", "15.00", "fine", 3), // parked behind 5
-                    delete(6), // parked behind 6
-                    upsert(ChangeOperation.UPDATE, 2, "c2", "12.00", "ok", 2)));
+            live.apply(OrderChanges.batch(inserts));
+            live.apply(OrderChanges.batch(
+                    changes.upsert(ChangeOperation.UPDATE, 5, "c5", "10.00", LONG_NOTE, 2), // 22001 data too long
+                    changes.upsert(ChangeOperation.UPDATE, 6, "c6", "-1.00", "ok", 2), // 23000 CHECK constraint
+                    changes.upsert(ChangeOperation.UPDATE, 7, "c7", "10.00", "ok", 40_000), // out of range: see below
+                    changes.upsert(ChangeOperation.UPDATE, 1, "c1", "11.00", "ok", 2)));
+            live.apply(OrderChanges.batch(changes.upsert(ChangeOperation.UPDATE, 5, "c5", "15.00", "fine", 3), // parked behind 5
+                    changes.delete(6), // parked behind 6
+                    changes.upsert(ChangeOperation.UPDATE, 2, "c2", "12.00", "ok", 2)));
         }
         Set<Long> poison = Set.of(5L, 6L, 7L);
-        assertThat(rowsExcept(sinkRows(), poison)).isEqualTo(rowsExcept(source, poison));
+        assertThat(OrderChanges.except(sinkRows(), poison)).isEqualTo(OrderChanges.except(changes.rows(), poison));
         // Connector/J reports MariaDB's out-of-range error (1264) as a data truncation, SQLSTATE 22001;
         // the server's message says which it was
         assertThat(queueRows()).containsExactly("5 UPDATE REJECTED 22001", "6 UPDATE REJECTED 23000",
@@ -122,7 +119,7 @@ class MariaDbDeadLetterReplayITCase {
             assertThat(replayer.replay(DeadLetterFilter.pending()).entries()).as("nothing left").isEmpty();
         }
 
-        assertThat(sinkRows()).isEqualTo(source);
+        assertThat(sinkRows()).isEqualTo(changes.rows());
         assertThat(count("SELECT count(*) FROM _tidemark_dlq WHERE replayed_at IS NULL")).isZero();
         assertThat(count("SELECT count(*) FROM (SELECT op, id, pos FROM audit GROUP BY op, id, pos HAVING count(*) > 1) t"))
                 .as("changes applied twice").isZero();
@@ -148,46 +145,16 @@ class MariaDbDeadLetterReplayITCase {
                 new JdbcDeadLetterQueue(connections, "_tidemark_dlq"));
     }
 
-    private ChangeEvent upsert(ChangeOperation op, long id, String customer, String amount, String note, int version) {
-        position += 10;
-        source.put(id, customer + "|" + amount + "|" + note + "|" + version);
-        return new ChangeEvent(op, orders, COLUMNS, new int[] {0}, null,
-                new Object[] {id, customer, new BigDecimal(amount), note, version}, SourcePosition.ofLsn(position), 0);
-    }
-
-    private ChangeEvent delete(long id) {
-        position += 10;
-        source.remove(id);
-        return new ChangeEvent(ChangeOperation.DELETE, orders, COLUMNS, new int[] {0},
-                new Object[] {id, null, null, null, null}, null, SourcePosition.ofLsn(position), 0);
-    }
-
-    private static ChangeBatch batch(ChangeEvent... events) {
-        return batch(List.of(events));
-    }
-
-    private static ChangeBatch batch(List<ChangeEvent> events) {
-        ChangeBatch batch = new ChangeBatch();
-        events.forEach(batch::add);
-        return batch;
-    }
-
     private Map<Long, String> sinkRows() throws Exception {
         Map<Long, String> rows = new TreeMap<>();
         try (Connection c = server.connect(db); Statement st = c.createStatement();
                 ResultSet rs = st.executeQuery("SELECT id, customer, amount, note, version FROM orders")) {
             while (rs.next()) {
-                rows.put(rs.getLong(1), rs.getString(2) + "|" + rs.getBigDecimal(3).toPlainString() + "|" + rs.getString(4)
-                        + "|" + rs.getInt(5));
+                rows.put(rs.getLong(1), rs.getLong(1) + "|" + rs.getString(2) + "|" + rs.getBigDecimal(3).toPlainString()
+                        + "|" + rs.getString(4) + "|" + rs.getInt(5));
             }
         }
         return rows;
-    }
-
-    private static Map<Long, String> rowsExcept(Map<Long, String> rows, Set<Long> keys) {
-        Map<Long, String> kept = new TreeMap<>(rows);
-        kept.keySet().removeAll(keys);
-        return kept;
     }
 
     private List<String> queueRows() throws Exception {
