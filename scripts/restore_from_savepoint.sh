@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Starts the Tidemark pipeline job from a savepoint (or retained checkpoint) and prints the new job
 # id on stdout (spec, section 7). A thin wrapper over `tidemark restore`, which first checks that the
-# path holds a complete snapshot; everything else it says goes to stderr.
+# path holds a complete snapshot (where this machine can reach its storage; otherwise the cluster
+# checks it); everything else it says goes to stderr.
 #
 # Environment:
 #   TIDEMARK_TARGET             rest (default) or kubernetes (a FlinkDeployment of the Flink Kubernetes Operator)

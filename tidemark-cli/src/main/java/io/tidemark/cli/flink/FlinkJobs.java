@@ -2,6 +2,8 @@ package io.tidemark.cli.flink;
 
 import io.tidemark.cli.IncompatibleStateException;
 import io.tidemark.cli.NotFoundException;
+import io.tidemark.snapshot.SnapshotException;
+import io.tidemark.snapshot.SnapshotProblems;
 
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.JobStatus;
@@ -11,7 +13,6 @@ import org.apache.flink.runtime.jobgraph.JobGraph;
 import org.apache.flink.runtime.jobmaster.JobResult;
 import org.apache.flink.util.SerializedThrowable;
 
-import java.io.FileNotFoundException;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -21,9 +22,10 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * The Flink REST calls the CLI makes, each with a timeout, over a {@link ClusterClient}. It also
- * translates a job's failure into the exception that gives the right exit code: a savepoint that
- * cannot be mapped to the job's operators is an {@link IncompatibleStateException}, a savepoint
- * that does not exist a {@link NotFoundException}.
+ * translates a job's failure into the exception that gives the right exit code, reading Flink's
+ * snapshot sentences through {@link SnapshotProblems} as the REST and operator targets do: a
+ * savepoint that cannot be mapped to the job's operators is an {@link IncompatibleStateException},
+ * one that does not exist a {@link NotFoundException}.
  */
 public final class FlinkJobs {
 
@@ -121,12 +123,15 @@ public final class FlinkJobs {
     static Exception translate(JobID job, Throwable error) {
         Throwable root = error;
         for (Throwable t = error; t != null; t = t.getCause()) {
-            String text = message(t);
-            if (text.contains("Cannot map checkpoint/savepoint state")) {
-                return new IncompatibleStateException("job " + job + " cannot restore its savepoint: " + firstLine(text), error);
-            }
-            if (isA(t, FileNotFoundException.class) && text.contains("Cannot find checkpoint or savepoint")) {
-                return new NotFoundException(firstLine(text));
+            Optional<SnapshotException> problem =
+                    SnapshotProblems.of(message(t), "job " + job + " cannot restore its savepoint", error);
+            if (problem.isPresent()) {
+                SnapshotException p = problem.get();
+                return switch (p.reason()) {
+                    case INCOMPATIBLE_STATE -> new IncompatibleStateException(p.getMessage(), error);
+                    case SNAPSHOT_NOT_FOUND -> new NotFoundException(p.getMessage());
+                    default -> p; // not a snapshot, corrupt: their own exit codes
+                };
             }
             root = t;
         }
@@ -143,13 +148,6 @@ public final class FlinkJobs {
             }
         }
         return message;
-    }
-
-    private static boolean isA(Throwable t, Class<?> type) {
-        if (type.isInstance(t)) {
-            return true;
-        }
-        return t instanceof SerializedThrowable serialized && type.getName().equals(serialized.getOriginalErrorClassName());
     }
 
     private static String name(Throwable t) {

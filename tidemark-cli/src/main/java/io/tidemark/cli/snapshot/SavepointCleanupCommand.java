@@ -35,8 +35,8 @@ import java.util.Set;
  * {@code --include-checkpoints}, old retained checkpoints) exactly and safely. The rules are keep
  * rules ({@link RetentionPolicy}): the snapshot a running job restored from, a running job's own
  * checkpoints and the newest complete snapshot are never deleted. Which snapshots running jobs use
- * is asked from the cluster, so a REST address is required unless {@code --offline} says that no
- * job runs. Snapshots are deleted one at a time, {@code _metadata} first.
+ * is asked from the cluster (REST, or the operator's FlinkDeployment with {@code --target
+ * kubernetes}), so a cluster is required unless {@code --offline} says that no job runs. Snapshots are deleted one at a time, {@code _metadata} first.
  */
 @Command(
         name = "cleanup",
