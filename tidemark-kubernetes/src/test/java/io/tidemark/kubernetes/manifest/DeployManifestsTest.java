@@ -154,7 +154,7 @@ class DeployManifestsTest {
 
         assertThat(jarUri).startsWith("local://");
         assertThat(dockerfile).containsPattern("(?m)^COPY .* " + jarUri.substring("local://".length()) + "$");
-        assertThat(dockerfile).containsPattern("(?m)^FROM \\$\\{FLINK_IMAGE}$").contains("ARG FLINK_IMAGE=flink:1.20.3-java17");
+        assertThat(dockerfile).containsPattern("(?m)^FROM \\$\\{FLINK_IMAGE}$").contains("ARG FLINK_IMAGE=flink:1.20.5-java17");
         assertThat(dockerfile).contains("/opt/flink/plugins/s3-fs-hadoop");
     }
 
