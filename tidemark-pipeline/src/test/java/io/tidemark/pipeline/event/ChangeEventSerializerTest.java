@@ -5,12 +5,14 @@ import org.apache.flink.core.memory.DataOutputSerializer;
 import org.junit.jupiter.api.Test;
 
 import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.LocalTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.Arrays;
+import java.util.HexFormat;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -60,6 +62,49 @@ class ChangeEventSerializerTest {
         assertThatThrownBy(() -> roundTrip(event))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageStartingWith("unsupported row value type java.lang.Object");
+    }
+
+    @Test
+    void readsAChangeStoredByTheFirstEncodingVersion() throws Exception {
+        // written by Tidemark before encodings carried a version: what dead-letter queues and unaligned
+        // checkpoints of earlier releases hold (src/test/resources/encodings/change-event-v1.hex)
+        byte[] stored = HexFormat.of().parseHex(new String(
+                getClass().getResourceAsStream("/encodings/change-event-v1.hex").readAllBytes(),
+                StandardCharsets.US_ASCII).strip());
+
+        ChangeEvent event = ChangeEventSerializer.INSTANCE.deserialize(new DataInputDeserializer(stored));
+
+        String[] columns = {"id", "name", "amount", "raw", "born", "at", "zoned", "t", "tags", "flag", "small", "big",
+                "ratio", "score", "nothing"};
+        Object[] before = {7L, "old", new BigDecimal("1.50"), new byte[] {1, 2}, LocalDate.of(2020, 1, 1),
+                LocalDateTime.of(2024, 2, 29, 23, 59, 59, 123_456_000),
+                OffsetDateTime.of(2024, 1, 2, 3, 4, 5, 654_321_000, ZoneOffset.ofHours(2)), LocalTime.of(12, 0, 0, 1_000),
+                Arrays.asList("a", null, "ß"), true, (short) -3, Long.MIN_VALUE, 1.5f, 2.25d, null};
+        Object[] after = before.clone();
+        after[1] = "Grüße 東京";
+        after[2] = new BigDecimal("-1234567890.0123456789");
+        assertThat(event).isEqualTo(new ChangeEvent(ChangeOperation.UPDATE, new TableId("public", "orders"), columns,
+                new int[] {0}, before, after, SourcePosition.ofLsn(0x16B3748L), 1_700_000_000_000L));
+        // and it is written again in the current encoding, which reads back the same
+        assertThat(roundTrip(event)).isEqualTo(event);
+        DataOutputSerializer out = new DataOutputSerializer(128);
+        ChangeEventSerializer.INSTANCE.serialize(event, out);
+        assertThat(out.getCopyOfBuffer()[0] & 0xFF)
+                .isEqualTo(ChangeEventSerializer.VERSION_MARK | ChangeEventSerializer.CURRENT_VERSION);
+    }
+
+    @Test
+    void refusesAnEncodingVersionItDoesNotKnow() throws Exception {
+        DataOutputSerializer out = new DataOutputSerializer(128);
+        ChangeEventSerializer.INSTANCE.serialize(new ChangeEvent(ChangeOperation.INSERT, new TableId("s", "t"),
+                new String[] {"a"}, new int[] {0}, null, new Object[] {1}, SourcePosition.ofLsn(1), 0), out);
+        byte[] bytes = out.getCopyOfBuffer();
+        bytes[0] = (byte) (ChangeEventSerializer.VERSION_MARK | (ChangeEventSerializer.CURRENT_VERSION + 1));
+
+        assertThatThrownBy(() -> ChangeEventSerializer.INSTANCE.deserialize(new DataInputDeserializer(bytes)))
+                .isInstanceOf(java.io.IOException.class)
+                .hasMessageStartingWith("a change event was encoded by a newer Tidemark (encoding version "
+                        + (ChangeEventSerializer.CURRENT_VERSION + 1) + ";");
     }
 
     @Test

@@ -179,6 +179,28 @@ class DeadLetterReplayITCase extends PostgresTestBase {
         assertThat(count(db, "SELECT count(*) FROM _tidemark_dlq WHERE replay_result = 'SKIPPED'")).isEqualTo(2);
     }
 
+    @Test
+    void anEntryStoredByTheFirstEncodingVersionIsReplayed() throws Exception {
+        try (BatchApplier live = liveApplier(DeadLetterPolicy.PARK)) {
+            live.apply(OrderChanges.batch(changes.upsert(ChangeOperation.INSERT, 1, "c1", "1.00", LONG_NOTE, 1),
+                    changes.upsert(ChangeOperation.INSERT, 2, "c2", "2.00", "ok", 1)));
+        }
+        // as the previous release stored it: the same encoding without the leading version byte
+        // (ChangeEventSerializerTest reads a change that release actually wrote)
+        execute(db, "UPDATE _tidemark_dlq SET event = substring(event from 2)",
+                "ALTER TABLE orders ALTER COLUMN note TYPE TEXT");
+        assertThat(count(db, "SELECT get_byte(event, 0) FROM _tidemark_dlq")).as("begins with the operation")
+                .isEqualTo(ChangeOperation.INSERT.ordinal());
+
+        ReplaySummary summary;
+        try (DeadLetterReplayer replayer = replayer()) {
+            summary = replayer.replay(DeadLetterFilter.pending());
+        }
+
+        assertThat(summary.entries()).extracting(e -> e.rowKey() + " " + e.outcome()).containsExactly("1 APPLIED");
+        assertThat(sinkRows()).isEqualTo(changes.rows());
+    }
+
     // ---------------------------------------------------------------------------------------
 
     private BatchApplier liveApplier(DeadLetterPolicy policy) throws Exception {
