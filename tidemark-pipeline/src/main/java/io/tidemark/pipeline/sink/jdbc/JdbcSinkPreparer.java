@@ -53,6 +53,9 @@ public final class JdbcSinkPreparer {
                 for (String ddl : dialect.metadataTables()) {
                     st.execute(ddl);
                 }
+                for (String ddl : dialect.missingMetadataIndexes(c)) {
+                    st.execute(ddl);
+                }
                 for (TableId table : sinkTables.values()) {
                     if (!dialect.columnExists(c, table, SinkDialect.POSITION_COLUMN)) {
                         st.execute(dialect.addPositionColumn(table));

@@ -2,6 +2,9 @@ package io.tidemark.pipeline.sink.jdbc.dialect;
 
 import io.tidemark.pipeline.event.TableId;
 
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.LocalDateTime;
 import java.time.LocalTime;
@@ -27,6 +30,7 @@ public final class MySqlSinkDialect implements SinkDialect {
 
     private static final String TOMBSTONES = "_tidemark_tombstones";
     private static final String PROGRESS = "_tidemark_progress";
+    private static final String FENCE = "_tidemark_fence";
 
     @Override
     public String name() {
@@ -89,7 +93,32 @@ public final class MySqlSinkDialect implements SinkDialect {
                 "CREATE TABLE IF NOT EXISTS " + PROGRESS + " (pipeline VARCHAR(128) NOT NULL,"
                         + " writer VARCHAR(128) NOT NULL, max_pos BIGINT NOT NULL,"
                         + " updated_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),"
-                        + " PRIMARY KEY (pipeline, writer)) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin");
+                        + " PRIMARY KEY (pipeline, writer)) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin",
+                "CREATE TABLE IF NOT EXISTS " + FENCE + " (pipeline VARCHAR(128) NOT NULL,"
+                        + " sink VARCHAR(128) NOT NULL, epoch BIGINT NOT NULL, owner VARCHAR(128) NOT NULL,"
+                        + " updated_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),"
+                        + " PRIMARY KEY (pipeline, sink)) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin");
+    }
+
+    @Override
+    public String fenceTable() {
+        return FENCE;
+    }
+
+    @Override
+    public String shareLockClause() {
+        return " LOCK IN SHARE MODE";
+    }
+
+    @Override
+    public String insertFence() {
+        return "INSERT INTO " + FENCE + " (pipeline, sink, epoch, owner) VALUES (?, ?, 1, ?)"
+                + " ON DUPLICATE KEY UPDATE pipeline = pipeline";
+    }
+
+    @Override
+    public String bumpFence() {
+        return "UPDATE " + FENCE + " SET epoch = ?, owner = ?, updated_at = NOW(6) WHERE pipeline = ? AND sink = ?";
     }
 
     @Override
@@ -106,7 +135,23 @@ public final class MySqlSinkDialect implements SinkDialect {
 
     @Override
     public String expireTombstones() {
-        return "DELETE FROM " + TOMBSTONES + " WHERE deleted_at < NOW(6) - INTERVAL ? SECOND";
+        return "DELETE FROM " + TOMBSTONES + " WHERE deleted_at < NOW(6) - INTERVAL ? SECOND LIMIT ?";
+    }
+
+    /** MySQL 8 takes no {@code IF NOT EXISTS} on an index, so the catalog is asked first. */
+    @Override
+    public List<String> missingMetadataIndexes(Connection connection) throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement("SELECT 1 FROM information_schema.statistics"
+                + " WHERE table_schema = DATABASE() AND table_name = ? AND index_name = ?")) {
+            ps.setString(1, TOMBSTONES);
+            ps.setString(2, "_tidemark_tombstones_deleted_at");
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    return List.of();
+                }
+            }
+        }
+        return List.of("ALTER TABLE " + TOMBSTONES + " ADD INDEX _tidemark_tombstones_deleted_at (deleted_at)");
     }
 
     @Override

@@ -4,6 +4,7 @@ import io.tidemark.pipeline.event.TableId;
 
 import org.apache.flink.connector.jdbc.postgres.database.dialect.PostgresDialect;
 
+import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLRecoverableException;
 import java.sql.SQLTransientException;
@@ -23,6 +24,7 @@ public final class PostgresSinkDialect implements SinkDialect {
 
     private static final String TOMBSTONES = "public._tidemark_tombstones";
     private static final String PROGRESS = "public._tidemark_progress";
+    private static final String FENCE = "public._tidemark_fence";
 
     private final PostgresDialect jdbcDialect = new PostgresDialect();
 
@@ -88,7 +90,32 @@ public final class PostgresSinkDialect implements SinkDialect {
                 "CREATE TABLE IF NOT EXISTS " + PROGRESS + " (pipeline TEXT NOT NULL,"
                         + " writer TEXT NOT NULL, max_pos BIGINT NOT NULL,"
                         + " updated_at TIMESTAMPTZ NOT NULL DEFAULT now(),"
-                        + " PRIMARY KEY (pipeline, writer))");
+                        + " PRIMARY KEY (pipeline, writer))",
+                "CREATE TABLE IF NOT EXISTS " + FENCE + " (pipeline TEXT NOT NULL, sink TEXT NOT NULL,"
+                        + " epoch BIGINT NOT NULL, owner TEXT NOT NULL,"
+                        + " updated_at TIMESTAMPTZ NOT NULL DEFAULT now(),"
+                        + " PRIMARY KEY (pipeline, sink))");
+    }
+
+    @Override
+    public String fenceTable() {
+        return FENCE;
+    }
+
+    @Override
+    public String shareLockClause() {
+        return " FOR SHARE";
+    }
+
+    @Override
+    public String insertFence() {
+        return "INSERT INTO " + FENCE + " (pipeline, sink, epoch, owner) VALUES (?, ?, 1, ?)"
+                + " ON CONFLICT (pipeline, sink) DO NOTHING";
+    }
+
+    @Override
+    public String bumpFence() {
+        return "UPDATE " + FENCE + " SET epoch = ?, owner = ?, updated_at = now() WHERE pipeline = ? AND sink = ?";
     }
 
     @Override
@@ -104,8 +131,24 @@ public final class PostgresSinkDialect implements SinkDialect {
     }
 
     @Override
+    public boolean bindsKeyArrays() {
+        return true;
+    }
+
+    @Override
+    public String selectTombstonesOfKeyArray() {
+        return "SELECT row_key, pos FROM " + TOMBSTONES + " WHERE table_name = ? AND row_key = ANY(?)";
+    }
+
+    @Override
     public String expireTombstones() {
-        return "DELETE FROM " + TOMBSTONES + " WHERE deleted_at < now() - make_interval(secs => ?)";
+        return "DELETE FROM " + TOMBSTONES + " WHERE ctid = ANY(ARRAY(SELECT ctid FROM " + TOMBSTONES
+                + " WHERE deleted_at < now() - make_interval(secs => ?) LIMIT ?))";
+    }
+
+    @Override
+    public List<String> missingMetadataIndexes(Connection connection) {
+        return List.of("CREATE INDEX IF NOT EXISTS _tidemark_tombstones_deleted_at ON " + TOMBSTONES + " (deleted_at)");
     }
 
     @Override

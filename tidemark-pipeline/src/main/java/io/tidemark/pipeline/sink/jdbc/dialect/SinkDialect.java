@@ -67,11 +67,27 @@ public interface SinkDialect extends Serializable {
                 + String.join(", ", java.util.Collections.nCopies(keys, "?")) + ")";
     }
 
+    /** Whether the driver binds a list of keys as one array parameter (see {@link #selectTombstonesOfKeyArray}). */
+    default boolean bindsKeyArrays() {
+        return false;
+    }
+
+    /** Tombstones of one table for an array of keys: binds the table, then the keys as one text array. */
+    default String selectTombstonesOfKeyArray() {
+        throw new UnsupportedOperationException(name() + " binds keys one parameter each");
+    }
+
     /** The (qualified) name of the tombstone table. */
     String tombstoneTable();
 
-    /** Removes tombstones older than a number of seconds (bound). */
+    /**
+     * Removes at most a number of tombstones (bound second) older than a number of seconds (bound
+     * first), through the index on {@code deleted_at}, so that each transaction stays short.
+     */
     String expireTombstones();
+
+    /** DDL for the metadata tables' secondary indexes that {@code connection}'s database still lacks. */
+    List<String> missingMetadataIndexes(Connection connection) throws SQLException;
 
     /** Records the highest position a writer has applied: binds pipeline, writer, position. */
     String upsertProgress();
@@ -94,6 +110,28 @@ public interface SinkDialect extends Serializable {
             }
         }
         return new java.util.ArrayList<>(byPosition.values());
+    }
+
+    /** The (qualified) name of the writer fence table (see {@code WriterFence}). */
+    String fenceTable();
+
+    /** How a locking read takes a shared lock: {@code FOR SHARE} or {@code LOCK IN SHARE MODE}. */
+    String shareLockClause();
+
+    /** Creates the fence row of a pipeline's sink if it has none: binds pipeline, sink, owner. */
+    String insertFence();
+
+    /** The fence row's epoch and owner, locked for update: binds pipeline, sink. */
+    default String lockFence() {
+        return "SELECT epoch, owner FROM " + fenceTable() + " WHERE pipeline = ? AND sink = ? FOR UPDATE";
+    }
+
+    /** Sets a new epoch and owner: binds epoch, owner, pipeline, sink. */
+    String bumpFence();
+
+    /** The fence row's epoch, share-locked until the transaction ends: binds pipeline, sink. */
+    default String checkFence() {
+        return "SELECT epoch FROM " + fenceTable() + " WHERE pipeline = ? AND sink = ?" + shareLockClause();
     }
 
     /** Whether a table exists. */

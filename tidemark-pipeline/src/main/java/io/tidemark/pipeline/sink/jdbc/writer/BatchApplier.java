@@ -31,7 +31,8 @@ import java.util.Set;
  * <p>Every write is guarded by the row's source position, deletes leave a tombstone, and the
  * transaction records the highest position applied. Changes at or below the recovery horizon (the
  * highest position applied before this writer started, i.e. possibly replays) are checked against
- * tombstones first, so a replayed insert never resurrects a row deleted later.
+ * tombstones first, so a replayed insert never resurrects a row deleted later. A writer of the
+ * job is fenced ({@link WriterFence}): its transactions commit only while its attempt owns the sink.
  */
 final class BatchApplier implements AutoCloseable {
 
@@ -47,8 +48,13 @@ final class BatchApplier implements AutoCloseable {
     /** Null when the pipeline has no dead-letter queue: a rejected change then fails the job. */
     private final RejectedChanges rejected;
 
+    private final TombstoneStore tombstones;
+
     private Connection connection;
     private final Map<TableId, SinkTableWriter> tableWriters = new HashMap<>();
+    /** Null outside a job (a dead-letter replay): then nothing is fenced. */
+    private WriterFence fence;
+    private long epoch;
     private PreparedStatement tombstoneUpsert;
     private PreparedStatement progressUpsert;
     private long recoveryHorizon = Long.MIN_VALUE;
@@ -71,6 +77,23 @@ final class BatchApplier implements AutoCloseable {
         this.maxRetries = maxRetries;
         this.transientCodes = transientCodes;
         this.rejected = rejected;
+        this.tombstones = new TombstoneStore(dialect);
+    }
+
+    /**
+     * Joins the sink's fence for a job attempt ({@code <job id>:<attempt number>}), taking the sink
+     * over from older attempts; returns the epoch. Call before {@link #open()} reads the horizon.
+     */
+    long joinFence(WriterFence fence, String attempt) throws SQLException {
+        long joined = withRetries("take over the sink", () -> fence.acquire(connection(), attempt));
+        fencedBy(fence, joined);
+        return joined;
+    }
+
+    /** Commits only while {@code epoch} owns the sink (the epoch a sibling flusher joined). */
+    void fencedBy(WriterFence fence, long epoch) {
+        this.fence = fence;
+        this.epoch = epoch;
     }
 
     /** Reads the recovery horizon; called once before the first batch. */
@@ -115,7 +138,7 @@ final class BatchApplier implements AutoCloseable {
                 return null;
             });
         } catch (SQLException e) {
-            if (rejected == null || isTransient(e)) {
+            if (rejected == null || isTransient(e) || e instanceof WriterFence.WriterFencedException) {
                 throw e;
             }
             LOG.warn("Sink rejected a batch of {} changes ({}); applying them one by one to find the rejected ones",
@@ -177,8 +200,8 @@ final class BatchApplier implements AutoCloseable {
                         });
                         break;
                     } catch (SQLException e) {
-                        if (isTransient(e)) {
-                            throw e; // out of retries: fail the job, never queue a change for a transient error
+                        if (isTransient(e) || e instanceof WriterFence.WriterFencedException) {
+                            throw e; // out of retries, or a newer attempt owns the sink: never queue the change
                         }
                         firstFailure = firstFailure == null ? Instant.now() : firstFailure;
                         if (attempt >= rejected.maxAttempts()) {
@@ -225,7 +248,7 @@ final class BatchApplier implements AutoCloseable {
             Connection c = connection();
             long held = Math.max(
                     tableWriter(c, sinkTable, change).heldPosition(change),
-                    tombstone(c, sinkTable, RowValues.keyString(change.keyValues())));
+                    tombstones.positionOf(c, sinkTable, RowValues.keyString(change.keyValues())));
             if (held >= change.position().value()) {
                 c.commit();
                 return OptionalLong.of(held);
@@ -235,16 +258,6 @@ final class BatchApplier implements AutoCloseable {
             applyOnce(single);
             return OptionalLong.empty();
         });
-    }
-
-    private long tombstone(Connection c, TableId sinkTable, String key) throws SQLException {
-        try (PreparedStatement select = c.prepareStatement(dialect.selectTombstones(1))) {
-            select.setString(1, sinkTable.toString());
-            select.setString(2, key);
-            try (ResultSet rs = select.executeQuery()) {
-                return rs.next() ? rs.getLong(2) : Long.MIN_VALUE;
-            }
-        }
     }
 
     /** The dialect's transient errors, plus the codes configured in dead-letter-queue.transient-errors. */
@@ -266,21 +279,6 @@ final class BatchApplier implements AutoCloseable {
             }
         }
         return false;
-    }
-
-    void expireTombstones(long retentionSeconds) throws SQLException {
-        withRetries("expire tombstones", () -> {
-            Connection c = connection();
-            try (PreparedStatement ps = c.prepareStatement(dialect.expireTombstones())) {
-                ps.setLong(1, retentionSeconds);
-                int expired = ps.executeUpdate();
-                c.commit();
-                if (expired > 0) {
-                    LOG.info("Expired {} tombstones older than {} s", expired, retentionSeconds);
-                }
-            }
-            return null;
-        });
     }
 
     private void applyOnce(ChangeBatch batch) throws SQLException {
@@ -305,20 +303,19 @@ final class BatchApplier implements AutoCloseable {
                 }
             }
             if (!possibleReplays.isEmpty()) {
-                upserts.addAll(withoutTombstoned(c, sinkTable, possibleReplays));
+                upserts.addAll(tombstones.withoutTombstoned(c, sinkTable, possibleReplays));
             }
             if (!deletes.isEmpty()) {
                 SinkTableWriter writer = tableWriter(c, sinkTable, deletes.get(0));
-                String tableName = sinkTable.toString();
                 for (ChangeEvent delete : deletes) {
                     if (!writer.fits(delete)) {
+                        // another row layout (a column added mid-stream): send this layout's deletes first,
+                        // since opening the next writer closes this one and would drop them
+                        writer.executeDeletes();
                         writer = tableWriter(c, sinkTable, delete);
                     }
                     writer.addDelete(delete);
-                    tombstoneUpsert.setString(1, tableName);
-                    tombstoneUpsert.setString(2, RowValues.keyString(delete.keyValues()));
-                    tombstoneUpsert.setLong(3, delete.position().value());
-                    tombstoneUpsert.addBatch();
+                    TombstoneStore.add(tombstoneUpsert, sinkTable, delete);
                 }
                 writer.executeDeletes();
                 tombstoneUpsert.executeBatch();
@@ -335,40 +332,14 @@ final class BatchApplier implements AutoCloseable {
                 writer.executeUpserts();
             }
         }
+        if (fence != null) {
+            fence.check(c, epoch); // last before the commit: the shared lock holds off a takeover until then
+        }
         progressUpsert.setString(1, pipeline);
         progressUpsert.setString(2, writerId);
         progressUpsert.setLong(3, batch.maxPosition());
         progressUpsert.executeUpdate();
         c.commit();
-    }
-
-    /** Drops possible replays that a newer delete already superseded. */
-    private List<ChangeEvent> withoutTombstoned(Connection c, TableId sinkTable, List<ChangeEvent> events)
-            throws SQLException {
-        List<String> keys = SinkTableWriter.keyStrings(events);
-        Map<String, Long> tombstones = new HashMap<>();
-        try (PreparedStatement select = c.prepareStatement(dialect.selectTombstones(keys.size()))) {
-            select.setString(1, sinkTable.toString());
-            for (int i = 0; i < keys.size(); i++) {
-                select.setString(i + 2, keys.get(i));
-            }
-            try (ResultSet rs = select.executeQuery()) {
-                while (rs.next()) {
-                    tombstones.put(rs.getString(1), rs.getLong(2));
-                }
-            }
-        }
-        if (tombstones.isEmpty()) {
-            return events;
-        }
-        List<ChangeEvent> kept = new ArrayList<>(events.size());
-        for (int i = 0; i < events.size(); i++) {
-            Long deletedAt = tombstones.get(keys.get(i));
-            if (deletedAt == null || events.get(i).position().value() > deletedAt) {
-                kept.add(events.get(i));
-            }
-        }
-        return kept;
     }
 
     private SinkTableWriter tableWriter(Connection c, TableId sinkTable, ChangeEvent sample) throws SQLException {

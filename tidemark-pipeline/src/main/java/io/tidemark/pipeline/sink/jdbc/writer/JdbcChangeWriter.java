@@ -40,14 +40,12 @@ public final class JdbcChangeWriter implements SinkWriter<ChangeEvent> {
 
     private static final Logger LOG = LoggerFactory.getLogger(JdbcChangeWriter.class);
 
-    private static final long TOMBSTONE_EXPIRY_EVERY_MILLIS = Duration.ofMinutes(10).toMillis();
+    private static final Duration TOMBSTONE_EXPIRY_EVERY = Duration.ofMinutes(10);
     /** How often subtask 0 reads its dead-letter queue's counts for the pending/replayed gauges. */
     private static final Duration DEAD_LETTER_GAUGES_EVERY = Duration.ofSeconds(30);
 
     private final int batchSize;
     private final long flushIntervalMillis;
-    private final long tombstoneRetentionSeconds;
-    private final boolean expiresTombstones;
     private final ProcessingTimeService timeService;
     private final Flusher[] flushers;
     private final ChangeBatch[] pending;
@@ -57,9 +55,10 @@ public final class JdbcChangeWriter implements SinkWriter<ChangeEvent> {
     /** Null without a dead-letter queue. */
     private RejectedChanges rejected;
     private DeadLetterGauges deadLetterGauges;
+    /** Subtask 0's; null elsewhere. */
+    private TombstoneExpiry tombstoneExpiry;
     private int pendingCount;
     private int inFlight; // guarded by idle
-    private long lastTombstoneExpiry;
     private volatile boolean closed;
 
     public JdbcChangeWriter(
@@ -69,6 +68,7 @@ public final class JdbcChangeWriter implements SinkWriter<ChangeEvent> {
             String pipeline,
             String sinkName,
             int subtask,
+            String attempt,
             int batchSize,
             Duration flushInterval,
             int flushThreads,
@@ -81,8 +81,6 @@ public final class JdbcChangeWriter implements SinkWriter<ChangeEvent> {
             throws IOException {
         this.batchSize = batchSize;
         this.flushIntervalMillis = flushInterval.toMillis();
-        this.tombstoneRetentionSeconds = tombstoneRetention.toSeconds();
-        this.expiresTombstones = subtask == 0;
         this.timeService = timeService;
         this.changesWritten = metrics.counter("tidemarkChangesWritten");
         Counter retries = metrics.counter("tidemarkRetries");
@@ -106,8 +104,12 @@ public final class JdbcChangeWriter implements SinkWriter<ChangeEvent> {
                 flushers[i] = new Flusher(applier, "tidemark-jdbc-flusher-" + sinkName + "-" + subtask + "-" + i);
                 pending[i] = new ChangeBatch();
             }
+            // take the sink over from older attempts first: their writes can no longer commit after this
+            WriterFence fence = new WriterFence(dialect, pipeline, sinkName);
+            long epoch = flushers[0].applier.joinFence(fence, attempt);
             horizon = flushers[0].applier.open();
             for (Flusher flusher : flushers) {
+                flusher.applier.fencedBy(fence, epoch);
                 flusher.applier.setRecoveryHorizon(horizon);
             }
         } catch (SQLException | IOException e) {
@@ -115,14 +117,19 @@ public final class JdbcChangeWriter implements SinkWriter<ChangeEvent> {
             throw new IOException("sink " + sinkName + ": cannot connect: " + e.getMessage(), e);
         }
         metrics.gauge("tidemarkRecoveryHorizon", () -> horizon);
-        LOG.info("JDBC writer {} subtask {} started with recovery horizon {}", sinkName, subtask, horizon);
+        LOG.info("JDBC writer {} subtask {} (attempt {}) started with recovery horizon {}", sinkName, subtask, attempt,
+                horizon);
         if (deadLetterGauges != null) {
             deadLetterGauges.start(DEAD_LETTER_GAUGES_EVERY);
+        }
+        if (subtask == 0) {
+            tombstoneExpiry = new TombstoneExpiry(connections, dialect, tombstoneRetention,
+                    "tidemark-tombstone-expiry-" + sinkName);
+            tombstoneExpiry.start(TOMBSTONE_EXPIRY_EVERY);
         }
         for (Flusher flusher : flushers) {
             flusher.start();
         }
-        lastTombstoneExpiry = timeService.getCurrentProcessingTime();
         scheduleFlush();
     }
 
@@ -175,10 +182,6 @@ public final class JdbcChangeWriter implements SinkWriter<ChangeEvent> {
         }
         if (failure.get() == null) {
             submitPending();
-            if (expiresTombstones && time - lastTombstoneExpiry >= TOMBSTONE_EXPIRY_EVERY_MILLIS) {
-                lastTombstoneExpiry = time;
-                flushers[0].expireTombstones = true;
-            }
         }
         scheduleFlush();
     }
@@ -197,6 +200,9 @@ public final class JdbcChangeWriter implements SinkWriter<ChangeEvent> {
     }
 
     private void closeFlushers() {
+        if (tombstoneExpiry != null) {
+            tombstoneExpiry.close();
+        }
         closeFlusherThreads();
         if (deadLetterGauges != null) {
             try {
@@ -236,7 +242,6 @@ public final class JdbcChangeWriter implements SinkWriter<ChangeEvent> {
     private final class Flusher extends Thread {
         final BatchApplier applier;
         final BlockingQueue<ChangeBatch> queue = new ArrayBlockingQueue<>(2);
-        volatile boolean expireTombstones;
 
         Flusher(BatchApplier applier, String name) {
             super(name);
@@ -249,10 +254,6 @@ public final class JdbcChangeWriter implements SinkWriter<ChangeEvent> {
             try {
                 while (!isInterrupted()) {
                     ChangeBatch batch = queue.poll(1, TimeUnit.SECONDS);
-                    if (expireTombstones) {
-                        expireTombstones = false;
-                        applier.expireTombstones(tombstoneRetentionSeconds);
-                    }
                     if (batch == null) {
                         continue;
                     }

@@ -13,10 +13,18 @@ import io.tidemark.pipeline.testing.PostgresTestBase;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.sql.Connection;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The sink's guard, replayed by hand against a real PostgreSQL: what a restore does to the sink
@@ -98,6 +106,95 @@ class GuardedWritesITCase extends PostgresTestBase {
     }
 
     @Test
+    void deletesOnBothSidesOfAnAddedColumnInOneFlushAreAllApplied() throws Exception {
+        apply(upsert(ChangeOperation.INSERT, 1, "a", 1, 10), upsert(ChangeOperation.INSERT, 2, "b", 1, 11),
+                upsert(ChangeOperation.INSERT, 3, "c", 1, 12), upsert(ChangeOperation.INSERT, 4, "d", 1, 13));
+        // the column is added to source and sink mid-stream: one flush holds deletes of both row layouts
+        execute(db, "ALTER TABLE items ADD COLUMN note TEXT");
+
+        apply(delete(1, 20), deleteWithNote(2, 21), delete(3, 22), upsert(ChangeOperation.INSERT, 5, "e", 1, 23),
+                upsertWithNote(6, "f", "new layout", 24), deleteWithNote(4, 25));
+
+        assertThat(rows()).as("every delete of the flush applied, whatever its row layout")
+                .containsExactly("5|e|1|23", "6|f|1|24");
+        assertThat(count(db, "SELECT count(*) FROM _tidemark_tombstones")).isEqualTo(4);
+    }
+
+        @Test
+    void aStalledFlusherOfAnOldAttemptCannotCommitOnceANewAttemptHasReadItsHorizon() throws Exception {
+        apply(upsert(ChangeOperation.INSERT, 7, "alive", 1, 10));
+        WriterFence fence = new WriterFence(new PostgresSinkDialect(), "guard-test", "warehouse");
+        ExecutorService zombie = Executors.newSingleThreadExecutor();
+        try (BatchApplier old = applier(); BatchApplier next = applier(); Connection blocker = connect(db)) {
+            joinAttempt(old, fence, "job-1:0");
+            old.setRecoveryHorizon(old.open());
+            // the old attempt's flusher stalls in the middle of a transaction deleting row 7 ...
+            blocker.setAutoCommit(false);
+            blocker.createStatement().execute("SELECT * FROM items WHERE id = 7 FOR UPDATE");
+            Future<?> stalled = zombie.submit(() -> {
+                old.apply(batch(delete(7, 20)));
+                return null;
+            });
+            await().atMost(Duration.ofSeconds(30)).until(() -> count(db,
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()") > 0);
+            // ... while the job restarts: the new attempt takes over and reads its horizon (10) ...
+            joinAttempt(next, fence, "job-1:1");
+            next.setRecoveryHorizon(next.open());
+            // ... then the old flusher wakes up and tries to commit its delete
+            blocker.rollback();
+            Throwable oldOutcome = catchThrowable(() -> stalled.get(30, TimeUnit.SECONDS));
+
+            // the new attempt replays from its checkpoint: a change below the old delete, above its horizon
+            next.apply(batch(upsert(ChangeOperation.UPDATE, 7, "updated", 2, 15)));
+            assertThat(count(db, "SELECT count(*) FROM items i JOIN _tidemark_tombstones t"
+                    + " ON t.table_name = 'public.items' AND t.row_key = i.id::text WHERE t.pos >= i._tidemark_pos"))
+                    .as("no row is older than its own tombstone: the old attempt's delete never committed").isZero();
+            next.apply(batch(delete(7, 20)));
+            assertThat(rows()).isEmpty();
+            assertThat(auditOps(7)).as("row 7 never went back").containsExactly("INSERT@10", "UPDATE@15", "DELETE@15");
+            assertThat(oldOutcome).as("the old attempt's commit is refused")
+                    .hasRootCauseInstanceOf(WriterFence.WriterFencedException.class);
+        } finally {
+            zombie.shutdownNow();
+        }
+    }
+
+    @Test
+    void aRestoreReplaysABatchOfAHundredThousandRowsThroughTheTombstoneCheck() throws Exception {
+        apply(delete(1, 900_000), delete(2, 900_001), upsert(ChangeOperation.INSERT, 0, "newest", 1, 1_000_000));
+        ChangeBatch replay = new ChangeBatch();
+        for (long id = 1; id <= 100_000; id++) {
+            replay.add(upsert(ChangeOperation.INSERT, id, "r" + id, 1, id));
+        }
+
+        try (BatchApplier restored = applier()) {
+            restored.setRecoveryHorizon(restored.open());
+            assertThat(restored.open()).isEqualTo(1_000_000);
+            restored.apply(replay); // every change is at or below the horizon: all checked against tombstones
+        }
+
+        assertThat(count(db, "SELECT count(*) FROM items")).isEqualTo(100_000 - 2 + 1);
+        assertThat(count(db, "SELECT count(*) FROM items WHERE id IN (1, 2)")).as("deleted later: not resurrected").isZero();
+    }
+
+    @Test
+    void tombstoneExpiryRemovesOnlyExpiredTombstonesInBoundedTransactions() throws Exception {
+        execute(db, "INSERT INTO _tidemark_tombstones (table_name, row_key, pos, deleted_at)"
+                + " SELECT 'public.items', g::text, g, now() - interval '2 days' FROM generate_series(1, 25000) g",
+                "INSERT INTO _tidemark_tombstones (table_name, row_key, pos, deleted_at)"
+                        + " SELECT 'public.items', 'fresh-' || g, g, now() FROM generate_series(1, 10) g");
+
+        try (TombstoneExpiry expiry = new TombstoneExpiry(connections, new PostgresSinkDialect(), Duration.ofDays(1),
+                "test-expiry")) {
+            assertThat(expiry.expire()).isEqualTo(25_000);
+        }
+
+        assertThat(count(db, "SELECT count(*) FROM _tidemark_tombstones")).isEqualTo(10);
+        assertThat(count(db, "SELECT count(*) FROM pg_indexes WHERE indexname = '_tidemark_tombstones_deleted_at'"))
+                .isEqualTo(1);
+    }
+
+    @Test
     void progressRecordsTheHighestAppliedPosition() throws Exception {
         apply(upsert(ChangeOperation.INSERT, 1, "a", 1, 500));
         apply(upsert(ChangeOperation.INSERT, 2, "b", 1, 400));
@@ -111,6 +208,11 @@ class GuardedWritesITCase extends PostgresTestBase {
 
     private BatchApplier applier() {
         return new BatchApplier(connections, new PostgresSinkDialect(), Map.of(ITEMS, ITEMS), "guard-test", "w-0", 0, java.util.Set.of(), null);
+    }
+
+    /** A writer of one job attempt: takes the sink over from older attempts before it reads its horizon. */
+    private static void joinAttempt(BatchApplier applier, WriterFence fence, String attempt) throws Exception {
+        applier.joinFence(fence, attempt);
     }
 
     private void apply(ChangeEvent... events) throws Exception {
@@ -131,6 +233,18 @@ class GuardedWritesITCase extends PostgresTestBase {
     private static ChangeEvent upsert(ChangeOperation op, long id, String name, int v, long pos) {
         return new ChangeEvent(op, ITEMS, COLUMNS, new int[] {0}, null, new Object[] {id, name, v},
                 SourcePosition.ofLsn(pos), 0);
+    }
+
+    private static final String[] COLUMNS_WITH_NOTE = {"id", "name", "v", "note"};
+
+    private static ChangeEvent upsertWithNote(long id, String name, String note, long pos) {
+        return new ChangeEvent(ChangeOperation.INSERT, ITEMS, COLUMNS_WITH_NOTE, new int[] {0}, null,
+                new Object[] {id, name, 1, note}, SourcePosition.ofLsn(pos), 0);
+    }
+
+    private static ChangeEvent deleteWithNote(long id, long pos) {
+        return new ChangeEvent(ChangeOperation.DELETE, ITEMS, COLUMNS_WITH_NOTE, new int[] {0},
+                new Object[] {id, null, null, null}, null, SourcePosition.ofLsn(pos), 0);
     }
 
     private static ChangeEvent delete(long id, long pos) {

@@ -15,14 +15,22 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.math.BigDecimal;
+import java.sql.Connection;
+import java.time.Duration;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The same guard as {@link GuardedWritesITCase}, on a real MariaDB through the MySQL dialect: the
@@ -108,6 +116,84 @@ class MariaDbGuardedWritesITCase {
         apply(delete(3, 150));
 
         assertThat(rows()).containsExactly("3|newer|5|1.5000000000|2024-02-29|2024-01-02 03:04:05.123456|200");
+    }
+
+    @Test
+    void deletesOfTwoRowLayoutsInOneFlushAreAllApplied() throws Exception {
+        apply(upsert(1, "a", 1, 10), upsert(2, "b", 1, 11), upsert(3, "c", 1, 12));
+        server.execute(db, "ALTER TABLE items ADD COLUMN note VARCHAR(20)");
+        String[] withNote = {"id", "name", "v", "amount", "born", "at", "note"};
+
+        apply(delete(1, 20), new ChangeEvent(ChangeOperation.DELETE, items, withNote, new int[] {0},
+                new Object[] {2L, null, null, null, null, null, null}, null, SourcePosition.ofLsn(21), 0), delete(3, 22));
+
+        assertThat(rows()).isEmpty();
+    }
+
+    @Test
+    void aStalledFlusherOfAnOldAttemptCannotCommitOnceANewAttemptHasReadItsHorizon() throws Exception {
+        apply(upsert(7, "alive", 1, 10));
+        WriterFence fence = new WriterFence(dialect, "guard-test", "warehouse");
+        ExecutorService zombie = Executors.newSingleThreadExecutor();
+        try (BatchApplier old = applier(); BatchApplier next = applier(); Connection blocker = server.connect(db)) {
+            old.joinFence(fence, "job-1:0");
+            old.setRecoveryHorizon(old.open());
+            blocker.setAutoCommit(false);
+            blocker.createStatement().execute("SELECT * FROM items WHERE id = 7 FOR UPDATE");
+            Future<?> stalled = zombie.submit(() -> {
+                old.apply(batch(delete(7, 20)));
+                return null;
+            });
+            await().atMost(Duration.ofSeconds(30)).until(() -> count("SELECT count(*) FROM information_schema.innodb_trx"
+                    + " WHERE trx_state = 'LOCK WAIT'") > 0);
+            next.joinFence(fence, "job-1:1");
+            next.setRecoveryHorizon(next.open());
+            blocker.rollback();
+            Throwable oldOutcome = catchThrowable(() -> stalled.get(30, TimeUnit.SECONDS));
+
+            next.apply(batch(upsert(7, "updated", 2, 15)));
+            assertThat(count("SELECT count(*) FROM items i JOIN _tidemark_tombstones t ON t.table_name = '" + items
+                    + "' AND t.row_key = CAST(i.id AS CHAR) WHERE t.pos >= i._tidemark_pos")).isZero();
+            next.apply(batch(delete(7, 20)));
+            assertThat(rows()).isEmpty();
+            assertThat(audit(7)).containsExactly("INSERT@10", "UPDATE@15", "DELETE@15");
+            assertThat(oldOutcome).hasRootCauseInstanceOf(WriterFence.WriterFencedException.class);
+        } finally {
+            zombie.shutdownNow();
+        }
+    }
+
+    @Test
+    void aRestoreReplaysABatchOfAHundredThousandRowsThroughTheTombstoneCheck() throws Exception {
+        apply(delete(1, 900_000), delete(2, 900_001), upsert(0, "newest", 1, 1_000_000));
+        ChangeBatch replay = new ChangeBatch();
+        for (long id = 1; id <= 100_000; id++) {
+            replay.add(upsert(id, "r" + id, 1, id));
+        }
+
+        try (BatchApplier restored = applier()) {
+            restored.setRecoveryHorizon(restored.open());
+            restored.apply(replay);
+        }
+
+        assertThat(count("SELECT count(*) FROM items")).isEqualTo(100_000 - 2 + 1);
+        assertThat(count("SELECT count(*) FROM items WHERE id IN (1, 2)")).isZero();
+    }
+
+    @Test
+    void tombstoneExpiryRemovesOnlyExpiredTombstonesInBoundedTransactions() throws Exception {
+        server.execute(db, "INSERT INTO _tidemark_tombstones (table_name, row_key, pos, deleted_at)"
+                + " SELECT 'x.items', seq, seq, NOW(6) - INTERVAL 2 DAY FROM seq_1_to_25000",
+                "INSERT INTO _tidemark_tombstones (table_name, row_key, pos, deleted_at)"
+                        + " SELECT 'x.items', CONCAT('fresh-', seq), seq, NOW(6) FROM seq_1_to_10");
+
+        try (TombstoneExpiry expiry = new TombstoneExpiry(connections, dialect, Duration.ofDays(1), "test-expiry")) {
+            assertThat(expiry.expire()).isEqualTo(25_000);
+        }
+
+        assertThat(count("SELECT count(*) FROM _tidemark_tombstones")).isEqualTo(10);
+        assertThat(count("SELECT count(*) FROM information_schema.statistics WHERE table_schema = DATABASE()"
+                + " AND index_name = '_tidemark_tombstones_deleted_at'")).isEqualTo(1);
     }
 
     // ---------------------------------------------------------------------------------------
