@@ -13,7 +13,8 @@ public record MySqlSourceDef(
         String serverIds,
         String serverTimeZone,
         int snapshotChunkSize,
-        StartupMode startupMode)
+        StartupMode startupMode,
+        TruncateHandling truncate)
         implements SourceDef {
 
     public MySqlSourceDef {
@@ -24,6 +25,14 @@ public record MySqlSourceDef(
         Objects.requireNonNull(serverIds, "serverIds cannot be null");
         Objects.requireNonNull(serverTimeZone, "serverTimeZone cannot be null");
         Objects.requireNonNull(startupMode, "startupMode cannot be null");
+        Objects.requireNonNull(truncate, "truncate cannot be null");
+    }
+
+    /** A source that applies truncates (the default). */
+    public MySqlSourceDef(String hostname, int port, String username, Secret password, List<String> tables,
+            String serverIds, String serverTimeZone, int snapshotChunkSize, StartupMode startupMode) {
+        this(hostname, port, username, password, tables, serverIds, serverTimeZone, snapshotChunkSize, startupMode,
+                TruncateHandling.APPLY);
     }
 
     /** The databases that hold the captured tables. */

@@ -73,6 +73,8 @@ public final class MySqlSourceOptions {
 
     public static final ConfigOption<StartupMode> STARTUP_MODE = SourceOptions.STARTUP_MODE;
 
+    public static final ConfigOption<TruncateHandling> TRUNCATE = SourceOptions.TRUNCATE;
+
     static final OptionSection SECTION = OptionSection.of(
             "source (type: mysql)",
             required(TYPE, ValueTypes.oneOf(List.of(TYPE_NAME))),
@@ -85,7 +87,8 @@ public final class MySqlSourceOptions {
                     "`pipeline.parallelism` ids from a start derived from `pipeline.name`"),
             withDefault(SERVER_TIME_ZONE, ValueTypes.zoneId()),
             withDefault(SNAPSHOT_CHUNK_SIZE, ValueTypes.integer(1, Integer.MAX_VALUE)),
-            withDefault(STARTUP_MODE, ValueTypes.enumOf(StartupMode.class)));
+            withDefault(STARTUP_MODE, ValueTypes.enumOf(StartupMode.class)),
+            withDefault(TRUNCATE, ValueTypes.enumOf(TruncateHandling.class)));
 
     private MySqlSourceOptions() {}
 

@@ -437,7 +437,8 @@ public final class PipelineConfigLoader {
                         values.get(MySqlSourceOptions.SERVER_ID),
                         values.get(MySqlSourceOptions.SERVER_TIME_ZONE),
                         values.get(MySqlSourceOptions.SNAPSHOT_CHUNK_SIZE),
-                        values.get(MySqlSourceOptions.STARTUP_MODE));
+                        values.get(MySqlSourceOptions.STARTUP_MODE),
+                        values.get(MySqlSourceOptions.TRUNCATE));
             }
             if (!source.type().equals(PostgresSourceOptions.TYPE_NAME)) {
                 throw new IllegalStateException("no source definition for type " + source.type());
@@ -452,7 +453,8 @@ public final class PipelineConfigLoader {
                     slotName,
                     values.getOptional(PostgresSourceOptions.PUBLICATION_NAME).orElse(slotName),
                     values.get(PostgresSourceOptions.SNAPSHOT_CHUNK_SIZE),
-                    values.get(PostgresSourceOptions.STARTUP_MODE));
+                    values.get(PostgresSourceOptions.STARTUP_MODE),
+                    values.get(PostgresSourceOptions.TRUNCATE));
         }
 
         private SinkDef sinkDef(SinkEntry sink, String path) {

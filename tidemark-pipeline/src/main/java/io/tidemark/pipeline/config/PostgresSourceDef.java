@@ -14,7 +14,8 @@ public record PostgresSourceDef(
         String slotName,
         String publicationName,
         int snapshotChunkSize,
-        StartupMode startupMode)
+        StartupMode startupMode,
+        TruncateHandling truncate)
         implements SourceDef {
 
     public PostgresSourceDef {
@@ -26,5 +27,14 @@ public record PostgresSourceDef(
         Objects.requireNonNull(slotName, "slotName cannot be null");
         Objects.requireNonNull(publicationName, "publicationName cannot be null");
         Objects.requireNonNull(startupMode, "startupMode cannot be null");
+        Objects.requireNonNull(truncate, "truncate cannot be null");
+    }
+
+    /** A source that applies truncates (the default). */
+    public PostgresSourceDef(String hostname, int port, String database, String username, Secret password,
+            List<String> tables, String slotName, String publicationName, int snapshotChunkSize,
+            StartupMode startupMode) {
+        this(hostname, port, database, username, password, tables, slotName, publicationName, snapshotChunkSize,
+                startupMode, TruncateHandling.APPLY);
     }
 }

@@ -31,5 +31,14 @@ final class SourceOptions {
                             "initial copies the existing rows and then streams changes; latest streams"
                                     + " only changes made after the job first starts.");
 
+    static final ConfigOption<TruncateHandling> TRUNCATE =
+            ConfigOptions.key("truncate")
+                    .enumType(TruncateHandling.class)
+                    .defaultValue(TruncateHandling.APPLY)
+                    .withDescription(
+                            "apply empties a truncated table in every sink it is routed to (rows written before"
+                                    + " the truncate go, later changes apply, a replay never brings a row back);"
+                                    + " fail stops the job with one line naming the table and the position.");
+
     private SourceOptions() {}
 }

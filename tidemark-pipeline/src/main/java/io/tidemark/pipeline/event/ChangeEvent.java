@@ -10,8 +10,14 @@ import java.util.Objects;
  * #after()}, and {@link #keyIndexes()} says which slots form the primary key. Values belong to a
  * closed set of Java types (see {@link RowValues}) so that every sink can bind them and the event
  * serializer can encode them compactly.
+ *
+ * <p>A {@link ChangeOperation#TRUNCATE} has no row and no key. It reaches every sink subtask
+ * (the job sends one copy to each, see {@link #truncateCopy(int, int)}), because every subtask
+ * holds rows of the table; its {@link #before()} holds the copy's number and the number of copies.
  */
 public final class ChangeEvent {
+
+    private static final String[] TRUNCATE_COLUMNS = {"_tidemark_copy", "_tidemark_copies"};
 
     private final ChangeOperation operation;
     private final TableId table;
@@ -42,9 +48,38 @@ public final class ChangeEvent {
         if (operation.isUpsert() && after == null) {
             throw new IllegalArgumentException(operation + " event for " + table + " has no after row");
         }
-        if (!operation.isUpsert() && before == null) {
+        if (operation.isDelete() && before == null) {
             throw new IllegalArgumentException("DELETE event for " + table + " has no before row");
         }
+        if (operation == ChangeOperation.TRUNCATE
+                && (before == null || before.length != 2 || keyIndexes.length != 0)) {
+            throw new IllegalArgumentException("TRUNCATE event for " + table + " must carry its copy and copies");
+        }
+    }
+
+    /** A truncate of {@code table} at {@code position}: the one copy a sink of parallelism 1 receives. */
+    public static ChangeEvent truncate(TableId table, SourcePosition position, long commitTimeMillis) {
+        return new ChangeEvent(ChangeOperation.TRUNCATE, table, TRUNCATE_COLUMNS, new int[0], new Object[] {0, 1},
+                null, position, commitTimeMillis);
+    }
+
+    /** Copy {@code copy} of {@code copies} of this truncate, one for each sink subtask. */
+    public ChangeEvent truncateCopy(int copy, int copies) {
+        if (operation != ChangeOperation.TRUNCATE) {
+            throw new IllegalStateException(operation + " events are not copied");
+        }
+        return new ChangeEvent(operation, table, columns, keyIndexes, new Object[] {copy, copies}, null, position,
+                commitTimeMillis);
+    }
+
+    /** Which copy of a truncate this is, from 0. */
+    public int truncateCopy() {
+        return (Integer) before[0];
+    }
+
+    /** How many copies of this truncate the job sent: one per sink subtask. */
+    public int truncateCopies() {
+        return (Integer) before[1];
     }
 
     public ChangeOperation operation() {
@@ -82,7 +117,7 @@ public final class ChangeEvent {
         return commitTimeMillis;
     }
 
-    /** The row image that carries the key: after for upserts, before for deletes. */
+    /** The row image that carries the key: after for upserts, before for deletes (a truncate has no key). */
     public Object[] keyRow() {
         return operation.isUpsert() ? after : before;
     }

@@ -1,18 +1,27 @@
 package io.tidemark.pipeline.event;
 
 /**
- * What a change event does to its row. A closed set: a sink applies {@link #SNAPSHOT}, {@link
- * #INSERT} and {@link #UPDATE} as a guarded upsert and {@link #DELETE} as a guarded delete.
+ * What a change event does. A closed set: a sink applies {@link #SNAPSHOT}, {@link #INSERT} and
+ * {@link #UPDATE} to their row as a guarded upsert, {@link #DELETE} as a guarded delete, and
+ * {@link #TRUNCATE} to the whole table (every row written before the truncate's position goes).
+ * New operations are appended: the ordinal is part of the event encoding.
  */
 public enum ChangeOperation {
     /** A row read by the initial snapshot; its position is the snapshot chunk's high watermark. */
     SNAPSHOT,
     INSERT,
     UPDATE,
-    DELETE;
+    DELETE,
+    /** The whole table emptied at the event's position; the event has no row. */
+    TRUNCATE;
 
     /** Whether the row exists after this change. */
     public boolean isUpsert() {
-        return this != DELETE;
+        return this == SNAPSHOT || this == INSERT || this == UPDATE;
+    }
+
+    /** Whether this change removes one row. */
+    public boolean isDelete() {
+        return this == DELETE;
     }
 }

@@ -8,6 +8,7 @@ import io.tidemark.pipeline.config.RedisSinkDef;
 import io.tidemark.pipeline.config.RouteDef;
 import io.tidemark.pipeline.config.SinkDef;
 import io.tidemark.pipeline.event.ChangeEvent;
+import io.tidemark.pipeline.event.ChangeOperation;
 import io.tidemark.pipeline.event.TableId;
 import io.tidemark.pipeline.sink.ChangeSink;
 import io.tidemark.pipeline.sink.jdbc.JdbcChangeSink;
@@ -16,11 +17,13 @@ import io.tidemark.pipeline.source.ChangeSource;
 import io.tidemark.pipeline.source.mysql.MySqlChangeSource;
 import io.tidemark.pipeline.source.postgres.PostgresChangeSource;
 
-import org.apache.flink.api.common.functions.FilterFunction;
-import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.common.functions.FlatMapFunction;
+import org.apache.flink.api.common.functions.Partitioner;
 import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.MathUtils;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -32,9 +35,13 @@ import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 
 /**
- * Turns a pipeline definition into a Flink job: source, then per sink a route filter, a keyBy on
- * table and primary key (per-row order at any parallelism above 1), and the sink. The parts are
- * injectable so that tests can swap the source, a sink, or put a stage in between.
+ * Turns a pipeline definition into a Flink job: source, then per sink a route function, a
+ * partitioning on table and primary key (per-row order at any parallelism above 1), and the sink.
+ * The parts are injectable so that tests can swap the source, a sink, or put a stage in between.
+ *
+ * <p>A truncate concerns rows on every sink subtask, so the route function sends one copy of it to
+ * each (copy {@code i} of {@code n} goes to subtask {@code i}); every channel stays in source
+ * order, so each subtask sees the truncate after all of its earlier changes.
  */
 public final class PipelineComposer {
 
@@ -121,33 +128,46 @@ public final class PipelineComposer {
         DataStream<ChangeEvent> changes = afterSource.apply(source.createStream(env, OperatorUids.SOURCE));
         for (ChangeSink sink : sinks) {
             Set<TableId> tables = tablesBySink.getOrDefault(sink.name(), Set.of());
-            DataStream<ChangeEvent> routed = changes.filter(new RouteFilter(tables))
+            int sinkParallelism = env.getParallelism();
+            DataStream<ChangeEvent> routed = changes.flatMap(new RouteFunction(tables, sinkParallelism))
+                    .returns(changes.getType())
                     .name("route to " + sink.name())
                     .uid(OperatorUids.route(sink.name()));
-            if (env.getParallelism() > 1) {
-                routed = routed.keyBy(new RowKeySelector(), Types.INT);
+            if (sinkParallelism > 1) {
+                routed = routed.partitionCustom(new RowPartitioner(), new RowKeySelector());
             }
             // At parallelism 1 every row already reaches the one writer in source order; without the
-            // keyBy the sink chains to the source and no event is serialized between them. The uids
-            // stay the same, so a savepoint restores across a parallelism change either way.
+            // partitioning the sink chains to the source and no event is serialized between them. The
+            // uids stay the same, so a savepoint restores across a parallelism change either way.
             routed.sinkTo(sink.createSink())
                     .name("sink " + sink.name())
                     .uid(OperatorUids.sink(sink.name()));
         }
     }
 
-    /** Keeps the events of the tables routed to one sink. */
-    private static final class RouteFilter implements FilterFunction<ChangeEvent> {
+    /** Keeps the events of the tables routed to one sink, with one copy of a truncate per sink subtask. */
+    private static final class RouteFunction implements FlatMapFunction<ChangeEvent, ChangeEvent> {
         private static final long serialVersionUID = 1L;
         private final Set<TableId> tables;
+        private final int sinkSubtasks;
 
-        RouteFilter(Set<TableId> tables) {
+        RouteFunction(Set<TableId> tables, int sinkSubtasks) {
             this.tables = Set.copyOf(tables);
+            this.sinkSubtasks = sinkSubtasks;
         }
 
         @Override
-        public boolean filter(ChangeEvent event) {
-            return tables.contains(event.table());
+        public void flatMap(ChangeEvent event, Collector<ChangeEvent> out) {
+            if (!tables.contains(event.table())) {
+                return;
+            }
+            if (event.operation() == ChangeOperation.TRUNCATE) {
+                for (int copy = 0; copy < sinkSubtasks; copy++) {
+                    out.collect(event.truncateCopy(copy, sinkSubtasks));
+                }
+            } else {
+                out.collect(event);
+            }
         }
 
         @Override
@@ -156,13 +176,28 @@ public final class PipelineComposer {
         }
     }
 
-    /** Keys by table and primary key. */
-    private static final class RowKeySelector implements KeySelector<ChangeEvent, Integer> {
+    /**
+     * The partitioning key: a row's hash of table and primary key (non-negative), or for copy
+     * {@code i} of a truncate {@code -1 - i}.
+     */
+    private static final class RowKeySelector implements KeySelector<ChangeEvent, Long> {
         private static final long serialVersionUID = 1L;
 
         @Override
-        public Integer getKey(ChangeEvent event) {
-            return event.keyHash();
+        public Long getKey(ChangeEvent event) {
+            return event.operation() == ChangeOperation.TRUNCATE
+                    ? -1L - event.truncateCopy()
+                    : event.keyHash() & 0xFFFF_FFFFL;
+        }
+    }
+
+    /** Spreads rows over the sink subtasks by their key's hash; truncate copy {@code i} goes to subtask {@code i}. */
+    private static final class RowPartitioner implements Partitioner<Long> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public int partition(Long key, int subtasks) {
+            return key < 0 ? (int) ((-1L - key) % subtasks) : MathUtils.murmurHash((int) (long) key) % subtasks;
         }
     }
 }

@@ -603,7 +603,7 @@ class PipelineConfigLoaderTest {
                         "unknown key without a near match",
                         with("  database: shop\n", "  database: shop\n  colour: blue\n"),
                         "source.colour: unknown key; valid keys are type, hostname, port, database, username,"
-                                + " password, tables, slot-name, publication-name, snapshot-chunk-size, startup-mode"),
+                                + " password, tables, slot-name, publication-name, snapshot-chunk-size, startup-mode, truncate"),
                 arguments(
                         "misspelled section",
                         with("sinks:", "sink:"),
@@ -640,7 +640,7 @@ class PipelineConfigLoaderTest {
                         "postgres key on a mysql source",
                         with("type: postgres", "type: mysql"),
                         "source.database: unknown key; valid keys are type, hostname, port, username, password,"
-                                + " tables, server-id, server-time-zone, snapshot-chunk-size, startup-mode"),
+                                + " tables, server-id, server-time-zone, snapshot-chunk-size, startup-mode, truncate"),
                 arguments(
                         "bad enum value",
                         with("  database: shop\n", "  database: shop\n  startup-mode: earliest\n"),

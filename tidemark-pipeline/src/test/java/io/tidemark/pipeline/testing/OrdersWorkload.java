@@ -93,6 +93,18 @@ public final class OrdersWorkload {
         return done;
     }
 
+    /**
+     * Truncates the table, as its own transaction; its keys count as deleted, so later inserts may
+     * bring them back (the case where a replay from before the truncate must not).
+     */
+    public void truncate(Connection c) throws SQLException {
+        try (var st = c.createStatement()) {
+            st.execute("TRUNCATE TABLE " + table);
+        }
+        deleted.addAll(live);
+        live.clear();
+    }
+
     private static final String[] STATUSES = {"new", "paid", "shipped", "returned"};
 
     private void bindInsert(PreparedStatement insert, long id) throws SQLException {

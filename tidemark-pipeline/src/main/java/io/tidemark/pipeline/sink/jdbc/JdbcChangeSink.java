@@ -82,6 +82,7 @@ public final class JdbcChangeSink implements ChangeSink {
                 pipeline,
                 def.name(),
                 context.getTaskInfo().getIndexOfThisSubtask(),
+                context.getTaskInfo().getNumberOfParallelSubtasks(),
                 context.getJobInfo().getJobId() + ":" + context.getTaskInfo().getAttemptNumber(),
                 def.batchSize(),
                 def.flushInterval(),

@@ -7,6 +7,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
@@ -60,6 +61,13 @@ public final class JdbcSinkPreparer {
                     if (!dialect.columnExists(c, table, SinkDialect.POSITION_COLUMN)) {
                         st.execute(dialect.addPositionColumn(table));
                     }
+                }
+            }
+            // every table has a truncation mark row before the job starts, so a truncate can always lock it
+            try (PreparedStatement marks = c.prepareStatement(dialect.insertTruncationMark())) {
+                for (TableId table : sinkTables.values()) {
+                    marks.setString(1, table.toString());
+                    marks.executeUpdate();
                 }
             }
             LOG.info("Sink {} prepared: {} tables", sinkName, sinkTables.size());

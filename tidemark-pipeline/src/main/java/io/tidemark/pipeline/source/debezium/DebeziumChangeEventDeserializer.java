@@ -1,5 +1,6 @@
 package io.tidemark.pipeline.source.debezium;
 
+import io.tidemark.pipeline.config.TruncateHandling;
 import io.tidemark.pipeline.event.ChangeEvent;
 import io.tidemark.pipeline.event.ChangeEventTypeInfo;
 import io.tidemark.pipeline.event.ChangeOperation;
@@ -36,6 +37,7 @@ public final class DebeziumChangeEventDeserializer implements DebeziumDeserializ
     static final String UNAVAILABLE_VALUE = "__debezium_unavailable_value";
 
     private final SourceRecordLocator locator;
+    private final TruncateHandling truncate;
 
     private transient Map<Schema, RowLayout> layouts;
     // transient fields come back as false/0 after deserialization, whatever their initializer says
@@ -43,7 +45,12 @@ public final class DebeziumChangeEventDeserializer implements DebeziumDeserializ
     private transient long snapshotHighWatermark;
 
     public DebeziumChangeEventDeserializer(SourceRecordLocator locator) {
+        this(locator, TruncateHandling.APPLY);
+    }
+
+    public DebeziumChangeEventDeserializer(SourceRecordLocator locator, TruncateHandling truncate) {
         this.locator = locator;
+        this.truncate = truncate;
     }
 
     /** Called by the emitter before it passes the records of one snapshot chunk. */
@@ -92,11 +99,14 @@ public final class DebeziumChangeEventDeserializer implements DebeziumDeserializ
                 case "d":
                     operation = ChangeOperation.DELETE;
                     break;
+                case "t":
+                    collectTruncate(record, source, table, out);
+                    return;
                 case "r":
                     throw new IllegalStateException(
                             "snapshot record for " + table + " outside a snapshot chunk");
                 default:
-                    return; // truncate and messages are not row changes
+                    return; // logical decoding messages are not row changes
             }
             position = new SourcePosition(locator.positionOf(record, source));
             Long ts = source.getInt64("ts_ms");
@@ -121,6 +131,18 @@ public final class DebeziumChangeEventDeserializer implements DebeziumDeserializ
                         afterRow,
                         position,
                         commitTime));
+    }
+
+    /** A truncate of a captured table: applied by the sinks, or the end of the road with {@code truncate: fail}. */
+    private void collectTruncate(SourceRecord record, Struct source, TableId table, Collector<ChangeEvent> out) {
+        SourcePosition position = new SourcePosition(locator.positionOf(record, source));
+        if (truncate == TruncateHandling.FAIL) {
+            throw new IllegalStateException("source table " + table + " was truncated at "
+                    + locator.describe(position) + " and source.truncate is fail: the pipeline stops before the"
+                    + " truncate; set source.truncate: apply to empty the table in the sinks and go on");
+        }
+        Long ts = source.getInt64("ts_ms");
+        out.collect(ChangeEvent.truncate(table, position, ts == null ? 0L : ts));
     }
 
     private RowLayout layoutFor(Schema rowSchema, Schema keySchema, TableId table) {

@@ -1,5 +1,6 @@
 package io.tidemark.pipeline.source.debezium;
 
+import io.tidemark.pipeline.event.SourcePosition;
 import io.tidemark.pipeline.event.TableId;
 
 import org.apache.flink.cdc.connectors.shaded.org.apache.kafka.connect.data.Struct;
@@ -21,4 +22,9 @@ public interface SourceRecordLocator extends Serializable {
      * higher means later in the log. Never called for snapshot rows.
      */
     long positionOf(SourceRecord record, Struct source);
+
+    /** A position as the source's own tools show it, for messages (an LSN, a binlog file and offset). */
+    default String describe(SourcePosition position) {
+        return "position " + position.value();
+    }
 }

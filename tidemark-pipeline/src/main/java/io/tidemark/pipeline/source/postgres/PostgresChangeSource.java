@@ -64,7 +64,9 @@ public final class PostgresChangeSource implements ChangeSource {
         debezium.setProperty("publication.name", def.publicationName());
         // created once for all tables by PostgresSourcePreparer; see there why never by Debezium
         debezium.setProperty("publication.autocreate.mode", "disabled");
+        // Debezium 1.9 skips TRUNCATE by default; the sinks apply it (or the deserializer stops on it)
+        debezium.setProperty("truncate.handling.mode", "include");
         factory.debeziumProperties(debezium);
-        return new TidemarkPostgresSource(factory, new DebeziumChangeEventDeserializer(new PostgresRecordLocator()));
+        return new TidemarkPostgresSource(factory, new DebeziumChangeEventDeserializer(new PostgresRecordLocator(), def.truncate()));
     }
 }

@@ -1,5 +1,6 @@
 package io.tidemark.pipeline.source.postgres;
 
+import io.tidemark.pipeline.event.SourcePosition;
 import io.tidemark.pipeline.event.TableId;
 import io.tidemark.pipeline.source.debezium.SourceRecordLocator;
 
@@ -14,6 +15,11 @@ final class PostgresRecordLocator implements SourceRecordLocator {
     @Override
     public TableId tableOf(Struct source) {
         return new TableId(source.getString("schema"), source.getString("table"));
+    }
+
+    @Override
+    public String describe(SourcePosition position) {
+        return "LSN " + position.toLsnString();
     }
 
     @Override

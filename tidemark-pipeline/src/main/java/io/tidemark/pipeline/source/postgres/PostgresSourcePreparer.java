@@ -63,11 +63,18 @@ public final class PostgresSourcePreparer {
     private Optional<String> ensurePublication(Connection c) throws SQLException {
         String publication = def.publicationName();
         Boolean allTables = null;
-        try (PreparedStatement ps = c.prepareStatement("SELECT puballtables FROM pg_publication WHERE pubname = ?")) {
+        try (PreparedStatement ps = c.prepareStatement("SELECT puballtables, pubinsert, pubupdate, pubdelete,"
+                + " pubtruncate FROM pg_publication WHERE pubname = ?")) {
             ps.setString(1, publication);
             try (ResultSet rs = ps.executeQuery()) {
                 if (rs.next()) {
                     allTables = rs.getBoolean(1);
+                    // a publication that leaves an operation out drops those changes without a trace
+                    if (!(rs.getBoolean(2) && rs.getBoolean(3) && rs.getBoolean(4) && rs.getBoolean(5))) {
+                        return Optional.of("source.publication-name: publication " + publication + " does not"
+                                + " publish every operation; run ALTER PUBLICATION " + quote(publication)
+                                + " SET (publish = 'insert, update, delete, truncate')");
+                    }
                 }
             }
         }

@@ -31,6 +31,8 @@ public final class MySqlSinkDialect implements SinkDialect {
     private static final String TOMBSTONES = "_tidemark_tombstones";
     private static final String PROGRESS = "_tidemark_progress";
     private static final String FENCE = "_tidemark_fence";
+    private static final String TRUNCATIONS = "_tidemark_truncations";
+    private static final String TRUNCATE_ARRIVALS = "_tidemark_truncate_arrivals";
 
     @Override
     public String name() {
@@ -97,7 +99,36 @@ public final class MySqlSinkDialect implements SinkDialect {
                 "CREATE TABLE IF NOT EXISTS " + FENCE + " (pipeline VARCHAR(128) NOT NULL,"
                         + " sink VARCHAR(128) NOT NULL, epoch BIGINT NOT NULL, owner VARCHAR(128) NOT NULL,"
                         + " updated_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),"
-                        + " PRIMARY KEY (pipeline, sink)) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin");
+                        + " PRIMARY KEY (pipeline, sink)) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin",
+                "CREATE TABLE IF NOT EXISTS " + TRUNCATIONS + " (table_name VARCHAR(255) NOT NULL PRIMARY KEY,"
+                        + " pos BIGINT NOT NULL, truncated_at TIMESTAMP(6) NULL)"
+                        + " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin",
+                "CREATE TABLE IF NOT EXISTS " + TRUNCATE_ARRIVALS + " (pipeline VARCHAR(128) NOT NULL,"
+                        + " sink VARCHAR(128) NOT NULL, table_name VARCHAR(255) NOT NULL, pos BIGINT NOT NULL,"
+                        + " epoch BIGINT NOT NULL, subtask INT NOT NULL,"
+                        + " arrived_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),"
+                        + " PRIMARY KEY (pipeline, sink, table_name, pos, epoch, subtask))"
+                        + " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin");
+    }
+
+    @Override
+    public String truncationTable() {
+        return TRUNCATIONS;
+    }
+
+    @Override
+    public String truncateArrivalTable() {
+        return TRUNCATE_ARRIVALS;
+    }
+
+    @Override
+    public String onConflictDoNothing(String keyColumn) {
+        return " ON DUPLICATE KEY UPDATE " + keyColumn + " = " + keyColumn;
+    }
+
+    @Override
+    public String setTruncationMark() {
+        return "UPDATE " + TRUNCATIONS + " SET pos = ?, truncated_at = NOW(6) WHERE table_name = ?";
     }
 
     @Override

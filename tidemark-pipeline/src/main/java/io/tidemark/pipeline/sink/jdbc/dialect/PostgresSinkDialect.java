@@ -25,6 +25,8 @@ public final class PostgresSinkDialect implements SinkDialect {
     private static final String TOMBSTONES = "public._tidemark_tombstones";
     private static final String PROGRESS = "public._tidemark_progress";
     private static final String FENCE = "public._tidemark_fence";
+    private static final String TRUNCATIONS = "public._tidemark_truncations";
+    private static final String TRUNCATE_ARRIVALS = "public._tidemark_truncate_arrivals";
 
     private final PostgresDialect jdbcDialect = new PostgresDialect();
 
@@ -94,7 +96,33 @@ public final class PostgresSinkDialect implements SinkDialect {
                 "CREATE TABLE IF NOT EXISTS " + FENCE + " (pipeline TEXT NOT NULL, sink TEXT NOT NULL,"
                         + " epoch BIGINT NOT NULL, owner TEXT NOT NULL,"
                         + " updated_at TIMESTAMPTZ NOT NULL DEFAULT now(),"
-                        + " PRIMARY KEY (pipeline, sink))");
+                        + " PRIMARY KEY (pipeline, sink))",
+                "CREATE TABLE IF NOT EXISTS " + TRUNCATIONS + " (table_name TEXT PRIMARY KEY, pos BIGINT NOT NULL,"
+                        + " truncated_at TIMESTAMPTZ)",
+                "CREATE TABLE IF NOT EXISTS " + TRUNCATE_ARRIVALS + " (pipeline TEXT NOT NULL, sink TEXT NOT NULL,"
+                        + " table_name TEXT NOT NULL, pos BIGINT NOT NULL, epoch BIGINT NOT NULL, subtask INT NOT NULL,"
+                        + " arrived_at TIMESTAMPTZ NOT NULL DEFAULT now(),"
+                        + " PRIMARY KEY (pipeline, sink, table_name, pos, epoch, subtask))");
+    }
+
+    @Override
+    public String truncationTable() {
+        return TRUNCATIONS;
+    }
+
+    @Override
+    public String truncateArrivalTable() {
+        return TRUNCATE_ARRIVALS;
+    }
+
+    @Override
+    public String onConflictDoNothing(String keyColumn) {
+        return " ON CONFLICT DO NOTHING";
+    }
+
+    @Override
+    public String setTruncationMark() {
+        return "UPDATE " + TRUNCATIONS + " SET pos = ?, truncated_at = now() WHERE table_name = ?";
     }
 
     @Override

@@ -134,6 +134,61 @@ public interface SinkDialect extends Serializable {
         return "SELECT epoch FROM " + fenceTable() + " WHERE pipeline = ? AND sink = ?" + shareLockClause();
     }
 
+    /** The (qualified) name of the table of truncation marks: per sink table, the position of its last truncate. */
+    String truncationTable();
+
+    /** The (qualified) name of the table where writer subtasks report that they reached a truncate. */
+    String truncateArrivalTable();
+
+    /** What makes an INSERT leave an existing row alone: {@code ON CONFLICT DO NOTHING} or its equivalent. */
+    String onConflictDoNothing(String keyColumn);
+
+    /** Creates a table's truncation mark (position -1) if it has none: binds the table. */
+    default String insertTruncationMark() {
+        return "INSERT INTO " + truncationTable() + " (table_name, pos) VALUES (?, -1)"
+                + onConflictDoNothing("table_name");
+    }
+
+    /** A table's truncation mark, locked for update: binds the table. */
+    default String lockTruncationMark() {
+        return "SELECT pos FROM " + truncationTable() + " WHERE table_name = ? FOR UPDATE";
+    }
+
+    /** Every table's truncation mark that a truncate has set. */
+    default String selectTruncationMarks() {
+        return "SELECT table_name, pos FROM " + truncationTable() + " WHERE pos >= 0";
+    }
+
+    /** Sets a table's truncation mark: binds position, table. */
+    String setTruncationMark();
+
+    /** Records a subtask's arrival at a truncate: binds pipeline, sink, table, position, epoch, subtask. */
+    default String insertTruncateArrival() {
+        return "INSERT INTO " + truncateArrivalTable() + " (pipeline, sink, table_name, pos, epoch, subtask)"
+                + " VALUES (?, ?, ?, ?, ?, ?)" + onConflictDoNothing("subtask");
+    }
+
+    /** Subtasks of one epoch below a count that reached a truncate: binds pipeline, sink, table, position, epoch, count. */
+    default String countTruncateArrivals() {
+        return "SELECT count(*) FROM " + truncateArrivalTable() + " WHERE pipeline = ? AND sink = ? AND table_name = ?"
+                + " AND pos = ? AND epoch = ? AND subtask < ?";
+    }
+
+    /** Forgets the arrivals at a table's truncates up to a position: binds pipeline, sink, table, position. */
+    default String deleteTruncateArrivals() {
+        return "DELETE FROM " + truncateArrivalTable() + " WHERE pipeline = ? AND sink = ? AND table_name = ? AND pos <= ?";
+    }
+
+    /** Deletes the rows a truncate removed, those written before it: binds the truncate's position. */
+    default String deleteRowsBefore(TableId table) {
+        return "DELETE FROM " + quoteTable(table) + " WHERE " + quoteIdentifier(POSITION_COLUMN) + " < ?";
+    }
+
+    /** Deletes a table's tombstones that a truncation mark supersedes: binds table, position. */
+    default String deleteTombstonesBefore() {
+        return "DELETE FROM " + tombstoneTable() + " WHERE table_name = ? AND pos < ?";
+    }
+
     /** Whether a table exists. */
     default boolean tableExists(Connection connection, TableId table) throws SQLException {
         try (java.sql.ResultSet rs = connection.getMetaData().getTables(

@@ -247,8 +247,9 @@ final class BatchApplier implements AutoCloseable {
         return withRetries("replay change", () -> {
             Connection c = connection();
             long held = Math.max(
-                    tableWriter(c, sinkTable, change).heldPosition(change),
-                    tombstones.positionOf(c, sinkTable, RowValues.keyString(change.keyValues())));
+                    Math.max(tableWriter(c, sinkTable, change).heldPosition(change),
+                            tombstones.positionOf(c, sinkTable, RowValues.keyString(change.keyValues()))),
+                    TableTruncations.markOf(c, dialect, sinkTable)); // a truncate after the change removed it
             if (held >= change.position().value()) {
                 c.commit();
                 return OptionalLong.of(held);
@@ -257,6 +258,28 @@ final class BatchApplier implements AutoCloseable {
             single.add(change);
             applyOnce(single);
             return OptionalLong.empty();
+        });
+    }
+
+    /** Work done in one transaction of this applier's connection. */
+    @FunctionalInterface
+    interface TransactionWork<T> {
+        T run(Connection connection) throws SQLException;
+    }
+
+    /**
+     * Runs {@code work} in one transaction, fenced and retried like a batch. Only while no batch is
+     * being applied: the writer calls it from the task thread once its flushers are idle.
+     */
+    <T> T inTransaction(String what, TransactionWork<T> work) throws SQLException {
+        return withRetries(what, () -> {
+            Connection c = connection();
+            T result = work.run(c);
+            if (fence != null) {
+                fence.check(c, epoch);
+            }
+            c.commit();
+            return result;
         });
     }
 

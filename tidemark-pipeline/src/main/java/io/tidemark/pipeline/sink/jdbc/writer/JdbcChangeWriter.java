@@ -4,6 +4,7 @@ import io.tidemark.pipeline.config.DeadLetterQueueDef;
 import io.tidemark.pipeline.dlq.DeadLetterGauges;
 import io.tidemark.pipeline.dlq.DeadLetterQueues;
 import io.tidemark.pipeline.event.ChangeEvent;
+import io.tidemark.pipeline.event.ChangeOperation;
 import io.tidemark.pipeline.event.TableId;
 import io.tidemark.pipeline.sink.jdbc.JdbcConnectionFactory;
 import io.tidemark.pipeline.sink.jdbc.dialect.SinkDialect;
@@ -52,6 +53,12 @@ public final class JdbcChangeWriter implements SinkWriter<ChangeEvent> {
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private final Object idle = new Object();
     private final Counter changesWritten;
+    private final Counter truncatesApplied;
+    private final String sinkName;
+    private final int subtask;
+    private final int subtasks;
+    private final TableTruncations truncations;
+    private long epoch;
     /** Null without a dead-letter queue. */
     private RejectedChanges rejected;
     private DeadLetterGauges deadLetterGauges;
@@ -68,6 +75,7 @@ public final class JdbcChangeWriter implements SinkWriter<ChangeEvent> {
             String pipeline,
             String sinkName,
             int subtask,
+            int subtasks,
             String attempt,
             int batchSize,
             Duration flushInterval,
@@ -83,6 +91,11 @@ public final class JdbcChangeWriter implements SinkWriter<ChangeEvent> {
         this.flushIntervalMillis = flushInterval.toMillis();
         this.timeService = timeService;
         this.changesWritten = metrics.counter("tidemarkChangesWritten");
+        this.truncatesApplied = metrics.counter("tidemarkTruncatesApplied");
+        this.sinkName = sinkName;
+        this.subtask = subtask;
+        this.subtasks = subtasks;
+        this.truncations = new TableTruncations(dialect, sinkTables, pipeline, sinkName);
         Counter retries = metrics.counter("tidemarkRetries");
         this.flushers = new Flusher[flushThreads];
         this.pending = new ChangeBatch[flushThreads];
@@ -106,8 +119,12 @@ public final class JdbcChangeWriter implements SinkWriter<ChangeEvent> {
             }
             // take the sink over from older attempts first: their writes can no longer commit after this
             WriterFence fence = new WriterFence(dialect, pipeline, sinkName);
-            long epoch = flushers[0].applier.joinFence(fence, attempt);
+            epoch = flushers[0].applier.joinFence(fence, attempt);
             horizon = flushers[0].applier.open();
+            flushers[0].applier.inTransaction("read truncation marks", c -> {
+                truncations.load(c);
+                return null;
+            });
             for (Flusher flusher : flushers) {
                 flusher.applier.fencedBy(fence, epoch);
                 flusher.applier.setRecoveryHorizon(horizon);
@@ -136,6 +153,13 @@ public final class JdbcChangeWriter implements SinkWriter<ChangeEvent> {
     @Override
     public void write(ChangeEvent event, Context context) throws IOException, InterruptedException {
         checkFailure();
+        if (event.operation() == ChangeOperation.TRUNCATE) {
+            truncate(event);
+            return;
+        }
+        if (truncations.supersedes(event)) {
+            return; // from before a truncate this sink has applied: a replay
+        }
         int partition = Math.floorMod(event.keyHash(), flushers.length);
         pending[partition].add(event);
         if (++pendingCount >= batchSize) {
@@ -152,6 +176,33 @@ public final class JdbcChangeWriter implements SinkWriter<ChangeEvent> {
             }
         }
         checkFailure();
+    }
+
+    /**
+     * Commits everything received before the truncate, then reports this subtask's arrival at it;
+     * the last subtask to arrive empties the table (see {@link TableTruncations}).
+     */
+    private void truncate(ChangeEvent truncate) throws IOException, InterruptedException {
+        if (truncate.truncateCopies() != subtasks) {
+            throw new IOException("sink " + sinkName + ": a truncate of " + truncate.table() + " was sent to "
+                    + truncate.truncateCopies() + " writer subtasks but the sink runs " + subtasks
+                    + "; run the job at the parallelism it was built with");
+        }
+        flush(false);
+        TableTruncations.Outcome outcome;
+        try {
+            outcome = flushers[0].applier.inTransaction("apply a truncate",
+                    c -> truncations.arrive(c, truncate, subtask, epoch));
+        } catch (SQLException e) {
+            throw new IOException("sink " + sinkName + ": cannot apply the truncate of " + truncate.table() + ": "
+                    + e.getMessage(), e);
+        }
+        truncations.remember(truncate.table(), truncate.position().value());
+        if (outcome == TableTruncations.Outcome.APPLIED) {
+            truncatesApplied.inc();
+        }
+        LOG.info("Sink {} subtask {}: truncate of {} at {}: {}", sinkName, subtask, truncate.table(),
+                truncate.position(), outcome);
     }
 
     private void submitPending() throws IOException, InterruptedException {

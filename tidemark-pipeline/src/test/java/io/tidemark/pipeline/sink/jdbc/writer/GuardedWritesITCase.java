@@ -195,6 +195,47 @@ class GuardedWritesITCase extends PostgresTestBase {
     }
 
     @Test
+    void aTruncateEmptiesTheTableOnceEverySubtaskHasArrivedAndNothingFromBeforeItComesBack() throws Exception {
+        apply(upsert(ChangeOperation.INSERT, 1, "a", 1, 10), upsert(ChangeOperation.INSERT, 2, "b", 1, 11));
+        WriterFence fence = new WriterFence(new PostgresSinkDialect(), "guard-test", "warehouse");
+        ChangeEvent truncate = ChangeEvent.truncate(ITEMS, SourcePosition.ofLsn(20), 0);
+        TableTruncations truncations = new TableTruncations(new PostgresSinkDialect(), Map.of(ITEMS, ITEMS),
+                "guard-test", "warehouse");
+        try (BatchApplier subtask0 = applier(); BatchApplier subtask1 = applier()) {
+            long epoch = subtask0.joinFence(fence, "job-1:0");
+            subtask1.joinFence(fence, "job-1:0");
+            assertThat(arrive(subtask0, truncations, truncate.truncateCopy(0, 2), 0, epoch))
+                    .isEqualTo(TableTruncations.Outcome.WAITING);
+            // subtask 1 still writes a change from before the truncate, then reaches it
+            subtask1.apply(batch(upsert(ChangeOperation.INSERT, 3, "c", 1, 15)));
+            assertThat(rows()).hasSize(3);
+            assertThat(arrive(subtask1, truncations, truncate.truncateCopy(1, 2), 1, epoch))
+                    .isEqualTo(TableTruncations.Outcome.APPLIED);
+            assertThat(rows()).isEmpty();
+            subtask1.apply(batch(upsert(ChangeOperation.INSERT, 1, "after", 1, 25)));
+        }
+
+        // a restored attempt: the truncate comes again, and so does a change from before it
+        try (BatchApplier restored = applier()) {
+            long epoch = restored.joinFence(fence, "job-1:1");
+            TableTruncations reloaded = new TableTruncations(new PostgresSinkDialect(), Map.of(ITEMS, ITEMS),
+                    "guard-test", "warehouse");
+            restored.inTransaction("load", c -> {
+                reloaded.load(c);
+                return null;
+            });
+            assertThat(reloaded.supersedes(upsert(ChangeOperation.UPDATE, 2, "b2", 2, 19))).isTrue();
+            assertThat(reloaded.supersedes(upsert(ChangeOperation.UPDATE, 2, "b3", 3, 21))).isFalse();
+            assertThat(arrive(restored, reloaded, truncate.truncateCopy(0, 2), 0, epoch))
+                    .isEqualTo(TableTruncations.Outcome.ALREADY_APPLIED);
+            // a dead letter from before the truncate is not replayed over it
+            assertThat(restored.replay(upsert(ChangeOperation.UPDATE, 2, "b2", 2, 12))).hasValue(20);
+        }
+        assertThat(rows()).containsExactly("1|after|1|25");
+        assertThat(auditOps(2)).containsExactly("INSERT@11", "DELETE@11");
+    }
+
+    @Test
     void progressRecordsTheHighestAppliedPosition() throws Exception {
         apply(upsert(ChangeOperation.INSERT, 1, "a", 1, 500));
         apply(upsert(ChangeOperation.INSERT, 2, "b", 1, 400));
@@ -208,6 +249,11 @@ class GuardedWritesITCase extends PostgresTestBase {
 
     private BatchApplier applier() {
         return new BatchApplier(connections, new PostgresSinkDialect(), Map.of(ITEMS, ITEMS), "guard-test", "w-0", 0, java.util.Set.of(), null);
+    }
+
+    private static TableTruncations.Outcome arrive(BatchApplier applier, TableTruncations truncations, ChangeEvent copy,
+            int subtask, long epoch) throws Exception {
+        return applier.inTransaction("arrive", c -> truncations.arrive(c, copy, subtask, epoch));
     }
 
     /** A writer of one job attempt: takes the sink over from older attempts before it reads its horizon. */
