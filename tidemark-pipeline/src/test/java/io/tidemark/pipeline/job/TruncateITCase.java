@@ -1,9 +1,11 @@
 package io.tidemark.pipeline.job;
 
 import io.tidemark.pipeline.config.JdbcSinkDef;
+import io.tidemark.pipeline.config.MySqlSourceDef;
 import io.tidemark.pipeline.config.PipelineDef;
 import io.tidemark.pipeline.config.RouteDef;
 import io.tidemark.pipeline.config.Secret;
+import io.tidemark.pipeline.config.StartupMode;
 import io.tidemark.pipeline.config.PostgresSourceDef;
 import io.tidemark.pipeline.config.TruncateHandling;
 import io.tidemark.pipeline.testing.FailureInjector;
@@ -82,7 +84,7 @@ class TruncateITCase extends PostgresTestBase {
         runDdl(sink, "orders-audit");
         runDdl(sink, "orders-late-writes");
 
-        streamWithATruncate(client, job, scenario, source,
+        streamWithATruncate(client, job, scenario, () -> connect(source),
                 () -> rows(sink, "orders", ORDERS_COLUMNS, "id").size());
 
         await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1)).until(() ->
@@ -132,7 +134,7 @@ class TruncateITCase extends PostgresTestBase {
                 "CREATE TRIGGER audit_d AFTER DELETE ON orders FOR EACH ROW"
                         + " INSERT INTO audit (op, id, pos) VALUES ('DELETE', OLD.id, OLD._tidemark_pos)");
 
-        streamWithATruncate(client, job, scenario, source, () -> mariaRows(sinkDb).size());
+        streamWithATruncate(client, job, scenario, () -> connect(source), () -> mariaRows(sinkDb).size());
 
         await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1))
                 .until(() -> postgresRows(source).equals(mariaRows(sinkDb)));
@@ -141,6 +143,37 @@ class TruncateITCase extends PostgresTestBase {
         assertThat(mariaCount(sinkDb, "SELECT count(*) FROM late_writes")).isZero();
         assertThat(mariaCount(sinkDb, "SELECT count(*) FROM (SELECT op, pos, LAG(pos) OVER (PARTITION BY id ORDER BY seq)"
                 + " AS prev FROM audit) a WHERE op <> 'DELETE' AND prev IS NOT NULL AND pos <= prev")).isZero();
+    }
+
+    @Test
+    void mariaDbToPostgres(@InjectClusterClient RestClusterClient<?> client) throws Exception {
+        String source = mariadb.createDatabase("src_truncate");
+        mariadb.runDdl(source, "mysql/orders");
+        String sink = createDatabase("sink_truncate_from_maria");
+        runDdl(sink, "orders");
+        MySqlSourceDef mysql = new MySqlSourceDef("127.0.0.1", mariadb.port(), MariaDbTestServer.USER,
+                Secret.literal(MariaDbTestServer.PASSWORD), List.of(source + ".orders"), "5411-5414", "UTC", 1000,
+                StartupMode.INITIAL);
+        PipelineDef base = pipeline("it-truncate-from-maria", "unused", sink, List.of("public.orders"), temp, 2);
+        PipelineDef def = new PipelineDef(base.name(), base.parallelism(), mysql, base.sinks(),
+                List.of(new RouteDef(source + ".orders", "warehouse", "public.orders")), base.checkpointing());
+        String scenario = "truncate-from-maria-" + System.nanoTime();
+        PipelineJob job = TestJobs.failingAt(def, scenario, 1_900, 2_002, 2_600);
+        job.prepare();
+        runDdl(sink, "orders-audit");
+        runDdl(sink, "orders-late-writes");
+
+        streamWithATruncate(client, job, scenario, () -> mariadb.connect(source),
+                () -> rows(sink, "orders", ORDERS_COLUMNS, "id").size());
+
+        await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1))
+                .until(() -> mariaSourceRows(source).equals(postgresRows(sink)));
+        assertThat(postgresRows(sink)).containsExactlyElementsOf(mariaSourceRows(source));
+        long mark = count(sink, "SELECT pos FROM _tidemark_truncations WHERE table_name = 'public.orders'");
+        assertThat(mark).as("the truncate was applied and marked").isPositive();
+        assertThat(count(sink, "SELECT count(*) FROM orders_late_writes")).isZero();
+        assertThat(count(sink, "SELECT count(*) FROM (SELECT op, pos, lag(pos) OVER (PARTITION BY id ORDER BY seq) prev"
+                + " FROM orders_audit) a WHERE op <> 'DELETE' AND prev IS NOT NULL AND pos <= prev")).isZero();
     }
 
     @Test
@@ -186,17 +219,17 @@ class TruncateITCase extends PostgresTestBase {
     private static final String ORDERS_COLUMNS = "id, customer, amount, status, note, updated_at, version";
 
     /** Snapshot, 2,000 changes, a truncate, 2,000 changes (re-inserting truncated keys), 3 failures around it. */
-    private void streamWithATruncate(RestClusterClient<?> client, PipelineJob job, String scenario, String source,
-            Callable<Integer> sinkRows) throws Exception {
+    private void streamWithATruncate(RestClusterClient<?> client, PipelineJob job, String scenario,
+            Callable<Connection> source, Callable<Integer> sinkRows) throws Exception {
         OrdersWorkload workload = new OrdersWorkload(29, 1);
-        try (Connection c = connect(source)) {
+        try (Connection c = source.call()) {
             workload.seed(c, SNAPSHOT_ROWS);
         }
         this.client = client;
         jobs.add(TestJobs.submit(client, job));
         await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500))
                 .until(() -> sinkRows.call() >= SNAPSHOT_ROWS);
-        try (Connection c = connect(source)) {
+        try (Connection c = source.call()) {
             workload.run(c, 1_000);
             Thread.sleep(300);
             workload.run(c, 1_000);
@@ -218,6 +251,12 @@ class TruncateITCase extends PostgresTestBase {
     private static List<String> postgresRows(String db) throws Exception {
         return collect(connect(db), "SELECT concat_ws('|', id, customer, amount::text, status, coalesce(note, '<null>'),"
                 + " to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US'), version) FROM orders ORDER BY id");
+    }
+
+    private List<String> mariaSourceRows(String db) throws Exception {
+        return collect(mariadb.connect(db), "SELECT CONCAT_WS('|', id, customer, CAST(amount AS CHAR), status,"
+                + " COALESCE(note, '<null>'), DATE_FORMAT(CONVERT_TZ(updated_at, @@session.time_zone, '+00:00'),"
+                + " '%Y-%m-%d %H:%i:%s.%f'), version) FROM orders ORDER BY id");
     }
 
     private List<String> mariaRows(String db) throws Exception {

@@ -1,6 +1,10 @@
 package io.tidemark.pipeline.source.mysql;
 
+import io.tidemark.pipeline.config.MySqlSourceDef;
+import io.tidemark.pipeline.config.TruncateHandling;
 import io.tidemark.pipeline.event.ChangeEvent;
+import io.tidemark.pipeline.event.SourcePosition;
+import io.tidemark.pipeline.event.TableId;
 import io.tidemark.pipeline.source.debezium.DebeziumChangeEventDeserializer;
 
 import org.apache.flink.api.connector.source.SourceOutput;
@@ -10,23 +14,45 @@ import org.apache.flink.cdc.connectors.mysql.source.reader.MySqlRecordEmitter;
 import org.apache.flink.cdc.connectors.mysql.source.split.MySqlSplitState;
 import org.apache.flink.cdc.connectors.mysql.source.split.SourceRecords;
 import org.apache.flink.cdc.connectors.mysql.source.utils.RecordUtils;
+import org.apache.flink.cdc.connectors.shaded.org.apache.kafka.connect.data.Struct;
 import org.apache.flink.cdc.connectors.shaded.org.apache.kafka.connect.source.SourceRecord;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.List;
+import java.util.Properties;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
- * Flink CDC's MySQL record emitter, plus one thing: before the records of a snapshot chunk reach
+ * Flink CDC's MySQL record emitter, plus two things. Before the records of a snapshot chunk reach
  * the deserializer, it finds the chunk's high watermark (the binlog end read after the chunk was
  * copied, the last record of the chunk's batch) and hands it to the deserializer as the position of
- * those rows.
+ * those rows. And in the binlog phase it puts each {@code TRUNCATE} of a captured table into the
+ * stream where it happened, found by a {@link BinlogTruncateScanner} (Flink CDC 3.5 delivers no
+ * record for it): before the first record past a truncate's position goes on, the truncate does.
  */
 final class HighWatermarkMySqlRecordEmitter extends MySqlRecordEmitter<ChangeEvent> {
 
-    private final DebeziumChangeEventDeserializer deserializer;
+    private static final Logger LOG = LoggerFactory.getLogger(HighWatermarkMySqlRecordEmitter.class);
 
-    HighWatermarkMySqlRecordEmitter(DebeziumChangeEventDeserializer deserializer, MySqlSourceReaderMetrics metrics) {
+    private final DebeziumChangeEventDeserializer deserializer;
+    private final MySqlSourceDef source;
+    private final Set<TableId> captured;
+    private BinlogTruncateScanner truncates;
+
+    HighWatermarkMySqlRecordEmitter(
+            DebeziumChangeEventDeserializer deserializer, MySqlSourceReaderMetrics metrics, MySqlSourceDef source) {
         super(deserializer, metrics, false);
         this.deserializer = deserializer;
+        this.source = source;
+        this.captured = source.tables().stream().map(TableId::parse).collect(Collectors.toUnmodifiableSet());
     }
 
     @Override
@@ -42,6 +68,78 @@ final class HighWatermarkMySqlRecordEmitter extends MySqlRecordEmitter<ChangeEve
         } finally {
             deserializer.exitSnapshotChunk();
         }
+    }
+
+    @Override
+    protected void processElement(SourceRecord element, SourceOutput<ChangeEvent> output, MySqlSplitState splitState)
+            throws Exception {
+        if (splitState.isBinlogSplitState()) {
+            long position = streamPosition(element);
+            if (position >= 0) {
+                for (BinlogTruncateScanner.Truncate truncate : scanner(splitState).passedBefore(position)) {
+                    emitTruncate(truncate, output);
+                }
+            }
+        }
+        super.processElement(element, output, splitState);
+    }
+
+    private void emitTruncate(BinlogTruncateScanner.Truncate truncate, SourceOutput<ChangeEvent> output) {
+        if (source.truncate() == TruncateHandling.FAIL) {
+            throw new IllegalStateException("source table " + truncate.table() + " was truncated at " + truncate
+                    + " and source.truncate is fail: the pipeline stops before the truncate; set source.truncate:"
+                    + " apply to empty the table in the sinks and go on");
+        }
+        LOG.info("Truncate of {} at {} enters the stream", truncate.table(), truncate);
+        output.collect(ChangeEvent.truncate(truncate.table(), new SourcePosition(truncate.position()), 0L));
+    }
+
+    /** Where a binlog-phase record lies, or -1 for records that carry no place in the binlog. */
+    private static long streamPosition(SourceRecord element) {
+        if (RecordUtils.isDataChangeRecord(element)) {
+            Struct source = ((Struct) element.value()).getStruct("source");
+            Long pos = source.getInt64("pos");
+            Integer row = source.getInt32("row");
+            return pos == null ? -1 : BinlogPositions.ofRow(source.getString("file"), pos, row == null ? 0 : row);
+        }
+        if (RecordUtils.isHeartbeatEvent(element)) {
+            BinlogOffset offset = RecordUtils.getBinlogPosition(element);
+            return offset.getFilename() == null || offset.getFilename().isEmpty()
+                    ? -1 : BinlogPositions.ofEnd(offset.getFilename(), offset.getPosition());
+        }
+        return -1;
+    }
+
+    /** The scanner, started where this reader's binlog split starts (or the binlog's end, if that is unknown). */
+    private BinlogTruncateScanner scanner(MySqlSplitState splitState) throws SQLException {
+        if (truncates == null) {
+            BinlogOffset start = splitState.asBinlogSplitState().getStartingOffset();
+            String file = start == null ? null : start.getFilename();
+            long offset = start == null ? 4 : start.getPosition();
+            if (file == null || file.isEmpty()) {
+                try (Connection c = connect(); Statement st = c.createStatement();
+                        ResultSet rs = st.executeQuery("SHOW MASTER STATUS")) {
+                    if (!rs.next()) {
+                        throw new SQLException("SHOW MASTER STATUS returned nothing: is the binary log on?");
+                    }
+                    file = rs.getString(1);
+                    offset = rs.getLong(2);
+                }
+            }
+            truncates = new BinlogTruncateScanner(this::connect, captured, file, Math.max(4, offset));
+            LOG.info("Looking for truncates of {} from {}:{}", captured, file, offset);
+        }
+        return truncates;
+    }
+
+    private Connection connect() throws SQLException {
+        Properties props = new Properties();
+        props.setProperty("user", source.username());
+        props.setProperty("password", source.password().resolve());
+        props.setProperty("useSSL", "false");
+        props.setProperty("allowPublicKeyRetrieval", "true");
+        props.setProperty("connectTimeout", "30000");
+        return DriverManager.getConnection("jdbc:mysql://" + source.hostname() + ":" + source.port() + "/", props);
     }
 
     private static long highWatermark(List<SourceRecord> records) {

@@ -69,8 +69,10 @@ public final class MySqlChangeSource implements ChangeSource {
         Properties debezium = DebeziumTuning.properties();
         debezium.setProperty("binary.handling.mode", "bytes");
         factory.debeziumProperties(debezium);
-        DebeziumChangeEventDeserializer deserializer = new DebeziumChangeEventDeserializer(new MySqlRecordLocator());
-        return MySqlSourceWithEmitter.create(
-                factory, deserializer, (metrics, config) -> new HighWatermarkMySqlRecordEmitter(deserializer, metrics));
+        DebeziumChangeEventDeserializer deserializer =
+                new DebeziumChangeEventDeserializer(new MySqlRecordLocator(), def.truncate());
+        MySqlSourceDef source = def;
+        return MySqlSourceWithEmitter.create(factory, deserializer,
+                (metrics, config) -> new HighWatermarkMySqlRecordEmitter(deserializer, metrics, source));
     }
 }

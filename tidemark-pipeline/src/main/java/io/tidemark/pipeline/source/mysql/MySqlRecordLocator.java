@@ -1,5 +1,6 @@
 package io.tidemark.pipeline.source.mysql;
 
+import io.tidemark.pipeline.event.SourcePosition;
 import io.tidemark.pipeline.event.TableId;
 import io.tidemark.pipeline.source.debezium.SourceRecordLocator;
 
@@ -18,6 +19,11 @@ final class MySqlRecordLocator implements SourceRecordLocator {
     @Override
     public TableId tableOf(Struct source) {
         return new TableId(source.getString("db"), source.getString("table"));
+    }
+
+    @Override
+    public String describe(SourcePosition position) {
+        return "binlog position " + BinlogPositions.describe(position.value());
     }
 
     @Override
