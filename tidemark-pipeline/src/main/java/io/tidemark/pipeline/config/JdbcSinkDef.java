@@ -17,7 +17,8 @@ public record JdbcSinkDef(
         Duration flushInterval,
         int flushThreads,
         Duration tombstoneRetention,
-        int maxRetries)
+        int maxRetries,
+        ApplyOrder applyOrder)
         implements SinkDef {
 
     public JdbcSinkDef {
@@ -27,5 +28,19 @@ public record JdbcSinkDef(
         Objects.requireNonNull(password, "password cannot be null");
         Objects.requireNonNull(flushInterval, "flushInterval cannot be null");
         Objects.requireNonNull(tombstoneRetention, "tombstoneRetention cannot be null");
+        Objects.requireNonNull(applyOrder, "applyOrder cannot be null");
+    }
+
+    /** A sink in the default {@link ApplyOrder#KEYED} order. */
+    public JdbcSinkDef(String name, String url, String username, Secret password, int batchSize,
+            Duration flushInterval, int flushThreads, Duration tombstoneRetention, int maxRetries) {
+        this(name, url, username, password, batchSize, flushInterval, flushThreads, tombstoneRetention, maxRetries,
+                ApplyOrder.KEYED);
+    }
+
+    /** This sink with another apply order. */
+    public JdbcSinkDef withApplyOrder(ApplyOrder order) {
+        return new JdbcSinkDef(name, url, username, password, batchSize, flushInterval, flushThreads,
+                tombstoneRetention, maxRetries, order);
     }
 }

@@ -82,6 +82,17 @@ public final class JdbcSinkOptions {
                     .defaultValue(3)
                     .withDescription("Retries of a failed batch before the job fails; 0 disables retries.");
 
+    public static final ConfigOption<ApplyOrder> APPLY_ORDER =
+            ConfigOptions.key("apply-order")
+                    .enumType(ApplyOrder.class)
+                    .defaultValue(ApplyOrder.KEYED)
+                    .withDescription(
+                            "keyed applies each row's changes in source order but different rows in parallel"
+                                    + " (batches compacted per row, several flushers and subtasks); source applies"
+                                    + " every change in source order with one writer, so that unique indexes besides"
+                                    + " the primary key and foreign keys on the sink tables hold. With keyed, sink"
+                                    + " tables with such constraints are refused at start.");
+
     static final OptionField<String> NAME_FIELD = required(NAME, ValueTypes.name());
 
     static final OptionSection SECTION = OptionSection.of(
@@ -95,7 +106,8 @@ public final class JdbcSinkOptions {
             withDefault(FLUSH_INTERVAL, ValueTypes.duration(false)),
             withDefault(FLUSH_THREADS, ValueTypes.integer(1, 64)),
             withDefault(TOMBSTONE_RETENTION, ValueTypes.duration(false)),
-            withDefault(MAX_RETRIES, ValueTypes.integer(0, 100)));
+            withDefault(MAX_RETRIES, ValueTypes.integer(0, 100)),
+            withDefault(APPLY_ORDER, ValueTypes.enumOf(ApplyOrder.class)));
 
     private JdbcSinkOptions() {}
 }

@@ -474,7 +474,8 @@ public final class PipelineConfigLoader {
                     values.get(JdbcSinkOptions.FLUSH_INTERVAL),
                     values.get(JdbcSinkOptions.FLUSH_THREADS),
                     values.get(JdbcSinkOptions.TOMBSTONE_RETENTION),
-                    values.get(JdbcSinkOptions.MAX_RETRIES));
+                    values.get(JdbcSinkOptions.MAX_RETRIES),
+                    values.get(JdbcSinkOptions.APPLY_ORDER));
         }
 
         private SinkDef redisSinkDef(SinkEntry sink, String path) {

@@ -119,8 +119,13 @@ public final class PipelineComposer {
 
     /** Checks and prepares every sink; run once before the job is submitted. */
     public void prepareSinks() throws Exception {
+        prepareSinks(Map.of());
+    }
+
+    /** Checks and prepares every sink against the source tables' primary keys. */
+    public void prepareSinks(Map<TableId, List<String>> sourceKeys) throws Exception {
         for (ChangeSink sink : sinks) {
-            sink.prepare();
+            sink.prepare(sourceKeys);
         }
     }
 
@@ -128,7 +133,8 @@ public final class PipelineComposer {
         DataStream<ChangeEvent> changes = afterSource.apply(source.createStream(env, OperatorUids.SOURCE));
         for (ChangeSink sink : sinks) {
             Set<TableId> tables = tablesBySink.getOrDefault(sink.name(), Set.of());
-            int sinkParallelism = env.getParallelism();
+            // a sink in source order gets every change from one writer subtask, in the order it left the source
+            int sinkParallelism = sink.appliesInSourceOrder() ? 1 : env.getParallelism();
             DataStream<ChangeEvent> routed = changes.flatMap(new RouteFunction(tables, sinkParallelism))
                     .returns(changes.getType())
                     .name("route to " + sink.name())
@@ -140,6 +146,7 @@ public final class PipelineComposer {
             // partitioning the sink chains to the source and no event is serialized between them. The
             // uids stay the same, so a savepoint restores across a parallelism change either way.
             routed.sinkTo(sink.createSink())
+                    .setParallelism(sinkParallelism)
                     .name("sink " + sink.name())
                     .uid(OperatorUids.sink(sink.name()));
         }

@@ -57,7 +57,7 @@ public final class PipelineJob {
     /** Checks and prepares the source and the sinks; run once before submitting. */
     public void prepare() throws Exception {
         composer.source().prepare();
-        composer.prepareSinks();
+        composer.prepareSinks(composer.source().primaryKeys());
     }
 
     /** The job graph, with extra configuration (e.g. a restart strategy) layered on top. */

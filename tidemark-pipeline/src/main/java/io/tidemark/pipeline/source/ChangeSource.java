@@ -1,11 +1,14 @@
 package io.tidemark.pipeline.source;
 
 import io.tidemark.pipeline.event.ChangeEvent;
+import io.tidemark.pipeline.event.TableId;
 
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 import java.io.Serializable;
+import java.util.List;
+import java.util.Map;
 
 /**
  * A source of change events, as the job composer sees it. Production uses one per source
@@ -22,4 +25,12 @@ public interface ChangeSource extends Serializable {
      * what the job needs in the source database.
      */
     default void prepare() throws Exception {}
+
+    /**
+     * The primary key columns of each captured table, read from the source before the job is
+     * submitted, so that sinks can check theirs match; empty where the source cannot tell.
+     */
+    default Map<TableId, List<String>> primaryKeys() throws Exception {
+        return Map.of();
+    }
 }

@@ -1,5 +1,6 @@
 package io.tidemark.pipeline.sink.jdbc;
 
+import io.tidemark.pipeline.config.ApplyOrder;
 import io.tidemark.pipeline.config.DeadLetterQueueDef;
 import io.tidemark.pipeline.config.JdbcSinkDef;
 import io.tidemark.pipeline.dlq.DeadLetterQueue;
@@ -13,6 +14,7 @@ import io.tidemark.pipeline.sink.jdbc.writer.JdbcChangeWriter;
 
 import org.apache.flink.api.connector.sink2.Sink;
 
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -57,8 +59,18 @@ public final class JdbcChangeSink implements ChangeSink {
     }
 
     @Override
+    public boolean appliesInSourceOrder() {
+        return def.applyOrder() == ApplyOrder.SOURCE;
+    }
+
+    @Override
     public void prepare() throws Exception {
-        new JdbcSinkPreparer(def.name(), connections, dialect).prepare(sinkTables);
+        prepare(Map.of());
+    }
+
+    @Override
+    public void prepare(Map<TableId, List<String>> sourceKeys) throws Exception {
+        new JdbcSinkPreparer(def.name(), connections, dialect).prepare(sinkTables, sourceKeys, def.applyOrder());
         if (deadLetterQueue != null) {
             try (DeadLetterQueue queue = deadLetterQueue.open()) {
                 queue.prepare();
@@ -86,7 +98,8 @@ public final class JdbcChangeSink implements ChangeSink {
                 context.getJobInfo().getJobId() + ":" + context.getTaskInfo().getAttemptNumber(),
                 def.batchSize(),
                 def.flushInterval(),
-                def.flushThreads(),
+                def.applyOrder() == ApplyOrder.SOURCE ? 1 : def.flushThreads(), // one writer, one order
+                def.applyOrder() == ApplyOrder.SOURCE,
                 def.tombstoneRetention(),
                 def.maxRetries(),
                 deadLetters,

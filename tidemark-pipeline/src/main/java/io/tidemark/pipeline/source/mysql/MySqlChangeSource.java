@@ -15,7 +15,11 @@ import org.apache.flink.cdc.connectors.mysql.table.StartupOptions;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
+import io.tidemark.pipeline.event.TableId;
+
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 
 /**
@@ -43,6 +47,11 @@ public final class MySqlChangeSource implements ChangeSource {
     @Override
     public void prepare() throws Exception {
         new MySqlSourcePreparer(def).prepare();
+    }
+
+    @Override
+    public Map<TableId, List<String>> primaryKeys() throws Exception {
+        return new MySqlSourcePreparer(def).primaryKeys();
     }
 
     public MySqlSource<ChangeEvent> createSource() {

@@ -13,7 +13,11 @@ import org.apache.flink.cdc.connectors.postgres.source.config.PostgresSourceConf
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
+import io.tidemark.pipeline.event.TableId;
+
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 
 /**
@@ -40,6 +44,11 @@ public final class PostgresChangeSource implements ChangeSource {
     @Override
     public void prepare() throws Exception {
         new PostgresSourcePreparer(def).prepare();
+    }
+
+    @Override
+    public Map<TableId, List<String>> primaryKeys() throws Exception {
+        return new PostgresSourcePreparer(def).primaryKeys();
     }
 
     public TidemarkPostgresSource createSource() {

@@ -9,7 +9,9 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.sql.Statement;
 import java.util.Optional;
 import java.util.Properties;
@@ -34,13 +36,42 @@ public final class PostgresSourcePreparer {
         this.def = def;
     }
 
-    public void prepare() throws SQLException {
-        List<String> problems = new ArrayList<>();
+    /** The primary key columns of each captured table, in key order (empty for a table without one). */
+    public Map<TableId, List<String>> primaryKeys() throws SQLException {
+        Map<TableId, List<String>> keys = new LinkedHashMap<>();
+        try (Connection c = connect(); PreparedStatement ps = c.prepareStatement(
+                "SELECT a.attname FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid"
+                        + " JOIN pg_namespace n ON n.oid = c.relnamespace"
+                        + " JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord) ON true"
+                        + " JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum"
+                        + " WHERE n.nspname = ? AND c.relname = ? AND i.indisprimary ORDER BY k.ord")) {
+            for (String name : def.tables()) {
+                TableId table = TableId.parse(name);
+                ps.setString(1, table.schema());
+                ps.setString(2, table.table());
+                List<String> columns = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        columns.add(rs.getString(1));
+                    }
+                }
+                keys.put(table, columns);
+            }
+        }
+        return keys;
+    }
+
+    private Connection connect() throws SQLException {
         Properties props = new Properties();
         props.setProperty("user", def.username());
         props.setProperty("password", def.password().resolve());
-        String url = "jdbc:postgresql://" + def.hostname() + ":" + def.port() + "/" + def.database();
-        try (Connection c = DriverManager.getConnection(url, props)) {
+        return DriverManager.getConnection(
+                "jdbc:postgresql://" + def.hostname() + ":" + def.port() + "/" + def.database(), props);
+    }
+
+    public void prepare() throws SQLException {
+        List<String> problems = new ArrayList<>();
+        try (Connection c = connect()) {
             String walLevel = single(c, "SHOW wal_level");
             if (!"logical".equals(walLevel)) {
                 problems.add("source: wal_level is " + walLevel + "; set wal_level = logical in postgresql.conf"

@@ -106,6 +106,11 @@ public final class PostgresSinkDialect implements SinkDialect {
     }
 
     @Override
+    public String deferConstraints() {
+        return "SET CONSTRAINTS ALL DEFERRED";
+    }
+
+    @Override
     public String truncationTable() {
         return TRUNCATIONS;
     }

@@ -189,6 +189,14 @@ public interface SinkDialect extends Serializable {
         return "DELETE FROM " + tombstoneTable() + " WHERE table_name = ? AND pos < ?";
     }
 
+    /**
+     * A statement that makes the transaction check deferrable constraints at its commit, or null
+     * where the database has none; a sink in apply-order source runs it in every transaction.
+     */
+    default String deferConstraints() {
+        return null;
+    }
+
     /** Whether a table exists. */
     default boolean tableExists(Connection connection, TableId table) throws SQLException {
         try (java.sql.ResultSet rs = connection.getMetaData().getTables(

@@ -1,7 +1,6 @@
 package io.tidemark.pipeline.sink.jdbc.writer;
 
 import io.tidemark.pipeline.event.ChangeEvent;
-import io.tidemark.pipeline.event.RowValues;
 import io.tidemark.pipeline.event.TableId;
 import io.tidemark.pipeline.sink.jdbc.JdbcConnectionFactory;
 import io.tidemark.pipeline.sink.jdbc.dialect.SinkDialect;
@@ -11,15 +10,13 @@ import org.apache.flink.metrics.SimpleCounter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.io.IOException;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -48,14 +45,13 @@ final class BatchApplier implements AutoCloseable {
     /** Null when the pipeline has no dead-letter queue: a rejected change then fails the job. */
     private final RejectedChanges rejected;
 
-    private final TombstoneStore tombstones;
 
     private Connection connection;
-    private final Map<TableId, SinkTableWriter> tableWriters = new HashMap<>();
+    /** The statements of the open connection; null when none is open. */
+    private BatchStatements statements;
     /** Null outside a job (a dead-letter replay): then nothing is fenced. */
     private WriterFence fence;
     private long epoch;
-    private PreparedStatement tombstoneUpsert;
     private PreparedStatement progressUpsert;
     private long recoveryHorizon = Long.MIN_VALUE;
     private Counter retries = new SimpleCounter();
@@ -77,7 +73,6 @@ final class BatchApplier implements AutoCloseable {
         this.maxRetries = maxRetries;
         this.transientCodes = transientCodes;
         this.rejected = rejected;
-        this.tombstones = new TombstoneStore(dialect);
     }
 
     /**
@@ -153,67 +148,59 @@ final class BatchApplier implements AutoCloseable {
         }
         queue(rejected::refresh); // a replay may have released rows since they were parked
         List<ChangeEvent> parked = new ArrayList<>();
-        for (LinkedHashMap<RowKey, ChangeEvent> rows : batch.tables()) {
-            for (ChangeEvent change : rows.values()) {
-                if (rejected.isParked(change)) {
-                    parked.add(change);
-                }
+        for (ChangeEvent change : batch.changes()) {
+            if (rejected.isParked(change)) {
+                parked.add(change);
             }
         }
         if (parked.isEmpty()) {
             return batch;
         }
         queue(() -> rejected.park(parked));
-        ChangeBatch rest = new ChangeBatch();
-        for (LinkedHashMap<RowKey, ChangeEvent> rows : batch.tables()) {
-            for (ChangeEvent change : rows.values()) {
-                if (!rejected.isParked(change)) {
-                    rest.add(change);
-                }
+        ChangeBatch rest = ChangeBatch.like(batch);
+        for (ChangeEvent change : batch.changes()) {
+            if (!rejected.isParked(change)) {
+                rest.add(change);
             }
         }
         return rest;
     }
 
     private boolean touchesParkedRow(ChangeBatch batch) {
-        for (LinkedHashMap<RowKey, ChangeEvent> rows : batch.tables()) {
-            for (ChangeEvent change : rows.values()) {
-                if (rejected.isParked(change)) {
-                    return true;
-                }
+        for (ChangeEvent change : batch.changes()) {
+            if (rejected.isParked(change)) {
+                return true;
             }
         }
         return false;
     }
 
     private void applyOneByOne(ChangeBatch batch) throws SQLException, InterruptedException {
-        for (LinkedHashMap<RowKey, ChangeEvent> rows : batch.tables()) {
-            for (ChangeEvent change : rows.values()) {
-                ChangeBatch single = new ChangeBatch();
-                single.add(change);
-                Instant firstFailure = null;
-                for (int attempt = 1; ; attempt++) {
-                    try {
-                        withRetries("apply change", () -> {
-                            applyOnce(single);
-                            return null;
-                        });
-                        break;
-                    } catch (SQLException e) {
-                        if (isTransient(e) || e instanceof WriterFence.WriterFencedException) {
-                            throw e; // out of retries, or a newer attempt owns the sink: never queue the change
-                        }
-                        firstFailure = firstFailure == null ? Instant.now() : firstFailure;
-                        if (attempt >= rejected.maxAttempts()) {
-                            LOG.warn("Sink rejected {} {} times ({}); sending it to the dead-letter queue",
-                                    change, attempt, RejectedChanges.errorClass(e));
-                            Instant first = firstFailure;
-                            int attempts = attempt;
-                            queue(() -> rejected.reject(change, e, attempts, first));
-                            break;
-                        }
-                        Thread.sleep(100L * attempt);
+        for (ChangeEvent change : batch.changes()) {
+            ChangeBatch single = new ChangeBatch();
+            single.add(change);
+            Instant firstFailure = null;
+            for (int attempt = 1; ; attempt++) {
+                try {
+                    withRetries("apply change", () -> {
+                        applyOnce(single);
+                        return null;
+                    });
+                    break;
+                } catch (SQLException e) {
+                    if (isTransient(e) || e instanceof WriterFence.WriterFencedException) {
+                        throw e; // out of retries, or a newer attempt owns the sink: never queue the change
                     }
+                    firstFailure = firstFailure == null ? Instant.now() : firstFailure;
+                    if (attempt >= rejected.maxAttempts()) {
+                        LOG.warn("Sink rejected {} {} times ({}); sending it to the dead-letter queue",
+                                change, attempt, RejectedChanges.errorClass(e));
+                        Instant first = firstFailure;
+                        int attempts = attempt;
+                        queue(() -> rejected.reject(change, e, attempts, first));
+                        break;
+                    }
+                    Thread.sleep(100L * attempt);
                 }
             }
         }
@@ -246,10 +233,7 @@ final class BatchApplier implements AutoCloseable {
         }
         return withRetries("replay change", () -> {
             Connection c = connection();
-            long held = Math.max(
-                    Math.max(tableWriter(c, sinkTable, change).heldPosition(change),
-                            tombstones.positionOf(c, sinkTable, RowValues.keyString(change.keyValues()))),
-                    TableTruncations.markOf(c, dialect, sinkTable)); // a truncate after the change removed it
+            long held = statements.heldPosition(change);
             if (held >= change.position().value()) {
                 c.commit();
                 return OptionalLong.of(held);
@@ -306,55 +290,7 @@ final class BatchApplier implements AutoCloseable {
 
     private void applyOnce(ChangeBatch batch) throws SQLException {
         Connection c = connection();
-        for (Map.Entry<TableId, LinkedHashMap<RowKey, ChangeEvent>> entry : batch.byTable().entrySet()) {
-            TableId sinkTable = sinkTables.get(entry.getKey());
-            if (sinkTable == null) {
-                continue; // not routed to this sink
-            }
-            List<ChangeEvent> upserts = new ArrayList<>();
-            List<ChangeEvent> deletes = new ArrayList<>();
-            List<ChangeEvent> possibleReplays = new ArrayList<>();
-            for (ChangeEvent event : entry.getValue().values()) {
-                if (event.operation().isUpsert()) {
-                    if (event.position().value() <= recoveryHorizon) {
-                        possibleReplays.add(event);
-                    } else {
-                        upserts.add(event);
-                    }
-                } else {
-                    deletes.add(event);
-                }
-            }
-            if (!possibleReplays.isEmpty()) {
-                upserts.addAll(tombstones.withoutTombstoned(c, sinkTable, possibleReplays));
-            }
-            if (!deletes.isEmpty()) {
-                SinkTableWriter writer = tableWriter(c, sinkTable, deletes.get(0));
-                for (ChangeEvent delete : deletes) {
-                    if (!writer.fits(delete)) {
-                        // another row layout (a column added mid-stream): send this layout's deletes first,
-                        // since opening the next writer closes this one and would drop them
-                        writer.executeDeletes();
-                        writer = tableWriter(c, sinkTable, delete);
-                    }
-                    writer.addDelete(delete);
-                    TombstoneStore.add(tombstoneUpsert, sinkTable, delete);
-                }
-                writer.executeDeletes();
-                tombstoneUpsert.executeBatch();
-            }
-            if (!upserts.isEmpty()) {
-                SinkTableWriter writer = tableWriter(c, sinkTable, upserts.get(0));
-                for (ChangeEvent upsert : upserts) {
-                    if (!writer.fits(upsert)) {
-                        writer.executeUpserts();
-                        writer = tableWriter(c, sinkTable, upsert);
-                    }
-                    writer.addUpsert(upsert);
-                }
-                writer.executeUpserts();
-            }
-        }
+        statements.write(batch, recoveryHorizon);
         if (fence != null) {
             fence.check(c, epoch); // last before the commit: the shared lock holds off a takeover until then
         }
@@ -365,23 +301,11 @@ final class BatchApplier implements AutoCloseable {
         c.commit();
     }
 
-    private SinkTableWriter tableWriter(Connection c, TableId sinkTable, ChangeEvent sample) throws SQLException {
-        SinkTableWriter writer = tableWriters.get(sample.table());
-        if (writer == null || !writer.fits(sample)) {
-            if (writer != null) {
-                writer.close();
-            }
-            writer = SinkTableWriter.open(c, dialect, sinkTable, sample);
-            tableWriters.put(sample.table(), writer);
-        }
-        return writer;
-    }
-
     private Connection connection() throws SQLException {
         if (connection == null) {
             connection = connections.open(dialect);
             connection.setAutoCommit(false);
-            tombstoneUpsert = connection.prepareStatement(dialect.upsertTombstone());
+            statements = new BatchStatements(connection, dialect, sinkTables);
             progressUpsert = connection.prepareStatement(dialect.upsertProgress());
         }
         return connection;
@@ -430,8 +354,10 @@ final class BatchApplier implements AutoCloseable {
 
     @Override
     public void close() {
-        tableWriters.values().forEach(SinkTableWriter::close);
-        tableWriters.clear();
+        if (statements != null) {
+            statements.close();
+            statements = null;
+        }
         if (connection != null) {
             try {
                 connection.close();

@@ -80,6 +80,7 @@ public final class JdbcChangeWriter implements SinkWriter<ChangeEvent> {
             int batchSize,
             Duration flushInterval,
             int flushThreads,
+            boolean inSourceOrder,
             Duration tombstoneRetention,
             int maxRetries,
             DeadLetterQueueDef deadLetters,
@@ -115,7 +116,7 @@ public final class JdbcChangeWriter implements SinkWriter<ChangeEvent> {
                         sinkName + "-" + subtask + "-" + i, maxRetries, transientCodes, rejected);
                 applier.countRetriesIn(retries);
                 flushers[i] = new Flusher(applier, "tidemark-jdbc-flusher-" + sinkName + "-" + subtask + "-" + i);
-                pending[i] = new ChangeBatch();
+                pending[i] = inSourceOrder ? ChangeBatch.ordered() : new ChangeBatch();
             }
             // take the sink over from older attempts first: their writes can no longer commit after this
             WriterFence fence = new WriterFence(dialect, pipeline, sinkName);
@@ -217,7 +218,7 @@ public final class JdbcChangeWriter implements SinkWriter<ChangeEvent> {
             while (!flushers[i].queue.offer(batch, 100, TimeUnit.MILLISECONDS)) {
                 checkFailure(); // a dead flusher would never take it
             }
-            pending[i] = new ChangeBatch();
+            pending[i] = ChangeBatch.like(batch);
         }
         pendingCount = 0;
     }
