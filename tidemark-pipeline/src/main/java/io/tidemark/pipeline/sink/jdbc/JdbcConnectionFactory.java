@@ -8,6 +8,7 @@ import java.io.Serializable;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.Properties;
 
 /**
@@ -40,6 +41,17 @@ public final class JdbcConnectionFactory implements Serializable {
         Properties props = dialect.connectionProperties();
         props.setProperty("user", username);
         props.setProperty("password", password.resolve());
-        return DriverManager.getConnection(url, props);
+        Connection connection = DriverManager.getConnection(url, props);
+        if (!dialect.sessionSetup().isEmpty()) {
+            try (Statement st = connection.createStatement()) {
+                for (String sql : dialect.sessionSetup()) {
+                    st.execute(sql);
+                }
+            } catch (SQLException e) {
+                connection.close();
+                throw e;
+            }
+        }
+        return connection;
     }
 }

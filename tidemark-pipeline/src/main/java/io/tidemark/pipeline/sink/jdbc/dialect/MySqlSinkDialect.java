@@ -33,6 +33,7 @@ public final class MySqlSinkDialect implements SinkDialect {
     private static final String FENCE = "_tidemark_fence";
     private static final String TRUNCATIONS = "_tidemark_truncations";
     private static final String TRUNCATE_ARRIVALS = "_tidemark_truncate_arrivals";
+    private static final String DEFERRED = "_tidemark_deferred";
 
     @Override
     public String name() {
@@ -67,9 +68,24 @@ public final class MySqlSinkDialect implements SinkDialect {
                 .map(this::quoteIdentifier)
                 .map(c -> c + " = IF(" + newer + ", VALUES(" + c + "), " + c + ")")
                 .collect(Collectors.joining(", "));
+        // ON DUPLICATE KEY UPDATE fires on any unique index: if the row it found has another primary key,
+        // the first assignment sets that key to NULL, which strict mode refuses (1048, SQLSTATE 23000), so
+        // two rows are never merged into one
+        String sameKey = keyColumns.stream()
+                .map(this::quoteIdentifier)
+                .map(k -> k + " <=> VALUES(" + k + ")")
+                .collect(Collectors.joining(" AND "));
+        String firstKey = quoteIdentifier(keyColumns.get(0));
         return "INSERT INTO " + quoteTable(table) + " (" + cols + ", " + pos + ") VALUES (" + params + ", ?)"
-                + " ON DUPLICATE KEY UPDATE " + (updates.isEmpty() ? "" : updates + ", ")
+                + " ON DUPLICATE KEY UPDATE " + firstKey + " = IF(" + sameKey + ", " + firstKey + ", NULL), "
+                + (updates.isEmpty() ? "" : updates + ", ")
                 + pos + " = GREATEST(" + pos + ", VALUES(" + pos + "))";
+    }
+
+    /** Strict mode: a value that does not fit is refused (into the dead-letter queue) instead of cut silently. */
+    @Override
+    public List<String> sessionSetup() {
+        return List.of("SET SESSION sql_mode = CONCAT_WS(',', NULLIF(@@SESSION.sql_mode, ''), 'STRICT_TRANS_TABLES')");
     }
 
     @Override
@@ -98,6 +114,7 @@ public final class MySqlSinkDialect implements SinkDialect {
                         + " PRIMARY KEY (pipeline, writer)) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin",
                 "CREATE TABLE IF NOT EXISTS " + FENCE + " (pipeline VARCHAR(128) NOT NULL,"
                         + " sink VARCHAR(128) NOT NULL, epoch BIGINT NOT NULL, owner VARCHAR(128) NOT NULL,"
+                        + " snapshot_pos BIGINT NOT NULL DEFAULT -1,"
                         + " updated_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),"
                         + " PRIMARY KEY (pipeline, sink)) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin",
                 "CREATE TABLE IF NOT EXISTS " + TRUNCATIONS + " (table_name VARCHAR(255) NOT NULL PRIMARY KEY,"
@@ -108,7 +125,17 @@ public final class MySqlSinkDialect implements SinkDialect {
                         + " epoch BIGINT NOT NULL, subtask INT NOT NULL,"
                         + " arrived_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),"
                         + " PRIMARY KEY (pipeline, sink, table_name, pos, epoch, subtask))"
+                        + " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin",
+                "CREATE TABLE IF NOT EXISTS " + DEFERRED + " (id CHAR(64) NOT NULL PRIMARY KEY,"
+                        + " pipeline VARCHAR(128) NOT NULL, sink VARCHAR(128) NOT NULL, pos BIGINT NOT NULL,"
+                        + " event LONGBLOB NOT NULL, error TEXT,"
+                        + " deferred_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6))"
                         + " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin");
+    }
+
+    @Override
+    public String deferredTable() {
+        return DEFERRED;
     }
 
     @Override

@@ -27,6 +27,7 @@ public final class PostgresSinkDialect implements SinkDialect {
     private static final String FENCE = "public._tidemark_fence";
     private static final String TRUNCATIONS = "public._tidemark_truncations";
     private static final String TRUNCATE_ARRIVALS = "public._tidemark_truncate_arrivals";
+    private static final String DEFERRED = "public._tidemark_deferred";
 
     private final PostgresDialect jdbcDialect = new PostgresDialect();
 
@@ -94,7 +95,7 @@ public final class PostgresSinkDialect implements SinkDialect {
                         + " updated_at TIMESTAMPTZ NOT NULL DEFAULT now(),"
                         + " PRIMARY KEY (pipeline, writer))",
                 "CREATE TABLE IF NOT EXISTS " + FENCE + " (pipeline TEXT NOT NULL, sink TEXT NOT NULL,"
-                        + " epoch BIGINT NOT NULL, owner TEXT NOT NULL,"
+                        + " epoch BIGINT NOT NULL, owner TEXT NOT NULL, snapshot_pos BIGINT NOT NULL DEFAULT -1,"
                         + " updated_at TIMESTAMPTZ NOT NULL DEFAULT now(),"
                         + " PRIMARY KEY (pipeline, sink))",
                 "CREATE TABLE IF NOT EXISTS " + TRUNCATIONS + " (table_name TEXT PRIMARY KEY, pos BIGINT NOT NULL,"
@@ -102,12 +103,20 @@ public final class PostgresSinkDialect implements SinkDialect {
                 "CREATE TABLE IF NOT EXISTS " + TRUNCATE_ARRIVALS + " (pipeline TEXT NOT NULL, sink TEXT NOT NULL,"
                         + " table_name TEXT NOT NULL, pos BIGINT NOT NULL, epoch BIGINT NOT NULL, subtask INT NOT NULL,"
                         + " arrived_at TIMESTAMPTZ NOT NULL DEFAULT now(),"
-                        + " PRIMARY KEY (pipeline, sink, table_name, pos, epoch, subtask))");
+                        + " PRIMARY KEY (pipeline, sink, table_name, pos, epoch, subtask))",
+                "CREATE TABLE IF NOT EXISTS " + DEFERRED + " (id CHAR(64) PRIMARY KEY, pipeline TEXT NOT NULL,"
+                        + " sink TEXT NOT NULL, pos BIGINT NOT NULL, event BYTEA NOT NULL, error TEXT,"
+                        + " deferred_at TIMESTAMPTZ NOT NULL DEFAULT now())");
     }
 
     @Override
     public String deferConstraints() {
         return "SET CONSTRAINTS ALL DEFERRED";
+    }
+
+    @Override
+    public String deferredTable() {
+        return DEFERRED;
     }
 
     @Override

@@ -26,6 +26,11 @@ public interface SinkDialect extends Serializable {
         return quoteIdentifier(table.schema()) + "." + quoteIdentifier(table.table());
     }
 
+    /** Statements run once on every new connection, before it is used. */
+    default List<String> sessionSetup() {
+        return List.of();
+    }
+
     /** Driver properties that make batching fast and binding forgiving; credentials excluded. */
     Properties connectionProperties();
 
@@ -195,6 +200,32 @@ public interface SinkDialect extends Serializable {
      */
     default String deferConstraints() {
         return null;
+    }
+
+    /**
+     * The (qualified) name of the table of changes a sink in apply-order source put aside while it
+     * catches up after the snapshot (see {@code DeferredChanges}).
+     */
+    String deferredTable();
+
+    /** Raises the highest snapshot position a sink has applied: binds position, pipeline, sink. */
+    default String recordSnapshotPosition() {
+        return "UPDATE " + fenceTable() + " SET snapshot_pos = GREATEST(snapshot_pos, ?) WHERE pipeline = ? AND sink = ?";
+    }
+
+    /** The highest snapshot position a sink has applied: binds pipeline, sink. */
+    default String selectSnapshotPosition() {
+        return "SELECT snapshot_pos FROM " + fenceTable() + " WHERE pipeline = ? AND sink = ?";
+    }
+
+    /** Whether an error is an integrity-constraint violation (SQLSTATE class 23): a unique or foreign key refused a row. */
+    default boolean isConstraintViolation(SQLException error) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof SQLException sql && sql.getSQLState() != null && sql.getSQLState().startsWith("23")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Whether a table exists. */

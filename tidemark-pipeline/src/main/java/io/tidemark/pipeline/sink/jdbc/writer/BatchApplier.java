@@ -49,6 +49,8 @@ final class BatchApplier implements AutoCloseable {
     private Connection connection;
     /** The statements of the open connection; null when none is open. */
     private BatchStatements statements;
+    /** Only in apply-order source: changes put aside while catching up after the snapshot. */
+    private DeferredChanges deferred;
     /** Null outside a job (a dead-letter replay): then nothing is fenced. */
     private WriterFence fence;
     private long epoch;
@@ -107,6 +109,18 @@ final class BatchApplier implements AutoCloseable {
         });
     }
 
+    /**
+     * Makes this applier (of a sink in apply-order source) put aside changes that the snapshot's
+     * inconsistency makes a constraint refuse, instead of rejecting them; loads those already aside.
+     */
+    void deferWhileCatchingUp(DeferredChanges changes) throws SQLException {
+        this.deferred = changes;
+        inTransaction("load deferred changes", c -> {
+            changes.load(c);
+            return null;
+        });
+    }
+
     /** Where retries after transient errors are counted (a metric of the writer). */
     void countRetriesIn(Counter counter) {
         this.retries = counter;
@@ -133,12 +147,47 @@ final class BatchApplier implements AutoCloseable {
                 return null;
             });
         } catch (SQLException e) {
-            if (rejected == null || isTransient(e) || e instanceof WriterFence.WriterFencedException) {
+            boolean mayDefer = deferred != null && dialect.isConstraintViolation(e);
+            if ((rejected == null && !mayDefer) || isTransient(e) || e instanceof WriterFence.WriterFencedException) {
                 throw e;
             }
             LOG.warn("Sink rejected a batch of {} changes ({}); applying them one by one to find the rejected ones",
                     toApply.size(), RejectedChanges.errorClass(e));
             applyOneByOne(toApply);
+        }
+        if (deferred != null && !deferred.isEmpty()) {
+            retryDeferred(batch.maxPosition());
+        }
+    }
+
+    /**
+     * Tries the changes put aside while catching up after the snapshot: each is applied once its
+     * constraint lets it, dropped once the sink holds its row at a newer position, and treated as a
+     * rejection once the sink has caught up and still refuses it.
+     */
+    private void retryDeferred(long appliedUpTo) throws SQLException {
+        for (DeferredChanges.Entry entry : deferred.entries()) {
+            try {
+                replay(entry.change());
+            } catch (SQLException e) {
+                if (isTransient(e) || e instanceof WriterFence.WriterFencedException || !dialect.isConstraintViolation(e)) {
+                    throw e;
+                }
+                if (!deferred.caughtUpAt(appliedUpTo)) {
+                    continue; // still catching up: the constraint may let it pass after the next batch
+                }
+                LOG.warn("Sink still refuses {} after catching up with the snapshot ({}); it is a rejection",
+                        entry.change(), RejectedChanges.errorClass(e));
+                if (rejected == null) {
+                    throw e;
+                }
+                queue(() -> rejected.reject(entry.change(), e, 1, Instant.now()));
+            }
+            inTransaction("forget a deferred change", c -> {
+                deferred.remove(c, entry);
+                return null;
+            });
+            deferred.removed(entry);
         }
     }
 
@@ -190,6 +239,16 @@ final class BatchApplier implements AutoCloseable {
                 } catch (SQLException e) {
                     if (isTransient(e) || e instanceof WriterFence.WriterFencedException) {
                         throw e; // out of retries, or a newer attempt owns the sink: never queue the change
+                    }
+                    if (deferred != null && dialect.isConstraintViolation(e) && deferred.mayDefer(change)) {
+                        DeferredChanges.Entry entry = inTransaction("defer a change", c -> deferred.defer(c, change, e));
+                        deferred.added(entry);
+                        LOG.info("Sink put {} aside while it catches up with the snapshot ({})", change,
+                                RejectedChanges.errorClass(e));
+                        break;
+                    }
+                    if (rejected == null) {
+                        throw e;
                     }
                     firstFailure = firstFailure == null ? Instant.now() : firstFailure;
                     if (attempt >= rejected.maxAttempts()) {
@@ -291,6 +350,9 @@ final class BatchApplier implements AutoCloseable {
     private void applyOnce(ChangeBatch batch) throws SQLException {
         Connection c = connection();
         statements.write(batch, recoveryHorizon);
+        if (deferred != null) {
+            deferred.recordSnapshotRows(c, batch);
+        }
         if (fence != null) {
             fence.check(c, epoch); // last before the commit: the shared lock holds off a takeover until then
         }

@@ -151,7 +151,9 @@ final class BatchStatements implements AutoCloseable {
         if (!possibleReplays.isEmpty()) {
             Set<ChangeEvent> superseded = Collections.newSetFromMap(new IdentityHashMap<>());
             superseded.addAll(possibleReplays);
-            superseded.removeAll(tombstones.withoutTombstoned(c, sinkTable, possibleReplays));
+            for (ChangeEvent kept : tombstones.withoutTombstoned(c, sinkTable, possibleReplays)) {
+                superseded.remove(kept); // one by one: removeAll would ask the list, O(n) a time
+            }
             if (!superseded.isEmpty()) {
                 toApply = new ArrayList<>(upserts.size());
                 for (ChangeEvent upsert : upserts) {

@@ -130,6 +130,9 @@ public final class JdbcChangeWriter implements SinkWriter<ChangeEvent> {
                 flusher.applier.fencedBy(fence, epoch);
                 flusher.applier.setRecoveryHorizon(horizon);
             }
+            if (inSourceOrder) {
+                flushers[0].applier.deferWhileCatchingUp(new DeferredChanges(dialect, pipeline, sinkName));
+            }
         } catch (SQLException | IOException e) {
             closeFlushers();
             throw new IOException("sink " + sinkName + ": cannot connect: " + e.getMessage(), e);

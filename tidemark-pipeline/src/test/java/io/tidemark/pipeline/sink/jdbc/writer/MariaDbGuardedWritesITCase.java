@@ -29,6 +29,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
 
@@ -194,6 +195,24 @@ class MariaDbGuardedWritesITCase {
         assertThat(count("SELECT count(*) FROM _tidemark_tombstones")).isEqualTo(10);
         assertThat(count("SELECT count(*) FROM information_schema.statistics WHERE table_schema = DATABASE()"
                 + " AND index_name = '_tidemark_tombstones_deleted_at'")).isEqualTo(1);
+    }
+
+    @Test
+    void anUpsertThatMeetsAnotherRowOnASecondaryUniqueIndexNeverMergesTheTwoRows() throws Exception {
+        server.execute(db, "ALTER TABLE items ADD UNIQUE KEY items_name_key (name)");
+        apply(upsert(1, "shared", 1, 10));
+
+        // row 2 takes a name row 1 still holds (as while catching up after a snapshot): ON DUPLICATE KEY UPDATE
+        // finds row 1 through the unique index
+        try (BatchApplier applier = applier()) {
+            applier.setRecoveryHorizon(applier.open());
+            assertThatThrownBy(() -> applier.apply(batch(upsert(2, "shared", 7, 20))))
+                    .isInstanceOf(java.sql.SQLException.class)
+                    .satisfies(e -> assertThat(((java.sql.SQLException) e).getSQLState()).startsWith("23"));
+        }
+
+        assertThat(rows()).as("row 1 is not overwritten by row 2's values").containsExactly(
+                "1|shared|1|1.5000000000|2024-02-29|2024-01-02 03:04:05.123456|10");
     }
 
     // ---------------------------------------------------------------------------------------
