@@ -490,7 +490,9 @@ public final class PipelineConfigLoader {
                     values.get(RedisSinkOptions.TOMBSTONE_RETENTION),
                     values.get(RedisSinkOptions.BATCH_SIZE),
                     values.get(RedisSinkOptions.FLUSH_INTERVAL),
-                    values.get(RedisSinkOptions.MAX_RETRIES));
+                    values.get(RedisSinkOptions.MAX_RETRIES),
+                    RedisSinkOptions.parseDurability(values.get(RedisSinkOptions.DURABILITY)).orElseThrow(),
+                    values.get(RedisSinkOptions.DURABILITY_TIMEOUT));
         }
 
         /**

@@ -197,14 +197,15 @@ class RedisClusterGuardedWritesITCase {
                             + " Cluster node: set mode: standalone");
         }
 
-        // a standalone client pointed at one master: a key of another master's slot is redirected
+        // a standalone client pointed at one master: a key of another master's slot is redirected, which
+        // fails the job at once (never the dead-letter queue: every change would go there)
         int master = cluster.masterPorts().get(0);
         long foreignId = LongStream.rangeClosed(1, 100)
                 .filter(id -> cluster.masterOf("tidemark:public.items:" + id) != master).findFirst().orElseThrow();
         try (RedisBatchApplier applier = new RedisBatchApplier(
                 new RedisConnector(RedisSinkMode.STANDALONE, "redis://127.0.0.1:" + master, null), ENCODER, "cache", 3)) {
             assertThatThrownBy(() -> applier.apply(batch(upsert(ChangeOperation.INSERT, foreignId, "x", 1, 10))))
-                    .hasMessageStartingWith("sink cache: Redis rejected a write: MOVED ")
+                    .hasMessageStartingWith("sink cache: Redis at redis://127.0.0.1:" + master + " refused the sink: MOVED ")
                     .hasMessageEndingWith("; the server is a Redis Cluster node: set mode: cluster");
             assertThat(applier.retries()).isZero();
         }
