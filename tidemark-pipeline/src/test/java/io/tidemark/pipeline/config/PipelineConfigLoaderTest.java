@@ -295,6 +295,23 @@ class PipelineConfigLoaderTest {
     }
 
     @Test
+    void aRedisSinkNeedsAQueueOutsideTheJdbcSinksDatabases() throws Exception {
+        String yaml = MINIMAL + SECOND_REDIS_SINK + routesToWarehouse() + "  - source-table: public.orders\n    sink: cache\n";
+
+        assertThat(problems(yaml)).containsExactly("dead-letter-queue.url: required with a Redis sink (sinks[1] cache),"
+                + " which has no database of its own for the writes Redis rejects; set url, username and password to a"
+                + " PostgreSQL or MySQL database, or type: kafka, or type: none to fail the job on a rejected write");
+        assertThat(problems(yaml + "dead-letter-queue:\n  max-attempts: 5\n")).hasSize(1);
+
+        assertThat(PipelineConfigLoader.parse(yaml + QUEUE_FOR_REDIS, FILE).deadLetterQueue().url())
+                .isEqualTo("jdbc:postgresql://ops-db:5432/ops");
+        assertThat(PipelineConfigLoader.parse(yaml + "dead-letter-queue:\n  type: kafka\n  bootstrap-servers: kafka:9092\n",
+                FILE).deadLetterQueue().type()).isEqualTo(DeadLetterQueueType.KAFKA);
+        assertThat(PipelineConfigLoader.parse(yaml + "dead-letter-queue:\n  type: none\n", FILE).deadLetterQueue().type())
+                .isEqualTo(DeadLetterQueueType.NONE);
+    }
+
+    @Test
     void redisSinkWithMalformedKeysIsOneLinePerProblem() {
         String yaml = MINIMAL + SECOND_REDIS_SINK.replace("redis://localhost:6379", "redis://:hunter2@localhost:6379")
                 + "    key-prefix: \"a{b}\"\n    format: xml\n    ttl: 0s\n" + routesToWarehouse() + """
