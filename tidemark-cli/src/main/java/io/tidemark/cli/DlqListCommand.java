@@ -1,7 +1,7 @@
 package io.tidemark.cli;
 
-import io.tidemark.pipeline.config.JdbcSinkDef;
 import io.tidemark.pipeline.config.PipelineDef;
+import io.tidemark.pipeline.config.SinkDef;
 import io.tidemark.pipeline.dlq.DeadLetter;
 import io.tidemark.pipeline.dlq.DeadLetterQueue;
 import io.tidemark.pipeline.dlq.StoredDeadLetter;
@@ -38,7 +38,7 @@ public final class DlqListCommand extends DlqSubcommand {
     protected int execute() throws Exception {
         PipelineDef def = pipeline();
         List<StoredDeadLetter> entries = new ArrayList<>();
-        for (JdbcSinkDef s : sinks(def)) {
+        for (SinkDef s : sinks(def)) {
             try (DeadLetterQueue queue = open(def, s)) {
                 entries.addAll(queue.list(def.name(), filters.filter(includeReplayed).withSink(s.name())));
             }

@@ -1,7 +1,7 @@
 package io.tidemark.cli;
 
-import io.tidemark.pipeline.config.JdbcSinkDef;
 import io.tidemark.pipeline.config.PipelineDef;
+import io.tidemark.pipeline.config.SinkDef;
 import io.tidemark.pipeline.dlq.DeadLetterQueue;
 
 import picocli.CommandLine;
@@ -36,7 +36,7 @@ public final class DlqPurgeCommand extends DlqSubcommand {
         }
         PipelineDef def = pipeline();
         Map<String, Integer> purged = new LinkedHashMap<>();
-        for (JdbcSinkDef s : sinks(def)) {
+        for (SinkDef s : sinks(def)) {
             try (DeadLetterQueue queue = open(def, s)) {
                 purged.put(s.name(), queue.purge(def.name(), filters.filter(true).withSink(s.name())));
             }

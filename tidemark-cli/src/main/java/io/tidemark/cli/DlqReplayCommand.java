@@ -2,8 +2,12 @@ package io.tidemark.cli;
 
 import io.tidemark.pipeline.config.JdbcSinkDef;
 import io.tidemark.pipeline.config.PipelineDef;
+import io.tidemark.pipeline.config.RedisSinkDef;
+import io.tidemark.pipeline.config.SinkDef;
+import io.tidemark.pipeline.dlq.DeadLetterFilter;
 import io.tidemark.pipeline.dlq.ReplaySummary;
 import io.tidemark.pipeline.sink.jdbc.writer.DeadLetterReplayer;
+import io.tidemark.pipeline.sink.redis.RedisDeadLetterReplayer;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -15,8 +19,9 @@ import java.util.Map;
 
 /**
  * {@code tidemark dlq replay FILE}: once the cause is fixed, re-applies the pending entries through
- * the sink's own guarded path (see {@link DeadLetterReplayer}) and prints what it did. Safe to stop
- * and rerun. Exits 1 if entries are still rejected or wait behind one; they stay pending.
+ * the sink's own guarded path (see {@link DeadLetterReplayer} and {@link RedisDeadLetterReplayer})
+ * and prints what it did. Safe to stop and rerun. Exits 1 if entries are still rejected or wait
+ * behind one; they stay pending.
  */
 @Command(
         name = "replay",
@@ -32,10 +37,8 @@ public final class DlqReplayCommand extends DlqSubcommand {
     protected int execute() throws Exception {
         PipelineDef def = pipeline();
         List<ReplaySummary> summaries = new ArrayList<>();
-        for (JdbcSinkDef s : sinks(def)) {
-            try (DeadLetterReplayer replayer = DeadLetterReplayer.of(def, s)) {
-                summaries.add(replayer.replay(filters.filter(false)));
-            }
+        for (SinkDef s : sinks(def)) {
+            summaries.add(replay(def, s, filters.filter(false)));
         }
         int pending = 0;
         for (ReplaySummary summary : summaries) {
@@ -55,6 +58,17 @@ public final class DlqReplayCommand extends DlqSubcommand {
             return ExitCodes.FAILURE;
         }
         return ExitCodes.OK;
+    }
+
+    private static ReplaySummary replay(PipelineDef def, SinkDef sink, DeadLetterFilter filter) throws Exception {
+        if (sink instanceof RedisSinkDef redis) {
+            try (RedisDeadLetterReplayer replayer = RedisDeadLetterReplayer.of(def, redis)) {
+                return replayer.replay(filter);
+            }
+        }
+        try (DeadLetterReplayer replayer = DeadLetterReplayer.of(def, (JdbcSinkDef) sink)) {
+            return replayer.replay(filter);
+        }
     }
 
     private void print(ReplaySummary summary) {

@@ -1,7 +1,7 @@
 package io.tidemark.cli;
 
-import io.tidemark.pipeline.config.JdbcSinkDef;
 import io.tidemark.pipeline.config.PipelineDef;
+import io.tidemark.pipeline.config.SinkDef;
 import io.tidemark.pipeline.dlq.DeadLetter;
 import io.tidemark.pipeline.dlq.DeadLetterQueue;
 import io.tidemark.pipeline.dlq.DeadLetterEncoding;
@@ -38,7 +38,7 @@ public final class DlqShowCommand extends DlqSubcommand {
     protected int execute() throws Exception {
         PipelineDef def = pipeline();
         List<StoredDeadLetter> found = new ArrayList<>();
-        for (JdbcSinkDef s : sinks(def)) {
+        for (SinkDef s : sinks(def)) {
             try (DeadLetterQueue queue = open(def, s)) {
                 Optional<StoredDeadLetter> entry = queue.get(def.name(), id);
                 entry.filter(e -> e.letter().sink().equals(s.name())).ifPresent(found::add);

@@ -4,6 +4,7 @@ import io.tidemark.pipeline.config.ConfigException;
 import io.tidemark.pipeline.config.JdbcSinkDef;
 import io.tidemark.pipeline.config.PipelineConfigLoader;
 import io.tidemark.pipeline.config.PipelineDef;
+import io.tidemark.pipeline.config.RedisSinkDef;
 import io.tidemark.pipeline.config.SinkDef;
 import io.tidemark.pipeline.dlq.DeadLetter;
 import io.tidemark.pipeline.dlq.DeadLetterQueue;
@@ -21,14 +22,14 @@ import java.util.Map;
 
 /**
  * What every {@code dlq} subcommand shares: the pipeline file, {@code --sink}, and opening the
- * queue of each selected JDBC sink as the pipeline file configures it.
+ * queue of each selected sink (JDBC or Redis) as the pipeline file configures it.
  */
 abstract class DlqSubcommand extends TidemarkCommand {
 
     @Parameters(index = "0", paramLabel = "FILE", description = "The pipeline file, e.g. pipeline.yaml.")
     Path file;
 
-    @Option(names = "--sink", paramLabel = "NAME", description = "Only this sink's queue (default: every JDBC sink of the pipeline).")
+    @Option(names = "--sink", paramLabel = "NAME", description = "Only this sink's queue (default: every sink of the pipeline).")
     String sink;
 
     /** The pipeline file, loaded as a run would load it. */
@@ -36,37 +37,36 @@ abstract class DlqSubcommand extends TidemarkCommand {
         return PipelineConfigLoader.load(file);
     }
 
-    /** The JDBC sinks to work on: the one named by --sink, or all of them. */
-    List<JdbcSinkDef> sinks(PipelineDef def) throws ConfigException, NotFoundException {
+    /** The sinks to work on: the one named by --sink, or all of them. */
+    List<SinkDef> sinks(PipelineDef def) throws ConfigException, NotFoundException {
         if (!def.deadLetterQueue().enabled()) {
             throw new ConfigException(List.of("dead-letter-queue.type: none; pipeline " + def.name()
                     + " has no dead-letter queue"));
         }
-        List<JdbcSinkDef> jdbc = new ArrayList<>();
+        List<SinkDef> selected = new ArrayList<>();
         List<String> names = new ArrayList<>();
         for (SinkDef s : def.sinks()) {
             names.add(s.name());
-            if (sink != null && !s.name().equals(sink)) {
-                continue;
-            }
-            if (s instanceof JdbcSinkDef j) {
-                jdbc.add(j);
-            } else if (sink != null) {
-                throw new NotFoundException("sink " + sink + " has no dead-letter queue (only JDBC sinks have one)");
+            if (sink == null || s.name().equals(sink)) {
+                selected.add(s);
             }
         }
-        if (sink != null && jdbc.isEmpty()) {
+        if (selected.isEmpty()) {
             throw new NotFoundException("sink " + sink + " is not in pipeline " + def.name() + "; its sinks: "
                     + String.join(", ", names));
         }
-        if (jdbc.isEmpty()) {
-            throw new NotFoundException("pipeline " + def.name() + " has no JDBC sink, so no dead-letter queue");
-        }
-        return jdbc;
+        return selected;
     }
 
-    static DeadLetterQueue open(PipelineDef def, JdbcSinkDef sink) {
-        return DeadLetterQueues.forJdbcSink(def.deadLetterQueue(), sink).orElseThrow().open();
+    static DeadLetterQueue open(PipelineDef def, SinkDef sink) {
+        if (sink instanceof JdbcSinkDef jdbc) {
+            return DeadLetterQueues.forJdbcSink(def.deadLetterQueue(), jdbc).orElseThrow().open();
+        }
+        if (sink instanceof RedisSinkDef) {
+            // the loader refuses a Redis sink with the default queue, so there is always one here
+            return DeadLetterQueues.forRedisSink(def.deadLetterQueue()).orElseThrow().open();
+        }
+        throw new IllegalArgumentException("unsupported sink " + sink.getClass().getSimpleName());
     }
 
     /** An entry's summary fields, as list prints them in JSON. */

@@ -12,14 +12,19 @@ import io.tidemark.pipeline.sink.jdbc.JdbcConnectionFactory;
 import io.tidemark.pipeline.sink.jdbc.JdbcSinkPreparer;
 import io.tidemark.pipeline.sink.jdbc.dialect.PostgresSinkDialect;
 
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import redis.embedded.RedisServer;
 
 import java.math.BigDecimal;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -218,6 +223,89 @@ class DlqCommandTest {
         assertThat(query("SELECT count(*) FROM _tidemark_dlq")).isEqualTo("0");
     }
 
+    /**
+     * A Redis sink's entries in the pipeline's queue (a database named by dead-letter-queue.url):
+     * listed, shown and purged by --sink, replayed through the sink's guarded script against a real
+     * Redis (embedded 6.2): rejected while another application's key is in the way, applied once it
+     * is gone, skipped where Redis holds the row newer.
+     */
+    @Test
+    void aRedisSinksEntriesAreListedShownReplayedAndPurged() throws Exception {
+        int port;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        RedisServer redisServer = RedisServer.newRedisServer().bind("127.0.0.1").port(port).setting("save \"\"")
+                .setting("appendonly no").build();
+        redisServer.start();
+        RedisClient client = RedisClient.create("redis://127.0.0.1:" + port);
+        try (StatefulRedisConnection<String, String> connection = client.connect()) {
+            RedisCommands<String, String> redis = connection.sync();
+            redis.set("tidemark:public.orders:5", "another application's string");
+            redis.hset("tidemark:public.orders:6", Map.of("id", "6", "note", "newer", "_tidemark_pos", "400"));
+            try (JdbcDeadLetterQueue queue = new JdbcDeadLetterQueue(
+                    new JdbcConnectionFactory(url(), "postgres", Secret.literal(PASSWORD)), "_tidemark_dlq")) {
+                Instant t = Instant.parse("2026-01-03T00:00:00Z");
+                queue.add(List.of(
+                        redisLetter(upsert(5, "five", 2, 300), "tidemark:public.orders:5", t),
+                        redisLetter(upsert(6, "six", 2, 310), "tidemark:public.orders:6", t.plusSeconds(1))));
+            }
+            Path redisFile = Files.writeString(dir.resolve("redis-pipeline.yaml"), Files.readString(file)
+                    + """
+                      - name: cache
+                        type: redis
+                        uri: redis://127.0.0.1:%d
+                    routes:
+                      - source-table: public.orders
+                        sink: warehouse
+                      - source-table: public.orders
+                        sink: cache
+                    dead-letter-queue:
+                      url: %s
+                      username: postgres
+                      password: ${file:%s}
+                    """.formatted(port, url(), dir.resolve("sink-password")));
+
+            CliRun list = CliRun.of("dlq", "list", redisFile.toString(), "--sink", "cache");
+            assertThat(list.exitCode()).as(list.toString()).isEqualTo(ExitCodes.OK);
+            assertThat(list.outLines()).hasSize(3);
+            assertThat(list.outLines().get(1).split("\\s+")).containsExactly(
+                    "4", "2026-01-03T00:00:05Z", "cache", "public.orders", "5", "UPDATE", "300", "REJECTED", "WRONGTYPE",
+                    "3", "no");
+            assertThat(CliRun.of("dlq", "list", redisFile.toString()).outLines()).as("both sinks' entries").hasSize(6);
+            assertThat(CliRun.of("dlq", "show", redisFile.toString(), "4", "--sink", "cache").outLines())
+                    .contains("sink:          cache", "sinkTable:     tidemark:public.orders:5", "errorClass:    WRONGTYPE");
+
+            CliRun early = CliRun.of("dlq", "replay", redisFile.toString(), "--sink", "cache");
+            assertThat(early.exitCode()).as(early.toString()).isEqualTo(ExitCodes.FAILURE);
+            assertThat(early.outLines()).contains("sink cache: 0 applied, 1 skipped, 1 still rejected, 0 blocked");
+            assertThat(early.out()).contains("rejected 4 public.orders key 5 position 300: WRONGTYPE: ",
+                    "skipped 5 public.orders key 6 position 310: Redis holds tidemark:public.orders:6 (or its"
+                            + " tombstone) at position 310 or later");
+
+            redis.del("tidemark:public.orders:5"); // the fix
+            CliRun fixed = CliRun.of("dlq", "replay", redisFile.toString(), "--sink", "cache");
+            assertThat(fixed.exitCode()).as(fixed.toString()).isEqualTo(ExitCodes.OK);
+            assertThat(fixed.outLines()).containsExactly("sink cache: 1 applied, 0 skipped, 0 still rejected, 0 blocked",
+                    "  public.orders: 1 applied, 0 skipped, 0 still rejected, 0 blocked");
+            assertThat(redis.hgetall("tidemark:public.orders:5")).isEqualTo(Map.of("id", "5", "customer", "c5",
+                    "amount", "1.00", "note", "five", "version", "2", "_tidemark_pos", "300"));
+            assertThat(redis.hget("tidemark:public.orders:6", "note")).isEqualTo("newer");
+            assertThat(CliRun.of("dlq", "replay", redisFile.toString(), "--sink", "cache").outLines())
+                    .containsExactly("sink cache: 0 applied, 0 skipped, 0 still rejected, 0 blocked");
+
+            CliRun purge = CliRun.of("dlq", "purge", redisFile.toString(), "--sink", "cache", "--all");
+            assertThat(purge.outLines()).containsExactly("sink cache: purged 2 entries");
+            assertThat(query("SELECT count(*) FROM _tidemark_dlq")).as("the JDBC sink's entries stay").isEqualTo("3");
+            for (CliRun run : List.of(list, early, fixed, purge)) {
+                assertNoSecret(run);
+            }
+        } finally {
+            client.shutdown();
+            redisServer.stop();
+        }
+    }
+
     @Test
     void unknownSinkIsNotFoundAndMissingFileIsBadConfiguration() {
         CliRun sink = CliRun.of("dlq", "list", file.toString(), "--sink", "lake");
@@ -241,6 +329,11 @@ class DlqCommandTest {
     private static ChangeEvent upsert(long id, String note, int version, long position) {
         return new ChangeEvent(ChangeOperation.UPDATE, ORDERS, COLUMNS, new int[] {0}, null,
                 new Object[] {id, "c" + id, new BigDecimal("1.00"), note, version}, SourcePosition.ofLsn(position), 0);
+    }
+
+    private static DeadLetter redisLetter(ChangeEvent event, String key, Instant at) {
+        return new DeadLetter("shop", "cache", key, event, DeadLetterKind.REJECTED, "WRONGTYPE",
+                "WRONGTYPE Operation against a key holding the wrong kind of value", 3, at, at.plusSeconds(5));
     }
 
     private static DeadLetter letter(ChangeEvent event, DeadLetterKind kind, String errorClass, String message, Instant at) {

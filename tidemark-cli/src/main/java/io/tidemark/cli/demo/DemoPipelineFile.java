@@ -7,8 +7,9 @@ import java.nio.file.attribute.PosixFilePermissions;
 
 /**
  * Writes the demo's {@code pipeline.yaml}: the PostgreSQL source, a JDBC sink and a Redis sink, with
- * routes sending every table to both. The passwords are in files of their own that the pipeline
- * file only refers to ({@code ${file:...}}), as a production file would.
+ * routes sending every table to both, and the dead-letter queue in the JDBC sink's database (which
+ * the Redis sink needs named). The passwords are in files of their own that the pipeline file only
+ * refers to ({@code ${file:...}}), as a production file would.
  */
 final class DemoPipelineFile {
 
@@ -68,6 +69,13 @@ final class DemoPipelineFile {
                 + "\n"
                 + "# With two sinks every table needs its routes: here each table goes to both.\n"
                 + "routes:\n" + routes
+                + "\n"
+                + "# Changes a sink rejects wait here for `tidemark dlq replay`. A Redis sink has no database of its\n"
+                + "# own, so the queue is named explicitly: a table in the PostgreSQL sink's database.\n"
+                + "dead-letter-queue:\n"
+                + "  url: " + sink.jdbcUrl() + "\n"
+                + "  username: " + DemoDatabase.USER + "\n"
+                + "  password: ${file:" + sinkSecret + "}\n"
                 + "\n"
                 + "checkpointing:\n"
                 + "  interval: " + settings.checkpointInterval().toMillis() + "ms\n"

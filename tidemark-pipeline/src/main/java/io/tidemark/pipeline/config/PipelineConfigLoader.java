@@ -187,6 +187,7 @@ public final class PipelineConfigLoader {
                     .map(node -> DeadLetterQueueOptions.SECTION.read(node, DEAD_LETTER_QUEUE, problems))
                     .orElseGet(Configuration::new);
             checkDeadLetterQueue(deadLetterQueue, dlqNode.orElse(null));
+            checkRedisSinksHaveAQueue(deadLetterQueue, dlqNode.orElse(null));
 
             Configuration checkpointing = mapping(root, CHECKPOINTING, false, suggested)
                     .map(node -> CheckpointOptions.SECTION.read(node, CHECKPOINTING, problems))
@@ -493,7 +494,9 @@ public final class PipelineConfigLoader {
                     values.get(RedisSinkOptions.TOMBSTONE_RETENTION),
                     values.get(RedisSinkOptions.BATCH_SIZE),
                     values.get(RedisSinkOptions.FLUSH_INTERVAL),
-                    values.get(RedisSinkOptions.MAX_RETRIES));
+                    values.get(RedisSinkOptions.MAX_RETRIES),
+                    RedisSinkOptions.parseDurability(values.get(RedisSinkOptions.DURABILITY)).orElseThrow(),
+                    values.get(RedisSinkOptions.DURABILITY_TIMEOUT));
         }
 
         /**
@@ -527,6 +530,36 @@ public final class PipelineConfigLoader {
                 if (values.getOptional(option).isEmpty()) {
                     problems.add(Problems.child(DEAD_LETTER_QUEUE, option.key()), "required with url");
                 }
+            }
+        }
+
+        /**
+         * A Redis sink has no database of its own for its rejected writes, and a queue inside Redis
+         * would fail with the writes it should catch (OOM): with a Redis sink, the queue must be a
+         * database named by url, a Kafka topic, or none.
+         */
+        private void checkRedisSinksHaveAQueue(Configuration values, ObjectNode written) {
+            if (written != null && written.hasNonNull(DeadLetterQueueOptions.TYPE.key())
+                    && !values.contains(DeadLetterQueueOptions.TYPE)) {
+                return; // the type is wrong and already reported
+            }
+            if (values.get(DeadLetterQueueOptions.TYPE) != DeadLetterQueueType.JDBC
+                    || values.getOptional(DeadLetterQueueOptions.URL).isPresent()) {
+                return;
+            }
+            List<String> redisSinks = new ArrayList<>();
+            for (int i = 0; i < sinks.size(); i++) {
+                SinkEntry sink = sinks.get(i);
+                if (sink.typed() != null && sink.typed().type().equals(RedisSinkOptions.TYPE_NAME)) {
+                    redisSinks.add(Problems.index(SINKS, i) + (sink.name() == null ? "" : " " + sink.name()));
+                }
+            }
+            if (!redisSinks.isEmpty()) {
+                problems.add(Problems.child(DEAD_LETTER_QUEUE, DeadLetterQueueOptions.URL.key()),
+                        "required with a Redis sink (" + String.join(", ", redisSinks) + "), which has no database"
+                                + " of its own for the writes Redis rejects; set url, username and password to a"
+                                + " PostgreSQL or MySQL database, or type: kafka, or type: none to fail the job on a"
+                                + " rejected write");
             }
         }
 

@@ -10,6 +10,9 @@ import java.util.Objects;
  * <p>The {@link #uri()} is guaranteed to hold no credentials, so it may be logged; with
  * {@link RedisSinkMode#CLUSTER} it may list several seed nodes ({@code redis://h1:p1,h2:p2}).
  * {@link #password()} and {@link #ttl()} are optional and null when absent.
+ *
+ * @param durability what a batch waits for before it counts as written
+ * @param durabilityTimeout how long one attempt waits for it
  */
 public record RedisSinkDef(
         String name,
@@ -22,7 +25,9 @@ public record RedisSinkDef(
         Duration tombstoneRetention,
         int batchSize,
         Duration flushInterval,
-        int maxRetries)
+        int maxRetries,
+        RedisDurability durability,
+        Duration durabilityTimeout)
         implements SinkDef {
 
     public RedisSinkDef {
@@ -33,9 +38,28 @@ public record RedisSinkDef(
         Objects.requireNonNull(format, "format cannot be null");
         Objects.requireNonNull(tombstoneRetention, "tombstoneRetention cannot be null");
         Objects.requireNonNull(flushInterval, "flushInterval cannot be null");
+        Objects.requireNonNull(durability, "durability cannot be null");
+        Objects.requireNonNull(durabilityTimeout, "durabilityTimeout cannot be null");
     }
 
-    /** A sink writing to one standalone server. */
+    /** A sink that waits for nothing but the master's acknowledgement ({@code durability: none}). */
+    public RedisSinkDef(
+            String name,
+            RedisSinkMode mode,
+            String uri,
+            Secret password,
+            String keyPrefix,
+            RedisValueFormat format,
+            Duration ttl,
+            Duration tombstoneRetention,
+            int batchSize,
+            Duration flushInterval,
+            int maxRetries) {
+        this(name, mode, uri, password, keyPrefix, format, ttl, tombstoneRetention, batchSize, flushInterval,
+                maxRetries, RedisDurability.none(), RedisSinkOptions.DURABILITY_TIMEOUT.defaultValue());
+    }
+
+    /** A sink writing to one standalone server, with {@code durability: none}. */
     public RedisSinkDef(
             String name,
             String uri,

@@ -115,6 +115,27 @@ public final class RedisSinkOptions {
                                     + " 0 disables retries. The default waits about 26 s in all, enough for a"
                                     + " cluster failover with a node timeout of a few seconds.");
 
+    public static final ConfigOption<String> DURABILITY =
+            ConfigOptions.key("durability")
+                    .stringType()
+                    .defaultValue("none")
+                    .withDescription(
+                            "What a batch waits for before the writer counts it as written, and so before a"
+                                    + " checkpoint can cover it: none (the master's acknowledgement; a crash or"
+                                    + " failover can lose the last writes), replicas N (WAIT: at least N replicas of"
+                                    + " every master have it), aof (fsynced to the master's append-only file:"
+                                    + " WAITAOF on Redis 7.2 or later, otherwise the server must run appendfsync"
+                                    + " always). A batch not confirmed within durability-timeout is retried like a"
+                                    + " transient error. See docs/redis-sink.md for what each costs.");
+
+    public static final ConfigOption<Duration> DURABILITY_TIMEOUT =
+            ConfigOptions.key("durability-timeout")
+                    .durationType()
+                    .defaultValue(Duration.ofSeconds(5))
+                    .withDescription(
+                            "How long one attempt waits for the replicas or the fsync that durability asks for"
+                                    + " before the batch is retried (up to max-retries times, then the job fails).");
+
     static final OptionSection SECTION = OptionSection.of(
             "sinks[] (type: redis)",
             required(NAME, ValueTypes.name()),
@@ -131,7 +152,9 @@ public final class RedisSinkOptions {
             withDefault(TOMBSTONE_RETENTION, ValueTypes.duration(false)),
             withDefault(BATCH_SIZE, ValueTypes.integer(1, 100_000)),
             withDefault(FLUSH_INTERVAL, ValueTypes.duration(false)),
-            withDefault(MAX_RETRIES, ValueTypes.integer(0, 100)));
+            withDefault(MAX_RETRIES, ValueTypes.integer(0, 100)),
+            withDefault(DURABILITY, durability()),
+            withDefault(DURABILITY_TIMEOUT, ValueTypes.duration(false)));
 
     private RedisSinkOptions() {}
 
@@ -194,6 +217,50 @@ public final class RedisSinkOptions {
                 return text;
             }
         };
+    }
+
+    private static final Pattern REPLICAS = Pattern.compile("replicas\\s+([0-9]{1,3})");
+
+    /** {@code none}, {@code aof} or {@code replicas N}, case-insensitive; the canonical spelling is stored. */
+    static ValueType<String> durability() {
+        String expected = "none, aof or \"replicas N\" (N >= 1)";
+        return new ValueType<>() {
+            @Override
+            public String description() {
+                return "one of: none, aof, replicas N";
+            }
+
+            @Override
+            public String read(JsonNode node, String path, Problems problems) {
+                Optional<RedisDurability> durability = node.isValueNode()
+                        ? parseDurability(node.asText())
+                        : Optional.empty();
+                if (durability.isEmpty()) {
+                    problems.add(path, "expected " + expected + ", got " + ValueTypes.describe(node));
+                    return null;
+                }
+                return durability.get().toString();
+            }
+        };
+    }
+
+    /** The durability a value accepted by {@link #durability()} stands for. */
+    static Optional<RedisDurability> parseDurability(String text) {
+        String value = text.trim().toLowerCase(Locale.ROOT);
+        if (value.equals("none")) {
+            return Optional.of(RedisDurability.none());
+        }
+        if (value.equals("aof")) {
+            return Optional.of(RedisDurability.aof());
+        }
+        Matcher replicas = REPLICAS.matcher(value);
+        if (replicas.matches()) {
+            int count = Integer.parseInt(replicas.group(1));
+            if (count >= 1 && count <= RedisDurability.MAX_REPLICAS) {
+                return Optional.of(RedisDurability.replicas(count));
+            }
+        }
+        return Optional.empty();
     }
 
     private static boolean isHostAndPort(String scheme, String hostAndPort) {

@@ -38,4 +38,24 @@ public final class DeadLetterQueues {
         String table = def.table();
         return Optional.of(() -> new JdbcDeadLetterQueue(connections, table));
     }
+
+    /**
+     * The queue of a Redis sink: the configured Kafka topic or the database named by {@code url};
+     * empty if disabled. A Redis sink has no database of its own, and a queue inside Redis would
+     * fail with the writes it should catch (OOM), so the default queue (each JDBC sink's own
+     * database) does not serve it either: the loader refuses that combination in a file, and a
+     * definition built in code without a {@code url} gets no queue (a rejection fails the job).
+     */
+    public static Optional<Opener> forRedisSink(DeadLetterQueueDef def) {
+        if (def.type() == DeadLetterQueueType.KAFKA) {
+            KafkaQueueDef kafka = def.kafka();
+            return Optional.of(() -> new KafkaDeadLetterQueue(kafka));
+        }
+        if (def.type() == DeadLetterQueueType.NONE || def.url() == null) {
+            return Optional.empty();
+        }
+        JdbcConnectionFactory connections = new JdbcConnectionFactory(def.url(), def.username(), def.password());
+        String table = def.table();
+        return Optional.of(() -> new JdbcDeadLetterQueue(connections, table));
+    }
 }

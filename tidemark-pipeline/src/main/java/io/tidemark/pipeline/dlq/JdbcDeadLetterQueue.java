@@ -91,7 +91,7 @@ public final class JdbcDeadLetterQueue implements DeadLetterQueue, Serializable 
                     ps.setString(i++, letter.pipeline());
                     ps.setString(i++, letter.sink());
                     ps.setString(i++, event.table().toString());
-                    ps.setString(i++, letter.sinkTable());
+                    ps.setString(i++, DeadLetterEncoding.truncate(letter.sinkTable(), 255)); // a Redis key may be longer
                     ps.setString(i++, letter.rowKey());
                     ps.setString(i++, event.operation().name());
                     ps.setLong(i++, event.position().value());

@@ -94,7 +94,7 @@ public final class PipelineComposer {
             return new JdbcChangeSink(def.name(), jdbc, routes, def.deadLetterQueue());
         }
         if (sinkDef instanceof RedisSinkDef redis) {
-            return new RedisChangeSink(redis, routes);
+            return new RedisChangeSink(def.name(), redis, routes, def.deadLetterQueue());
         }
         throw new IllegalArgumentException("unsupported sink " + sinkDef.getClass().getSimpleName());
     }

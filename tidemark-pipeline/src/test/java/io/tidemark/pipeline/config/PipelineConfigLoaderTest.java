@@ -54,6 +54,14 @@ class PipelineConfigLoaderTest {
                 uri: redis://localhost:6379
             """;
 
+    /** A file with a Redis sink needs a queue outside Redis and outside the JDBC sinks' own databases. */
+    private static final String QUEUE_FOR_REDIS = """
+            dead-letter-queue:
+              url: jdbc:postgresql://ops-db:5432/ops
+              username: tidemark
+              password: ${env:DLQ_PASSWORD}
+            """;
+
     @Test
     void fullFileLoadsToTheExpectedDefinition() throws Exception {
         String yaml = """
@@ -241,12 +249,14 @@ class PipelineConfigLoaderTest {
                     batch-size: 200
                     flush-interval: 50ms
                     max-retries: 3
+                    durability: Replicas  2
+                    durability-timeout: 2s
                 """ + routesToWarehouse() + """
                   - source-table: public.orders
                     sink: cache
                   - source-table: public.customers
                     sink: sessions
-                """;
+                """ + QUEUE_FOR_REDIS;
 
         PipelineDef pipeline = PipelineConfigLoader.parse(yaml, FILE);
 
@@ -254,9 +264,51 @@ class PipelineConfigLoaderTest {
                 .containsExactly(
                         new RedisSinkDef("cache", "redis://localhost:6379", null, "tidemark", RedisValueFormat.HASH,
                                 null, Duration.ofDays(7), 1000, Duration.ofMillis(200), 10),
-                        new RedisSinkDef("sessions", "rediss://cache.internal:6380",
+                        new RedisSinkDef("sessions", RedisSinkMode.STANDALONE, "rediss://cache.internal:6380",
                                 Secret.of("${env:REDIS_PASSWORD}"), "shop.v2", RedisValueFormat.JSON,
-                                Duration.ofHours(1), Duration.ofDays(1), 200, Duration.ofMillis(50), 3));
+                                Duration.ofHours(1), Duration.ofDays(1), 200, Duration.ofMillis(50), 3,
+                                RedisDurability.replicas(2), Duration.ofSeconds(2)));
+        assertThat(((RedisSinkDef) pipeline.sinks().get(1)).durability()).isEqualTo(RedisDurability.none());
+        assertThat(((RedisSinkDef) pipeline.sinks().get(1)).durabilityTimeout()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(PipelineConfigLoader.parse(yaml.replace("Replicas  2", "AOF"), FILE).sinks().get(2))
+                .extracting(sink -> ((RedisSinkDef) sink).durability()).isEqualTo(RedisDurability.aof());
+    }
+
+    static Stream<Arguments> redisDurabilitiesThatAreNotOne() {
+        return Stream.of(
+                arguments("replica 2", "sinks[1].durability: expected none, aof or \"replicas N\" (N >= 1), got \"replica 2\""),
+                arguments("replicas 0", "sinks[1].durability: expected none, aof or \"replicas N\" (N >= 1), got \"replicas 0\""),
+                arguments("replicas", "sinks[1].durability: expected none, aof or \"replicas N\" (N >= 1), got \"replicas\""),
+                arguments("fsync", "sinks[1].durability: expected none, aof or \"replicas N\" (N >= 1), got \"fsync\""),
+                arguments("[aof]", "sinks[1].durability: expected none, aof or \"replicas N\" (N >= 1), got a list"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("redisDurabilitiesThatAreNotOne")
+    void redisDurabilityThatIsNotOneIsOneLine(String durability, String problem) {
+        String yaml = MINIMAL + SECOND_REDIS_SINK + "    durability: " + durability + "\n" + routesToWarehouse()
+                + "  - source-table: public.orders\n    sink: cache\n" + QUEUE_FOR_REDIS;
+
+        assertThat(problems(yaml)).containsExactly(problem);
+        assertThat(problems(yaml.replace("durability: " + durability, "durability-timeout: 0s")))
+                .containsExactly("sinks[1].durability-timeout: expected a duration > 0, got \"0s\"");
+    }
+
+    @Test
+    void aRedisSinkNeedsAQueueOutsideTheJdbcSinksDatabases() throws Exception {
+        String yaml = MINIMAL + SECOND_REDIS_SINK + routesToWarehouse() + "  - source-table: public.orders\n    sink: cache\n";
+
+        assertThat(problems(yaml)).containsExactly("dead-letter-queue.url: required with a Redis sink (sinks[1] cache),"
+                + " which has no database of its own for the writes Redis rejects; set url, username and password to a"
+                + " PostgreSQL or MySQL database, or type: kafka, or type: none to fail the job on a rejected write");
+        assertThat(problems(yaml + "dead-letter-queue:\n  max-attempts: 5\n")).hasSize(1);
+
+        assertThat(PipelineConfigLoader.parse(yaml + QUEUE_FOR_REDIS, FILE).deadLetterQueue().url())
+                .isEqualTo("jdbc:postgresql://ops-db:5432/ops");
+        assertThat(PipelineConfigLoader.parse(yaml + "dead-letter-queue:\n  type: kafka\n  bootstrap-servers: kafka:9092\n",
+                FILE).deadLetterQueue().type()).isEqualTo(DeadLetterQueueType.KAFKA);
+        assertThat(PipelineConfigLoader.parse(yaml + "dead-letter-queue:\n  type: none\n", FILE).deadLetterQueue().type())
+                .isEqualTo(DeadLetterQueueType.NONE);
     }
 
     @Test
@@ -265,7 +317,7 @@ class PipelineConfigLoaderTest {
                 + "    key-prefix: \"a{b}\"\n    format: xml\n    ttl: 0s\n" + routesToWarehouse() + """
                   - source-table: public.orders
                     sink: cache
-                """;
+                """ + QUEUE_FOR_REDIS;
 
         assertThat(problems(yaml))
                 .containsExactly(
@@ -281,7 +333,7 @@ class PipelineConfigLoaderTest {
                 + routesToWarehouse() + """
                   - source-table: public.orders
                     sink: cache
-                """;
+                """ + QUEUE_FOR_REDIS;
 
         assertThat(problems(yaml)).containsExactly("sinks[1].uri: expected a URI starting with redis:// or rediss://");
     }
@@ -297,7 +349,7 @@ class PipelineConfigLoaderTest {
                 """ + routesToWarehouse() + """
                   - source-table: public.orders
                     sink: cache
-                """;
+                """ + QUEUE_FOR_REDIS;
 
         PipelineDef pipeline = PipelineConfigLoader.parse(yaml, FILE);
 
@@ -306,7 +358,7 @@ class PipelineConfigLoaderTest {
                         Secret.of("${env:REDIS_PASSWORD}"), "tidemark", RedisValueFormat.HASH, null, Duration.ofDays(7),
                         1000, Duration.ofMillis(200), 10));
         assertThat(PipelineConfigLoader.parse(MINIMAL + SECOND_REDIS_SINK + "    mode: STANDALONE\n" + routesToWarehouse()
-                        + "  - source-table: public.orders\n    sink: cache\n", FILE).sinks().get(1))
+                        + "  - source-table: public.orders\n    sink: cache\n" + QUEUE_FOR_REDIS, FILE).sinks().get(1))
                 .extracting(sink -> ((RedisSinkDef) sink).mode()).isEqualTo(RedisSinkMode.STANDALONE);
     }
 
@@ -336,7 +388,7 @@ class PipelineConfigLoaderTest {
         String yaml = MINIMAL + "  - name: cache\n    type: redis\n    " + keys + "\n" + routesToWarehouse() + """
                   - source-table: public.orders
                     sink: cache
-                """;
+                """ + QUEUE_FOR_REDIS;
 
         assertThat(problems(yaml)).containsExactly(problem);
         assertThat(String.join("\n", problems(yaml))).doesNotContain("hunter2");

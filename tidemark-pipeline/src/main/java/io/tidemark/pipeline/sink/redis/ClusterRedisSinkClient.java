@@ -2,14 +2,19 @@ package io.tidemark.pipeline.sink.redis;
 
 import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisFuture;
+import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * The sink's client for a Redis Cluster ({@code mode: cluster}). Lettuce routes each script call
@@ -65,6 +70,53 @@ final class ClusterRedisSinkClient extends RedisSinkClient<StatefulRedisClusterC
             throw new RedisException("no master owning slots in the cluster topology");
         }
         return loads;
+    }
+
+    /**
+     * Every master that owns slots, each through the connection Lettuce routes that master's writes
+     * through (keyed by host and port, as slot routing and redirects key it; a connection asked for
+     * by node id would be another one, and {@code WAIT} there would cover none of the writes).
+     */
+    @Override
+    List<Master> masters() {
+        connect();
+        List<Master> masters = new ArrayList<>();
+        for (RedisClusterNode node : connection.getPartitions()) {
+            if (node.is(RedisClusterNode.NodeFlag.UPSTREAM) && !node.hasNoSlots()) {
+                RedisURI uri = node.getUri();
+                StatefulRedisConnection<String, String> writes = connection.getConnection(uri.getHost(), uri.getPort());
+                masters.add(new Master(address(uri), writes.async(), node.getSlots().get(0)));
+            }
+        }
+        if (masters.isEmpty()) {
+            throw new RedisException("no master owning slots in the cluster topology");
+        }
+        return masters;
+    }
+
+    @Override
+    String masterOf(String key) {
+        RedisClusterNode master = connection.getPartitions().getMasterBySlot(SlotHash.getSlot(key));
+        return master == null ? "" : address(master.getUri());
+    }
+
+    private static String address(RedisURI uri) {
+        return uri.getHost() + ":" + uri.getPort();
+    }
+
+    @Override
+    Optional<String> checkMasters(Function<RedisCommands<String, String>, Optional<String>> check) {
+        try (StatefulRedisClusterConnection<String, String> checking = client.connect()) {
+            for (RedisClusterNode node : checking.getPartitions()) {
+                if (node.is(RedisClusterNode.NodeFlag.UPSTREAM) && !node.hasNoSlots()) {
+                    Optional<String> problem = check.apply(checking.getConnection(node.getNodeId()).sync());
+                    if (problem.isPresent()) {
+                        return Optional.of("master " + address(node.getUri()) + ": " + problem.get());
+                    }
+                }
+            }
+        }
+        return Optional.empty();
     }
 
     @Override

@@ -9,6 +9,13 @@ package io.tidemark.pipeline.sink.redis;
  * ({@code h} hash, {@code j} JSON), 4 = TTL in ms ({@code 0} = none), 5 = tombstone retention in ms,
  * then for a hash upsert field/value pairs, for a JSON upsert the document. Returns 1 if the change
  * was applied, 0 if it was older than or equal to what the key or its tombstone holds.
+ *
+ * <p>Redis checks {@code maxmemory} only before a script's first write command (later ones must not
+ * fail, or the script would be half done), and a hash upsert's first write is the {@code DEL} that
+ * memory limits never refuse. So an upsert begins with a write that changes nothing but is checked
+ * against the limit ({@code SETRANGE} of nothing on the tombstone key): under {@code maxmemory}
+ * with {@code noeviction}, Redis refuses the upsert with {@code OOM} instead of growing past the
+ * limit. Deletes stay allowed; they free memory.
  */
 final class GuardedWriteScript {
 
@@ -40,6 +47,7 @@ final class GuardedWriteScript {
             "  redis.call('SET', KEYS[2], pos, 'PX', ARGV[5])",
             "  return 1",
             "end",
+            "redis.call('SETRANGE', KEYS[2], 0, '')",
             "if ARGV[3] == 'h' then",
             "  redis.call('DEL', KEYS[1])",
             "  redis.call('HSET', KEYS[1], '" + POSITION_FIELD + "', pos, unpack(ARGV, 6))",

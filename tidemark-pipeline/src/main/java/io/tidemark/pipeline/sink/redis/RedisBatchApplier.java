@@ -1,12 +1,12 @@
 package io.tidemark.pipeline.sink.redis;
 
-import io.tidemark.pipeline.config.RedisSinkMode;
+import io.tidemark.pipeline.config.RedisDurability;
+import io.tidemark.pipeline.dlq.RejectedChanges;
 import io.tidemark.pipeline.event.ChangeEvent;
 
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisFuture;
-import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 
@@ -15,10 +15,12 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -26,9 +28,16 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * Applies a batch of changes (at most one per key) as pipelined {@code EVALSHA} calls of the
- * {@link GuardedWriteScript}, and retries the whole batch after a transient error. Retrying a
- * batch is safe even if part of it was applied: the script skips every change that is not newer
- * than what the key holds. Standalone and cluster differ only in their {@link RedisSinkClient}.
+ * {@link GuardedWriteScript}, waits until the batch is as durable as {@code durability} asks
+ * ({@link DurabilityWait}), and retries the whole batch after a transient error. Retrying a batch is
+ * safe even if part of it was applied: the script skips every change that is not newer than what
+ * the key holds.
+ *
+ * <p>A change Redis rejects (its own error reply, such as {@code WRONGTYPE} or {@code OOM}) is tried
+ * again up to the dead-letter queue's max-attempts and then queued with its error, while the rest of
+ * the batch is applied; with the {@code park} policy its row's later changes are queued behind it
+ * without being tried. Without a queue a rejection fails the job, as it always did. Standalone and
+ * cluster differ only in their {@link RedisSinkClient}.
  */
 final class RedisBatchApplier implements AutoCloseable {
 
@@ -38,65 +47,149 @@ final class RedisBatchApplier implements AutoCloseable {
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
     /** How long to wait for replies before flushing again; see {@link #awaitAll}. */
     private static final long REFLUSH_MILLIS = 20;
-    private static final List<String> TRANSIENT_REPLIES =
-            List.of("LOADING", "TRYAGAIN", "CLUSTERDOWN", "MASTERDOWN", "BUSY", "NOSCRIPT");
-    /**
-     * Replies that, from a cluster, mean the client's topology is behind: redirects used up while
-     * slots move, or a write that reached a master demoted by a failover.
-     */
-    private static final List<String> CLUSTER_TRANSIENT_REPLIES = List.of("MOVED", "ASK", "READONLY");
 
     private final RedisConnector connector;
     private final RedisRowEncoder encoder;
     private final String sinkName;
     private final int maxRetries;
+    private final DurabilityWait durability;
+    /** Null when the pipeline has no dead-letter queue: a rejected change then fails the job. */
+    private final RejectedChanges rejected;
     private RedisSinkClient<?> client;
     private String scriptSha;
     private volatile long retries;
-    private long applied;
-    private long skipped;
+    private volatile long applied;
+    private volatile long skipped;
 
+    /** An applier without durability wait and without dead-letter queue. */
     RedisBatchApplier(RedisConnector connector, RedisRowEncoder encoder, String sinkName, int maxRetries) {
+        this(connector, encoder, sinkName, maxRetries, RedisDurability.none(), Duration.ofSeconds(5), null);
+    }
+
+    RedisBatchApplier(
+            RedisConnector connector,
+            RedisRowEncoder encoder,
+            String sinkName,
+            int maxRetries,
+            RedisDurability durability,
+            Duration durabilityTimeout,
+            RejectedChanges rejected) {
         this.connector = connector;
         this.encoder = encoder;
         this.sinkName = sinkName;
         this.maxRetries = maxRetries;
+        this.durability = new DurabilityWait(durability, durabilityTimeout, encoder.keyPrefix());
+        this.rejected = rejected;
+    }
+
+    /** One change of a batch: its data key, the change and its script call. */
+    private record Change(String key, ChangeEvent event, RedisRowEncoder.ScriptCall call) {}
+
+    /** What Redis answered to one script call: 1 applied, 0 skipped, or its error reply. */
+    private record Reply(long result, RedisException error) {}
+
+    /** What one change's replay did; see {@link #replay}. */
+    sealed interface ReplayOutcome {
+        record Applied() implements ReplayOutcome {}
+
+        record Skipped() implements ReplayOutcome {}
+
+        record Rejected(String errorClass, String message) implements ReplayOutcome {}
     }
 
     /**
      * Applies {@code changes} (data key to newest change), retrying transient errors with
-     * exponential backoff; throws once the retries are used up or on any other error.
+     * exponential backoff; throws once the retries are used up, on an error that would fail every
+     * change alike, or on a rejection when there is no dead-letter queue.
      */
     void apply(Map<String, ChangeEvent> changes) throws IOException, InterruptedException {
-        if (changes.isEmpty()) {
+        List<Change> toWrite = new ArrayList<>(changes.size());
+        List<ChangeEvent> parked = new ArrayList<>();
+        boolean parking = rejected != null && rejected.hasParkedRows() && touchesParkedRow(changes);
+        if (parking) {
+            rejected.refresh(); // a replay may have released rows since they were parked
+        }
+        for (Map.Entry<String, ChangeEvent> change : changes.entrySet()) {
+            if (parking && rejected.isParked(change.getValue())) {
+                parked.add(change.getValue());
+            } else {
+                toWrite.add(new Change(change.getKey(), change.getValue(),
+                        encoder.call(change.getKey(), change.getValue())));
+            }
+        }
+        if (!parked.isEmpty()) {
+            rejected.park(parked);
+        }
+        if (toWrite.isEmpty()) {
             return;
         }
-        List<RedisRowEncoder.ScriptCall> calls = new ArrayList<>(changes.size());
-        for (Map.Entry<String, ChangeEvent> change : changes.entrySet()) {
-            calls.add(encoder.call(change.getKey(), change.getValue()));
+        withRetries(() -> applyWithRejections(toWrite));
+    }
+
+    private boolean touchesParkedRow(Map<String, ChangeEvent> changes) {
+        for (ChangeEvent change : changes.values()) {
+            if (rejected.isParked(change)) {
+                return true;
+            }
         }
+        return false;
+    }
+
+    /**
+     * Replays one change of the dead-letter queue through the guarded path, with the retries and
+     * the durability wait of a batch: applied, skipped (the key or its tombstone holds this
+     * position or a later one), or rejected again (never queued here; the replayer records it).
+     */
+    ReplayOutcome replay(String key, ChangeEvent change) throws IOException, InterruptedException {
+        Change single = new Change(key, change, encoder.call(key, change));
+        ReplayOutcome[] outcome = new ReplayOutcome[1];
+        withRetries(() -> {
+            Reply reply = writeOnce(List.of(single)).get(0);
+            if (reply.error() != null) {
+                outcome[0] = new ReplayOutcome.Rejected(errorClass(reply.error()), RedisReplies.message(reply.error()));
+                return; // nothing written
+            }
+            awaitDurable(reply.result() == 1 ? Set.of(client.masterOf(key)) : Set.of());
+            outcome[0] = reply.result() == 1 ? new ReplayOutcome.Applied() : new ReplayOutcome.Skipped();
+        });
+        return outcome[0];
+    }
+
+    /** One attempt of a whole batch; throws transient errors, which the caller retries. */
+    @FunctionalInterface
+    private interface Attempt {
+        void run() throws IOException, InterruptedException, TimeoutException;
+    }
+
+    private void withRetries(Attempt attempt) throws IOException, InterruptedException {
         Duration backoff = FIRST_BACKOFF;
-        for (int attempt = 0; ; attempt++) {
+        for (int retry = 0; ; retry++) {
             try {
-                applyOnce(calls);
+                attempt.run();
                 return;
             } catch (RedisException | TimeoutException e) {
-                if (!isTransient(e, connector.mode())) {
-                    throw new IOException("sink " + sinkName + ": Redis rejected a write: " + message(e)
-                            + modeHint(e, connector.mode()), e);
+                RedisReplies.Kind kind = RedisReplies.kind(e, connector.mode());
+                if (kind == RedisReplies.Kind.REJECTED) {
+                    throw new IOException("sink " + sinkName + ": Redis rejected a write: " + RedisReplies.message(e)
+                            + " (the pipeline has no dead-letter queue)", e);
                 }
-                if (attempt >= maxRetries) {
+                if (kind == RedisReplies.Kind.FATAL) {
+                    throw new IOException("sink " + sinkName + ": Redis at " + connector.uri() + " refused the sink: "
+                            + RedisReplies.message(e) + RedisReplies.modeHint(e, connector.mode()), e);
+                }
+                if (retry >= maxRetries) {
                     throw new IOException("sink " + sinkName + ": Redis at " + connector.uri() + " still failing after "
-                            + maxRetries + " retries: " + message(e), e);
+                            + maxRetries + " retries: " + RedisReplies.message(e), e);
                 }
                 retries++;
                 LOG.warn("Sink {}: transient Redis error ({}), retry {} of {} in {} ms",
-                        sinkName, message(e), attempt + 1, maxRetries, backoff.toMillis());
+                        sinkName, RedisReplies.message(e), retry + 1, maxRetries, backoff.toMillis());
                 // a restart or failover may have emptied a script cache (NOSCRIPT): reload before the retry,
                 // at the cost of one SCRIPT LOAD per master
                 scriptSha = null;
+                durability.forget();
                 if (client != null) {
-                    if (!(e instanceof RedisCommandExecutionException)) {
+                    if (!(e instanceof RedisCommandExecutionException) && !(e instanceof DurabilityWait.NotDurableException)) {
                         client.disconnect(); // lost or timed out: start the retry on a fresh connection, with no late replies
                     }
                     client.topologyMayHaveChanged();
@@ -107,58 +200,134 @@ final class RedisBatchApplier implements AutoCloseable {
         }
     }
 
-    private void applyOnce(List<RedisRowEncoder.ScriptCall> calls)
-            throws TimeoutException, InterruptedException {
+    /**
+     * Writes every change; the ones Redis rejects are written again, up to the queue's max-attempts
+     * (100 ms, 200 ms, … apart), and then queued. Then waits for durability.
+     */
+    private void applyWithRejections(List<Change> changes)
+            throws IOException, InterruptedException, TimeoutException {
+        Set<String> appliedOn = new HashSet<>();
+        List<Change> remaining = changes;
+        Instant firstFailure = null;
+        for (int attempt = 1; ; attempt++) {
+            List<Reply> replies = writeOnce(remaining);
+            List<Change> rejectedNow = new ArrayList<>();
+            List<RedisException> errors = new ArrayList<>();
+            for (int i = 0; i < replies.size(); i++) {
+                Reply reply = replies.get(i);
+                if (reply.error() != null) {
+                    rejectedNow.add(remaining.get(i));
+                    errors.add(reply.error());
+                } else if (reply.result() == 1) {
+                    appliedOn.add(client.masterOf(remaining.get(i).key()));
+                }
+            }
+            if (rejectedNow.isEmpty()) {
+                break;
+            }
+            if (rejected == null) {
+                throw errors.get(0);
+            }
+            firstFailure = firstFailure == null ? Instant.now() : firstFailure;
+            if (attempt >= rejected.maxAttempts()) {
+                for (int i = 0; i < rejectedNow.size(); i++) {
+                    Change change = rejectedNow.get(i);
+                    RedisException error = errors.get(i);
+                    LOG.warn("Sink {}: Redis rejected {} {} times ({}); sending it to the dead-letter queue",
+                            sinkName, change.event(), attempt, errorClass(error));
+                    rejected.reject(change.event(), errorClass(error), RedisReplies.message(error), attempt, firstFailure);
+                }
+                break;
+            }
+            Thread.sleep(100L * attempt);
+            remaining = rejectedNow;
+        }
+        awaitDurable(appliedOn);
+    }
+
+    /**
+     * Sends one script call per change in one pipeline and returns each call's reply in order.
+     * Throws a transient error (after every reply is in, so a retry never overlaps this attempt)
+     * or one that would fail every change alike; rejections are returned.
+     */
+    private List<Reply> writeOnce(List<Change> changes) throws TimeoutException, InterruptedException {
         if (client == null) {
             client = connector.createSinkClient();
         }
         if (!client.isConnected()) {
-            scriptSha = null; // a new connection may reach a restarted or failed-over server with an empty script cache
+            // a new connection may reach a restarted or failed-over server: with an empty script cache,
+            // or configured otherwise
+            scriptSha = null;
+            durability.forget();
         }
         RedisClusterAsyncCommands<String, String> commands = client.connect();
         if (scriptSha == null) {
             List<RedisFuture<String>> loads = client.loadScript(GuardedWriteScript.SOURCE);
-            awaitAll(loads);
+            awaitAll(loads, RedisConnector.COMMAND_TIMEOUT);
             String sha = null;
             for (RedisFuture<String> load : loads) {
                 sha = await(load);
             }
             scriptSha = sha;
         }
-        List<RedisFuture<Long>> results = new ArrayList<>(calls.size());
-        for (RedisRowEncoder.ScriptCall call : calls) {
-            results.add(commands.evalsha(scriptSha, ScriptOutputType.INTEGER, call.keys(), call.args()));
+        List<RedisFuture<Long>> results = new ArrayList<>(changes.size());
+        for (Change change : changes) {
+            results.add(commands.evalsha(scriptSha, ScriptOutputType.INTEGER, change.call().keys(), change.call().args()));
         }
         client.flush();
-        // wait for every reply before reporting an error, so a retry never overlaps this attempt
-        awaitAll(results);
-        RuntimeException firstError = null;
+        awaitAll(results, RedisConnector.COMMAND_TIMEOUT);
+        List<Reply> replies = new ArrayList<>(results.size());
+        RedisException notRejection = null;
         long nowApplied = 0;
         for (RedisFuture<Long> result : results) {
             try {
-                nowApplied += await(result);
+                long written = await(result);
+                nowApplied += written;
+                replies.add(new Reply(written, null));
             } catch (RedisException e) {
-                firstError = firstError == null ? e : firstError;
+                if (RedisReplies.kind(e, connector.mode()) != RedisReplies.Kind.REJECTED) {
+                    notRejection = notRejection == null ? e : notRejection;
+                }
+                replies.add(new Reply(0, e));
             }
         }
-        if (firstError != null) {
-            throw firstError;
+        if (notRejection != null) {
+            throw notRejection;
         }
         applied += nowApplied;
-        skipped += calls.size() - nowApplied;
+        skipped += replies.stream().filter(r -> r.error() == null && r.result() == 0).count();
+        return replies;
+    }
+
+    /** Waits until every master confirmed what {@code durability} asks; nothing to do for {@code none}. */
+    private void awaitDurable(Set<String> appliedOn) throws TimeoutException, InterruptedException {
+        if (!durability.waits()) {
+            return;
+        }
+        List<DurabilityWait.Sent> sent = durability.send(client);
+        List<RedisFuture<?>> replies = new ArrayList<>();
+        for (DurabilityWait.Sent s : sent) {
+            if (s.confirmation() != null) {
+                replies.add(s.fence());
+                replies.add(s.confirmation());
+            }
+        }
+        awaitAll(replies, connector.waitReplyTimeout());
+        durability.check(client, sent, appliedOn);
     }
 
     /**
      * Waits until every future is done, flushing again every {@value #REFLUSH_MILLIS} ms meanwhile: a
      * cluster connection may queue a command after the flush (on a node connection that was still
      * opening, or when it follows a MOVED or ASK redirect), and with auto-flush off nothing else would
-     * send it. Times out after {@link RedisConnector#COMMAND_TIMEOUT}, closing the connection so
-     * that late replies are never mistaken for the next attempt's.
+     * send it. Times out after {@code timeout}, closing the connection so that late replies are never
+     * mistaken for the next attempt's.
      */
-    private void awaitAll(List<? extends RedisFuture<?>> futures) throws TimeoutException, InterruptedException {
+    private void awaitAll(List<? extends RedisFuture<?>> futures, Duration timeout)
+            throws TimeoutException, InterruptedException {
         CompletableFuture<Void> all = CompletableFuture.allOf(
                 futures.stream().map(RedisFuture::toCompletableFuture).toArray(CompletableFuture[]::new));
-        long deadline = System.nanoTime() + RedisConnector.COMMAND_TIMEOUT.toNanos();
+        long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             try {
                 all.get(REFLUSH_MILLIS, TimeUnit.MILLISECONDS);
@@ -168,8 +337,7 @@ final class RedisBatchApplier implements AutoCloseable {
             } catch (TimeoutException e) {
                 if (System.nanoTime() - deadline >= 0) {
                     client.disconnect();
-                    throw new TimeoutException("no reply from Redis within " + RedisConnector.COMMAND_TIMEOUT.toMillis()
-                            + " ms");
+                    throw new TimeoutException("no reply from Redis within " + timeout.toMillis() + " ms");
                 }
                 client.flush();
             }
@@ -189,35 +357,9 @@ final class RedisBatchApplier implements AutoCloseable {
         }
     }
 
-    /**
-     * Lost connections, timeouts and the replies that mean "not now" are transient; any other
-     * error reply (WRONGTYPE, a script error, OOM) would fail again, so it fails the job at once.
-     * In a cluster, replies that mean the topology changed under the client are transient too.
-     */
-    static boolean isTransient(Exception e, RedisSinkMode mode) {
-        if (e instanceof RedisNoScriptException || e instanceof TimeoutException) {
-            return true;
-        }
-        if (e instanceof RedisCommandExecutionException) {
-            String reply = message(e).toUpperCase(Locale.ROOT);
-            return TRANSIENT_REPLIES.stream().anyMatch(reply::startsWith)
-                    || (mode == RedisSinkMode.CLUSTER && CLUSTER_TRANSIENT_REPLIES.stream().anyMatch(reply::startsWith));
-        }
-        return true; // connection refused, closed or reset, command timeout, a slot no reachable master owns
-    }
-
-    /** A redirect seen by a standalone client means the server belongs to a Redis Cluster. */
-    private static String modeHint(Exception e, RedisSinkMode mode) {
-        String reply = message(e).toUpperCase(Locale.ROOT);
-        if (mode == RedisSinkMode.STANDALONE && (reply.startsWith("MOVED") || reply.startsWith("ASK"))) {
-            return "; the server is a Redis Cluster node: set mode: cluster";
-        }
-        return "";
-    }
-
-    static String message(Throwable e) {
-        String message = e.getMessage();
-        return message == null ? e.getClass().getSimpleName() : message.lines().findFirst().orElse("");
+    /** A rejection's class in the queue: the reply's error code, such as WRONGTYPE or OOM. */
+    static String errorClass(RedisException error) {
+        return RedisReplies.errorCode(RedisReplies.message(error));
     }
 
     /** Batches re-sent after a transient error. */
@@ -243,10 +385,19 @@ final class RedisBatchApplier implements AutoCloseable {
         }
     }
 
-    /** Checks that Redis answers (and that a cluster is healthy); used before the job is submitted. */
-    static void ping(RedisConnector connector) {
+    /**
+     * Checks that Redis answers (and that a cluster is healthy), and that every master can give
+     * {@code durability}; used before the job is submitted.
+     *
+     * @throws DurabilityWait.UnavailableException with one line naming the setting and the fix, if
+     *     a master cannot
+     */
+    static void check(RedisConnector connector, RedisDurability durability) {
         try (RedisSinkClient<?> client = connector.createSinkClient()) {
             client.check();
+            client.checkMasters(server -> DurabilityWait.problem(durability, server)).ifPresent(problem -> {
+                throw new DurabilityWait.UnavailableException(problem);
+            });
         }
     }
 }

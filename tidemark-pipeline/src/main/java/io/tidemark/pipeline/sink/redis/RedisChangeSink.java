@@ -1,6 +1,11 @@
 package io.tidemark.pipeline.sink.redis;
 
+import io.tidemark.pipeline.config.DeadLetterQueueDef;
 import io.tidemark.pipeline.config.RedisSinkDef;
+import io.tidemark.pipeline.dlq.DeadLetterGauges;
+import io.tidemark.pipeline.dlq.DeadLetterQueue;
+import io.tidemark.pipeline.dlq.DeadLetterQueues;
+import io.tidemark.pipeline.dlq.RejectedChanges;
 import io.tidemark.pipeline.event.ChangeEvent;
 import io.tidemark.pipeline.event.TableId;
 import io.tidemark.pipeline.sink.ChangeSink;
@@ -9,6 +14,7 @@ import io.tidemark.pipeline.sink.WriterOnlySink;
 import org.apache.flink.api.connector.sink2.Sink;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.Map;
 
 import static org.apache.flink.util.Preconditions.checkNotNull;
@@ -16,23 +22,45 @@ import static org.apache.flink.util.Preconditions.checkNotNull;
 /**
  * Applies change events to Redis with exactly-once effect: one key per row, every write through a
  * server-side script that applies a change only if its source position is newer than the key's and
- * its tombstone's. See {@code docs/redis-sink.md}.
+ * its tombstone's, each batch as durable as {@code durability} asks before a checkpoint can cover
+ * it, and the writes Redis rejects sent to the pipeline's dead-letter queue. See {@code
+ * docs/redis-sink.md}.
  */
 public final class RedisChangeSink implements ChangeSink {
 
     private static final long serialVersionUID = 1L;
 
+    /** How often the first writer subtask reads the queue's counts for its gauges. */
+    private static final Duration DEAD_LETTER_GAUGES_EVERY = Duration.ofSeconds(30);
+
+    private final String pipeline;
     private final RedisSinkDef def;
     private final RedisConnector connector;
     private final RedisRowEncoder encoder;
+    private final DeadLetterQueueDef deadLetters;
+    /** Null when the sink has no dead-letter queue: a rejected write then fails the job. */
+    private final DeadLetterQueues.Opener deadLetterQueue;
 
-    /** @param sinkTables source table to the table name used in keys, for the tables routed to this sink */
+    /** A sink without a dead-letter queue. */
     public RedisChangeSink(RedisSinkDef def, Map<TableId, TableId> sinkTables) {
+        this(def.name(), def, sinkTables, DeadLetterQueueDef.defaults());
+    }
+
+    /**
+     * @param pipeline the pipeline name, which its dead-letter entries carry
+     * @param sinkTables source table to the table name used in keys, for the tables routed to this sink
+     * @param deadLetters the pipeline's queue; see {@link DeadLetterQueues#forRedisSink}
+     */
+    public RedisChangeSink(
+            String pipeline, RedisSinkDef def, Map<TableId, TableId> sinkTables, DeadLetterQueueDef deadLetters) {
+        this.pipeline = checkNotNull(pipeline, "pipeline cannot be null");
         this.def = checkNotNull(def, "def cannot be null");
         checkNotNull(sinkTables, "sinkTables cannot be null");
+        this.deadLetters = checkNotNull(deadLetters, "deadLetters cannot be null");
         this.connector = RedisConnector.of(def);
         this.encoder = new RedisRowEncoder(
                 def.keyPrefix(), def.format(), sinkTables, def.ttl(), def.tombstoneRetention());
+        this.deadLetterQueue = DeadLetterQueues.forRedisSink(deadLetters).orElse(null);
     }
 
     @Override
@@ -40,13 +68,23 @@ public final class RedisChangeSink implements ChangeSink {
         return def.name();
     }
 
-    /** Checks that the server (or the cluster) answers; a Redis sink needs no schema. */
+    /**
+     * Checks that the server (or the cluster) answers and can give the configured durability, and
+     * creates the dead-letter queue's table or topic; a Redis sink needs no schema.
+     */
     @Override
     public void prepare() throws Exception {
         try {
-            RedisBatchApplier.ping(connector);
+            RedisBatchApplier.check(connector, def.durability());
+        } catch (DurabilityWait.UnavailableException e) {
+            throw new IOException("sink " + def.name() + ": Redis at " + connector.uri() + ": " + e.getMessage(), e);
         } catch (RuntimeException e) {
             throw new IOException("sink " + def.name() + ": cannot reach Redis at " + connector.uri() + ": " + reason(e), e);
+        }
+        if (deadLetterQueue != null) {
+            try (DeadLetterQueue queue = deadLetterQueue.open()) {
+                queue.prepare();
+            }
         }
     }
 
@@ -59,12 +97,12 @@ public final class RedisChangeSink implements ChangeSink {
         while (root.getCause() != null && root.getCause() != root) {
             root = root.getCause();
         }
-        String reason = RedisBatchApplier.message(e);
-        if (root != e && !reason.contains(RedisBatchApplier.message(root))) {
-            reason += " (" + RedisBatchApplier.message(root) + ")";
+        String reason = RedisReplies.message(e);
+        if (root != e && !reason.contains(RedisReplies.message(root))) {
+            reason += " (" + RedisReplies.message(root) + ")";
         }
         if (root.getSuppressed().length > 0) {
-            reason += ": " + RedisBatchApplier.message(root.getSuppressed()[0]);
+            reason += ": " + RedisReplies.message(root.getSuppressed()[0]);
         }
         if (reason.contains("cluster support disabled")) {
             reason += "; the server is not a Redis Cluster node: set mode: standalone";
@@ -74,15 +112,33 @@ public final class RedisChangeSink implements ChangeSink {
 
     @Override
     public Sink<ChangeEvent> createSink() {
+        String pipeline = this.pipeline;
         RedisSinkDef def = this.def;
         RedisRowEncoder encoder = this.encoder;
         RedisConnector connector = this.connector;
-        return new WriterOnlySink(context -> new RedisChangeWriter(
-                encoder,
-                new RedisBatchApplier(connector, encoder, def.name(), def.maxRetries()),
-                def.batchSize(),
-                def.flushInterval(),
-                context.getProcessingTimeService(),
-                context.metricGroup()));
+        DeadLetterQueueDef deadLetters = this.deadLetters;
+        DeadLetterQueues.Opener deadLetterQueue = this.deadLetterQueue;
+        return new WriterOnlySink(context -> {
+            RejectedChanges rejected = null;
+            DeadLetterGauges gauges = null;
+            if (deadLetterQueue != null) {
+                rejected = new RejectedChanges(deadLetterQueue.open(), pipeline, def.name(), encoder::dataKey,
+                        deadLetters.maxAttempts(), deadLetters.afterRejection(), context.metricGroup());
+                if (context.getTaskInfo().getIndexOfThisSubtask() == 0) {
+                    gauges = new DeadLetterGauges(deadLetterQueue.open(), pipeline, def.name(), context.metricGroup());
+                    gauges.start(DEAD_LETTER_GAUGES_EVERY);
+                }
+            }
+            return new RedisChangeWriter(
+                    encoder,
+                    new RedisBatchApplier(connector, encoder, def.name(), def.maxRetries(), def.durability(),
+                            def.durabilityTimeout(), rejected),
+                    rejected,
+                    gauges,
+                    def.batchSize(),
+                    def.flushInterval(),
+                    context.getProcessingTimeService(),
+                    context.metricGroup());
+        });
     }
 }

@@ -2,6 +2,7 @@ package io.tidemark.pipeline.sink.redis;
 
 import io.tidemark.pipeline.config.RedisSinkDef;
 import io.tidemark.pipeline.config.RedisSinkMode;
+import io.tidemark.pipeline.config.RedisSinkOptions;
 import io.tidemark.pipeline.config.Secret;
 
 import io.lettuce.core.ClientOptions;
@@ -15,6 +16,7 @@ import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.RedisClusterURIUtil;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode.NodeFlag;
+import io.lettuce.core.protocol.RedisCommand;
 
 import java.io.Serializable;
 import java.net.URI;
@@ -42,19 +44,26 @@ public final class RedisConnector implements Serializable {
     private final RedisSinkMode mode;
     private final String uri;
     private final Secret password;
+    /** How long a WAIT or WAITAOF may block on the server; its reply is awaited that much longer. */
+    private final Duration durabilityTimeout;
 
     RedisConnector(String uri, Secret password) {
         this(RedisSinkMode.STANDALONE, uri, password);
     }
 
     RedisConnector(RedisSinkMode mode, String uri, Secret password) {
+        this(mode, uri, password, RedisSinkOptions.DURABILITY_TIMEOUT.defaultValue());
+    }
+
+    RedisConnector(RedisSinkMode mode, String uri, Secret password, Duration durabilityTimeout) {
         this.mode = mode;
         this.uri = uri;
         this.password = password;
+        this.durabilityTimeout = durabilityTimeout;
     }
 
     public static RedisConnector of(RedisSinkDef def) {
-        return new RedisConnector(def.mode(), def.uri(), def.password());
+        return new RedisConnector(def.mode(), def.uri(), def.password(), def.durabilityTimeout());
     }
 
     RedisSinkMode mode() {
@@ -65,7 +74,7 @@ public final class RedisConnector implements Serializable {
     RedisSinkClient<?> createSinkClient() {
         return mode == RedisSinkMode.CLUSTER
                 ? new ClusterRedisSinkClient(createClusterClient())
-                : new StandaloneRedisSinkClient(createClient());
+                : new StandaloneRedisSinkClient(createClient(), uri);
     }
 
     /** The URI without credentials, for messages and logs. */
@@ -84,9 +93,32 @@ public final class RedisConnector implements Serializable {
                 .autoReconnect(false)
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                 .socketOptions(SocketOptions.builder().connectTimeout(CONNECT_TIMEOUT).build())
-                .timeoutOptions(TimeoutOptions.enabled(COMMAND_TIMEOUT))
+                .timeoutOptions(timeouts(durabilityTimeout))
                 .build());
         return client;
+    }
+
+    /**
+     * {@link #COMMAND_TIMEOUT} for every command, plus the durability timeout for {@code WAIT} and
+     * {@code WAITAOF}, which the server holds for up to that long by design.
+     */
+    private static TimeoutOptions timeouts(Duration durabilityTimeout) {
+        long commandMillis = COMMAND_TIMEOUT.toMillis();
+        long waitMillis = commandMillis + durabilityTimeout.toMillis();
+        return TimeoutOptions.builder()
+                .timeoutCommands()
+                .timeoutSource(new TimeoutOptions.TimeoutSource() {
+                    @Override
+                    public long getTimeout(RedisCommand<?, ?, ?> command) {
+                        return DurabilityWait.isWait(command.getType()) ? waitMillis : commandMillis;
+                    }
+                })
+                .build();
+    }
+
+    /** How long the sink waits for the reply to a WAIT or WAITAOF. */
+    Duration waitReplyTimeout() {
+        return COMMAND_TIMEOUT.plus(durabilityTimeout);
     }
 
     /**
@@ -108,7 +140,7 @@ public final class RedisConnector implements Serializable {
                 .autoReconnect(false)
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                 .socketOptions(SocketOptions.builder().connectTimeout(CONNECT_TIMEOUT).build())
-                .timeoutOptions(TimeoutOptions.enabled(COMMAND_TIMEOUT))
+                .timeoutOptions(timeouts(durabilityTimeout))
                 .nodeFilter(RedisConnector::isUsable)
                 .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
                         .enablePeriodicRefresh(TOPOLOGY_REFRESH_PERIOD)

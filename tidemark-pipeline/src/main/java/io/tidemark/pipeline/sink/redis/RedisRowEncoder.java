@@ -61,6 +61,11 @@ public final class RedisRowEncoder implements Serializable {
         this.tombstoneRetentionMillis = Long.toString(Math.max(1, tombstoneRetention.toMillis()));
     }
 
+    /** The first part of every key the sink writes. */
+    String keyPrefix() {
+        return keyPrefix;
+    }
+
     /** The script call of one change. */
     record ScriptCall(String[] keys, String[] args) {}
 

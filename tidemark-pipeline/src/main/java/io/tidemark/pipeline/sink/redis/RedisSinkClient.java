@@ -3,16 +3,20 @@ package io.tidemark.pipeline.sink.redis;
 import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.api.StatefulConnection;
+import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * What differs between a standalone Redis and a Redis Cluster for the sink, behind one type, so
  * that {@link RedisBatchApplier} writes through Lettuce's common {@link RedisClusterAsyncCommands}
- * in both modes: how the pipelined connection is opened, where the script must be loaded, and
- * whether the client must look at the topology again after an error.
+ * in both modes: how the pipelined connection is opened, where the script must be loaded, which
+ * masters take the writes (and through which connection, for {@code WAIT}), and whether the client
+ * must look at the topology again after an error.
  *
  * <p>One instance per sink writer, used from the task thread only. At most one connection is open;
  * commands are not flushed until {@link #flush()} (pipelining).
@@ -58,6 +62,31 @@ abstract class RedisSinkClient<C extends StatefulConnection<String, String>> imp
      * every master owning slots) and flushes it; one future per server.
      */
     abstract List<RedisFuture<String>> loadScript(String source);
+
+    /**
+     * A master that takes the sink's writes, with the connection its writes go through: {@code WAIT}
+     * and {@code WAITAOF} only cover the writes made on their own connection.
+     *
+     * @param address host:port, for messages
+     * @param slot a slot the master owns (its lowest), or -1 for a standalone server
+     */
+    record Master(String address, RedisClusterAsyncCommands<String, String> commands, int slot) {}
+
+    /**
+     * The masters that take the sink's writes, each with the connection the sink writes to it
+     * through, opening what is not open yet: the server, or every master that owns slots.
+     */
+    abstract List<Master> masters();
+
+    /** The address of the master that takes writes of {@code key}, as {@link Master#address()} names it. */
+    abstract String masterOf(String key);
+
+    /**
+     * Checks, on connections of its own, what {@code check} says about every master (the server,
+     * or each master owning slots); returns the first problem, prefixed with the master's address
+     * in a cluster, or empty.
+     */
+    abstract Optional<String> checkMasters(Function<RedisCommands<String, String>, Optional<String>> check);
 
     /** Sends every queued command. */
     final void flush() {

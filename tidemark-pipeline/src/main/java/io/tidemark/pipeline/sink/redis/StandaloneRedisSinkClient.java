@@ -3,18 +3,24 @@ package io.tidemark.pipeline.sink.redis;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 
 import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
 
 /** The sink's client for one Redis server at one address ({@code mode: standalone}). */
 final class StandaloneRedisSinkClient extends RedisSinkClient<StatefulRedisConnection<String, String>> {
 
     private final RedisClient client;
+    private final String address;
 
-    StandaloneRedisSinkClient(RedisClient client) {
+    /** @param address the server's address, for messages */
+    StandaloneRedisSinkClient(RedisClient client, String address) {
         super(client);
         this.client = client;
+        this.address = address;
     }
 
     @Override
@@ -32,6 +38,23 @@ final class StandaloneRedisSinkClient extends RedisSinkClient<StatefulRedisConne
         RedisFuture<String> load = connect().scriptLoad(source);
         connection.flushCommands();
         return List.of(load);
+    }
+
+    @Override
+    List<Master> masters() {
+        return List.of(new Master(address, connect(), -1));
+    }
+
+    @Override
+    String masterOf(String key) {
+        return address;
+    }
+
+    @Override
+    Optional<String> checkMasters(Function<RedisCommands<String, String>, Optional<String>> check) {
+        try (StatefulRedisConnection<String, String> connection = client.connect()) {
+            return check.apply(connection.sync());
+        }
     }
 
     @Override

@@ -32,7 +32,7 @@ import static org.awaitility.Awaitility.await;
  * masters with replicas on free loopback ports, without persistence, in a directory of its own so
  * that no node reads an earlier run's {@code nodes.conf}; its node timeout is shortened to one
  * second so that a failover takes seconds. Plus a cluster connection and direct node connections
- * for assertions, and a way to kill a node.
+ * for assertions, and ways to kill a node or freeze it (SIGSTOP).
  */
 final class EmbeddedRedisCluster implements AutoCloseable {
 
@@ -163,6 +163,47 @@ final class EmbeddedRedisCluster implements AutoCloseable {
             }
         }
         throw new IllegalStateException("no master owns slot " + slot);
+    }
+
+    /** The port of the replica of the master on {@code masterPort}. */
+    int replicaOf(int masterPort) {
+        String masterId = node(masterPort).clusterMyId();
+        for (String line : liveNode().clusterNodes().split("\n")) {
+            String[] fields = line.trim().split(" ");
+            if (fields.length > 3 && fields[2].contains("slave") && fields[3].equals(masterId)) {
+                String address = fields[1];
+                return Integer.parseInt(address.substring(address.indexOf(':') + 1, address.indexOf('@')));
+            }
+        }
+        throw new IllegalStateException("the master on port " + masterPort + " has no replica");
+    }
+
+    /** Freezes the node on {@code port} with SIGSTOP: its links stay open, it answers nothing. */
+    void pauseNode(int port) throws IOException {
+        signal(port, "-STOP");
+    }
+
+    /** Lets a paused node run again (SIGCONT). */
+    void resumeNode(int port) throws IOException {
+        signal(port, "-CONT");
+    }
+
+    private final Map<Integer, String> pids = new LinkedHashMap<>();
+
+    private void signal(int port, String signal) throws IOException {
+        String pid = pids.computeIfAbsent(port, p -> node(p).info("server").lines()
+                .filter(line -> line.startsWith("process_id:"))
+                .map(line -> line.substring("process_id:".length()).trim())
+                .findFirst().orElseThrow());
+        try {
+            Process kill = new ProcessBuilder("kill", signal, pid).inheritIO().start();
+            if (kill.waitFor() != 0) {
+                throw new IOException("kill " + signal + " " + pid + " exited with " + kill.exitValue());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while signalling Redis", e);
+        }
     }
 
     /** Kills the node on {@code port}; its replica takes over after the node timeout. */

@@ -1,6 +1,9 @@
 package io.tidemark.pipeline.sink.redis;
 
 import io.tidemark.pipeline.config.CheckpointingDef;
+import io.tidemark.pipeline.config.DeadLetterPolicy;
+import io.tidemark.pipeline.config.DeadLetterQueueDef;
+import io.tidemark.pipeline.config.DeadLetterQueueType;
 import io.tidemark.pipeline.config.ExternalizedRetention;
 import io.tidemark.pipeline.config.PipelineDef;
 import io.tidemark.pipeline.config.PostgresSourceDef;
@@ -9,6 +12,7 @@ import io.tidemark.pipeline.config.RedisValueFormat;
 import io.tidemark.pipeline.config.RouteDef;
 import io.tidemark.pipeline.config.Secret;
 import io.tidemark.pipeline.config.StartupMode;
+import io.tidemark.pipeline.dlq.DeadLetterFilter;
 import io.tidemark.pipeline.job.PipelineJob;
 import io.tidemark.pipeline.testing.FailureInjector;
 import io.tidemark.pipeline.testing.TestJobs;
@@ -50,6 +54,7 @@ import static org.awaitility.Awaitility.await;
  * exists for: the job failing and restoring mid-stream, and Redis itself restarting. In the end
  * every source row equals its Redis hash and no key is left for a deleted row, and a {@link
  * RedisVersionWatcher} on the server shows that no key was ever written back to an older version.
+ * Also a write Redis rejects while the job runs: queued, not a restart loop, and replayed.
  */
 class PostgresToRedisITCase extends PostgresTestBase {
 
@@ -213,6 +218,70 @@ class PostgresToRedisITCase extends PostgresTestBase {
                 TestJobs.cancel(client, jobId);
             }
         }
+    }
+
+    /**
+     * A write Redis rejects while the job streams (another application's string where a row's hash
+     * belongs): the job keeps running and checkpointing, the rest arrives, the change waits in the
+     * pipeline's dead-letter queue (a PostgreSQL database named by url) with the row's later change
+     * parked behind it; once the key is removed, a replay writes both and the row takes live changes
+     * again.
+     */
+    @Test
+    void aWriteRedisRejectsWaitsInTheDeadLetterQueueWhileTheJobRuns(@InjectClusterClient RestClusterClient<?> client)
+            throws Exception {
+        String prefix = "rejects";
+        String source = createDatabase("src_redis_rejects");
+        runDdl(source, "orders");
+        String queueDb = createDatabase("dlq_redis_rejects");
+        OrdersWorkload workload = new OrdersWorkload(31, 1);
+        try (Connection c = connect(source)) {
+            workload.seed(c, 200);
+        }
+        String poison = dataKeyPrefix(prefix) + "100007";
+        redis.commands().set(poison, "another application's string");
+        DeadLetterQueueDef queue = new DeadLetterQueueDef(DeadLetterQueueType.JDBC, jdbcUrl(queueDb), "postgres",
+                Secret.literal("postgres"), "_tidemark_dlq", 2, DeadLetterPolicy.PARK, List.of(), null);
+        PipelineDef def = withQueue(pipeline(source, "it_redis_rejects", prefix, 3, Duration.ofSeconds(1)), queue);
+        PipelineJob job = PipelineJob.of(def);
+        job.prepare();
+
+        JobID jobId = TestJobs.submit(client, job);
+        try {
+            await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500))
+                    .until(() -> keyCount(prefix) >= 201); // 200 rows and the poison key
+            execute(source,
+                    "INSERT INTO orders VALUES (100007, 'c7', 7.00, 'new', 'poison', now(), 1)",
+                    "UPDATE orders SET version = 2, note = 'parked' WHERE id = 100007",
+                    "INSERT INTO orders VALUES (100008, 'c8', 8.00, 'new', 'fine', now(), 1)");
+            await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(200))
+                    .until(() -> redis.commands().exists(dataKeyPrefix(prefix) + "100008") == 1
+                            && count(queueDb, "SELECT count(*) FROM _tidemark_dlq") >= 1);
+            client.triggerCheckpoint(jobId, CheckpointType.DEFAULT).get(1, TimeUnit.MINUTES);
+            assertThat(client.getJobStatus(jobId).get()).isEqualTo(JobStatus.RUNNING);
+            assertThat(rows(queueDb, "_tidemark_dlq", "row_key, operation, kind, error_class, sink_table", "id"))
+                    .as("the insert rejected, the update parked behind it (batches may have merged them: one entry)")
+                    .first().asString()
+                    .contains("\"row_key\":\"100007\"", "\"error_class\":\"WRONGTYPE\"", poison);
+            assertThat(redis.commands().get(poison)).isEqualTo("another application's string");
+
+            redis.commands().del(poison); // the fix
+            try (RedisDeadLetterReplayer replayer =
+                    RedisDeadLetterReplayer.of(def, (RedisSinkDef) def.sinks().get(0))) {
+                assertThat(replayer.replay(DeadLetterFilter.pending()).complete()).isTrue();
+            }
+            execute(source, "UPDATE orders SET version = 3, note = 'live again' WHERE id = 100007");
+            Map<String, Map<String, String>> expected = awaitRedisEqualToSource(source, prefix);
+            assertThat(expected.get(poison)).containsEntry("note", "live again").containsEntry("version", "3");
+            assertThat(client.getJobStatus(jobId).get()).isEqualTo(JobStatus.RUNNING);
+        } finally {
+            TestJobs.cancel(client, jobId);
+        }
+    }
+
+    private static PipelineDef withQueue(PipelineDef def, DeadLetterQueueDef queue) {
+        return new PipelineDef(def.name(), def.parallelism(), def.source(), def.sinks(), def.routes(),
+                def.checkpointing(), queue);
     }
 
     /** Stops Redis, keeps it down for {@code down} while the source keeps changing, and starts it again. */

@@ -1,5 +1,6 @@
 package io.tidemark.pipeline.sink.redis;
 
+import io.tidemark.pipeline.config.RedisDurability;
 import io.tidemark.pipeline.config.RedisSinkDef;
 import io.tidemark.pipeline.config.RedisSinkMode;
 import io.tidemark.pipeline.config.RedisValueFormat;
@@ -38,8 +39,8 @@ import static org.awaitility.Awaitility.await;
  * newer wins, replays are no-ops, deleted rows stay deleted, rows spread over the masters with each
  * delete marker in its row's slot, a lost script cache and a master's failover are retried through,
  * a slot moved to another master is followed (MOVED) and retried while it moves (TRYAGAIN), and a
- * sink configured for the wrong mode says so. The failover test runs last: it leaves the
- * cluster with a dead node.
+ * sink configured for the wrong mode says so, and {@code durability: replicas 1} waits for every
+ * master's replica. The failover test runs last: it leaves the cluster with a dead node.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RedisClusterGuardedWritesITCase {
@@ -197,14 +198,15 @@ class RedisClusterGuardedWritesITCase {
                             + " Cluster node: set mode: standalone");
         }
 
-        // a standalone client pointed at one master: a key of another master's slot is redirected
+        // a standalone client pointed at one master: a key of another master's slot is redirected, which
+        // fails the job at once (never the dead-letter queue: every change would go there)
         int master = cluster.masterPorts().get(0);
         long foreignId = LongStream.rangeClosed(1, 100)
                 .filter(id -> cluster.masterOf("tidemark:public.items:" + id) != master).findFirst().orElseThrow();
         try (RedisBatchApplier applier = new RedisBatchApplier(
                 new RedisConnector(RedisSinkMode.STANDALONE, "redis://127.0.0.1:" + master, null), ENCODER, "cache", 3)) {
             assertThatThrownBy(() -> applier.apply(batch(upsert(ChangeOperation.INSERT, foreignId, "x", 1, 10))))
-                    .hasMessageStartingWith("sink cache: Redis rejected a write: MOVED ")
+                    .hasMessageStartingWith("sink cache: Redis at redis://127.0.0.1:" + master + " refused the sink: MOVED ")
                     .hasMessageEndingWith("; the server is a Redis Cluster node: set mode: cluster");
             assertThat(applier.retries()).isZero();
         }
@@ -251,17 +253,44 @@ class RedisClusterGuardedWritesITCase {
         cluster.awaitHealthy();
     }
 
-        @Test
+    /**
+     * {@code durability: replicas 1} waits on every master, on the connection its writes went
+     * through: a frozen replica of one master keeps the batch from being acknowledged, naming that
+     * master; once it runs again, the batch is.
+     */
+    @Test
     @Order(7)
+    void replicas1WaitsForTheReplicaOfEveryMaster() throws Exception {
+        List<Long> ids = LongStream.rangeClosed(1, 60).boxed().toList();
+        int master = cluster.masterOf("tidemark:public.items:1");
+        int replica = cluster.replicaOf(master);
+        cluster.pauseNode(replica);
+        try (RedisBatchApplier applier = durableApplier(Duration.ofMillis(200), 1)) {
+            assertThatThrownBy(() -> applier.apply(batch(ids.stream()
+                    .map(id -> upsert(ChangeOperation.INSERT, id, "first", 1, 100 + id)).toArray(ChangeEvent[]::new))))
+                    .hasMessageEndingWith("still failing after 1 retries: acknowledged by 0 of 1 replica of 127.0.0.1:"
+                            + master + " within 200 ms (WAIT)");
+            cluster.resumeNode(replica);
+            applier.apply(batch(ids.stream().map(id -> upsert(ChangeOperation.INSERT, id, "first", 1, 100 + id))
+                    .toArray(ChangeEvent[]::new)));
+            assertThat(applier.applied()).as("written once, by the first attempt").isEqualTo(60);
+        } finally {
+            cluster.resumeNode(replica);
+        }
+        cluster.awaitHealthy();
+    }
+
+    @Test
+    @Order(8)
     void writesFollowAFailoverOfAMaster() throws Exception {
         List<Long> ids = LongStream.rangeClosed(1, 60).boxed().toList();
         try (RedisBatchApplier applier = applier(10)) {
-            applier.apply(batch(ids.stream().map(id -> upsert(ChangeOperation.INSERT, id, "first", 1, 100 + id))
-                    .toArray(ChangeEvent[]::new)));
-            int victim = cluster.masterOf("tidemark:public.items:1");
-            for (int master : cluster.masterPorts()) {
-                assertThat(cluster.node(master).waitForReplication(1, 5000)).as("replicas caught up").isEqualTo(1);
+            try (RedisBatchApplier durable = durableApplier(Duration.ofSeconds(5), 3)) {
+                // acknowledged only once every master's replica has it: the master may die right after
+                durable.apply(batch(ids.stream().map(id -> upsert(ChangeOperation.INSERT, id, "first", 1, 100 + id))
+                        .toArray(ChangeEvent[]::new)));
             }
+            int victim = cluster.masterOf("tidemark:public.items:1");
 
             long stopped = System.nanoTime();
             cluster.stopNode(victim);
@@ -320,6 +349,11 @@ class RedisClusterGuardedWritesITCase {
     private static RedisBatchApplier applier(int maxRetries) {
         return new RedisBatchApplier(
                 new RedisConnector(RedisSinkMode.CLUSTER, cluster.uri(), null), ENCODER, "test", maxRetries);
+    }
+
+    private static RedisBatchApplier durableApplier(Duration timeout, int maxRetries) {
+        return new RedisBatchApplier(new RedisConnector(RedisSinkMode.CLUSTER, cluster.uri(), null, timeout), ENCODER,
+                "test", maxRetries, RedisDurability.replicas(1), timeout, null);
     }
 
     private static void apply(ChangeEvent... events) throws Exception {

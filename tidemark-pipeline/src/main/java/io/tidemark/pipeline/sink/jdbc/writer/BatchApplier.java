@@ -1,5 +1,6 @@
 package io.tidemark.pipeline.sink.jdbc.writer;
 
+import io.tidemark.pipeline.dlq.RejectedChanges;
 import io.tidemark.pipeline.event.ChangeEvent;
 import io.tidemark.pipeline.event.TableId;
 import io.tidemark.pipeline.sink.jdbc.JdbcConnectionFactory;

@@ -8,6 +8,7 @@ import io.tidemark.pipeline.dlq.DeadLetter;
 import io.tidemark.pipeline.dlq.DeadLetterFilter;
 import io.tidemark.pipeline.dlq.DeadLetterQueue;
 import io.tidemark.pipeline.dlq.DeadLetterQueues;
+import io.tidemark.pipeline.dlq.RejectedChanges;
 import io.tidemark.pipeline.dlq.ReplaySummary;
 import io.tidemark.pipeline.dlq.StoredDeadLetter;
 import io.tidemark.pipeline.event.TableId;

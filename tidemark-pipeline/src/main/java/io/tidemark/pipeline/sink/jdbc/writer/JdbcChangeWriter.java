@@ -3,6 +3,7 @@ package io.tidemark.pipeline.sink.jdbc.writer;
 import io.tidemark.pipeline.config.DeadLetterQueueDef;
 import io.tidemark.pipeline.dlq.DeadLetterGauges;
 import io.tidemark.pipeline.dlq.DeadLetterQueues;
+import io.tidemark.pipeline.dlq.RejectedChanges;
 import io.tidemark.pipeline.event.ChangeEvent;
 import io.tidemark.pipeline.event.ChangeOperation;
 import io.tidemark.pipeline.event.TableId;

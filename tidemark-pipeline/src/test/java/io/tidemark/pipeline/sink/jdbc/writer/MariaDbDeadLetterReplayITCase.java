@@ -6,6 +6,7 @@ import io.tidemark.pipeline.config.JdbcSinkDef;
 import io.tidemark.pipeline.config.Secret;
 import io.tidemark.pipeline.dlq.DeadLetterFilter;
 import io.tidemark.pipeline.dlq.JdbcDeadLetterQueue;
+import io.tidemark.pipeline.dlq.RejectedChanges;
 import io.tidemark.pipeline.dlq.ReplaySummary;
 import io.tidemark.pipeline.event.ChangeEvent;
 import io.tidemark.pipeline.event.ChangeOperation;
