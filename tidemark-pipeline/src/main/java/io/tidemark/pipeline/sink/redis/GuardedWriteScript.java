@@ -26,11 +26,14 @@ final class GuardedWriteScript {
      * Positions are compared as decimal strings (by length, then lexicographically) because Lua
      * numbers are doubles, which would round positions above 2^53.
      */
-    static final String SOURCE = String.join("\n",
+    static final String NEWER = String.join("\n",
             "local function newer(a, b)",
             "  if #a ~= #b then return #a > #b end",
             "  return a > b",
-            "end",
+            "end");
+
+    static final String SOURCE = String.join("\n",
+            NEWER,
             "local pos = ARGV[2]",
             "local tomb = redis.call('GET', KEYS[2])",
             "if tomb and not newer(pos, tomb) then return 0 end",

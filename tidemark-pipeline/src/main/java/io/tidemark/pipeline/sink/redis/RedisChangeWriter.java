@@ -3,6 +3,7 @@ package io.tidemark.pipeline.sink.redis;
 import io.tidemark.pipeline.dlq.DeadLetterGauges;
 import io.tidemark.pipeline.dlq.RejectedChanges;
 import io.tidemark.pipeline.event.ChangeEvent;
+import io.tidemark.pipeline.event.ChangeOperation;
 
 import org.apache.flink.api.common.operators.ProcessingTimeService;
 import org.apache.flink.api.connector.sink2.SinkWriter;
@@ -36,6 +37,12 @@ final class RedisChangeWriter implements SinkWriter<ChangeEvent> {
     private final long flushIntervalMillis;
     private final ProcessingTimeService timeService;
     private final Counter changesWritten;
+    private final Counter truncatesApplied;
+    /** Truncates: null where the writer was built without them (tests of the write path alone). */
+    private final RedisTruncations truncations;
+    private final int subtask;
+    private final int subtasks;
+    private final String attempt;
     private LinkedHashMap<String, ChangeEvent> pending = new LinkedHashMap<>();
     private boolean closed;
 
@@ -46,7 +53,7 @@ final class RedisChangeWriter implements SinkWriter<ChangeEvent> {
             Duration flushInterval,
             ProcessingTimeService timeService,
             SinkWriterMetricGroup metrics) {
-        this(encoder, applier, null, null, batchSize, flushInterval, timeService, metrics);
+        this(encoder, applier, null, null, null, 0, 1, "", batchSize, flushInterval, timeService, metrics);
     }
 
     RedisChangeWriter(
@@ -54,6 +61,10 @@ final class RedisChangeWriter implements SinkWriter<ChangeEvent> {
             RedisBatchApplier applier,
             RejectedChanges rejected,
             DeadLetterGauges deadLetterGauges,
+            RedisTruncations truncations,
+            int subtask,
+            int subtasks,
+            String attempt,
             int batchSize,
             Duration flushInterval,
             ProcessingTimeService timeService,
@@ -66,6 +77,14 @@ final class RedisChangeWriter implements SinkWriter<ChangeEvent> {
         this.flushIntervalMillis = flushInterval.toMillis();
         this.timeService = timeService;
         this.changesWritten = metrics.counter("tidemarkChangesWritten");
+        this.truncatesApplied = metrics.counter("tidemarkTruncatesApplied");
+        this.truncations = truncations;
+        this.subtask = subtask;
+        this.subtasks = subtasks;
+        this.attempt = attempt;
+        if (truncations != null) {
+            truncations.load();
+        }
         metrics.gauge("tidemarkRedisRetries", applier::retries);
         metrics.gauge("tidemarkRedisSkipped", applier::skipped);
         scheduleFlush();
@@ -73,6 +92,13 @@ final class RedisChangeWriter implements SinkWriter<ChangeEvent> {
 
     @Override
     public void write(ChangeEvent event, Context context) throws IOException, InterruptedException {
+        if (event.operation() == ChangeOperation.TRUNCATE) {
+            truncate(event);
+            return;
+        }
+        if (truncations != null && truncations.supersedes(event)) {
+            return; // from before a truncate this sink has applied: a replay
+        }
         String key = encoder.dataKey(event);
         ChangeEvent previous = pending.get(key);
         if (previous == null || !previous.position().isAfter(event.position())) {
@@ -81,6 +107,33 @@ final class RedisChangeWriter implements SinkWriter<ChangeEvent> {
         if (pending.size() >= batchSize) {
             writePending();
         }
+    }
+
+    /**
+     * Writes everything received before the truncate, then reports this subtask's arrival at it;
+     * the last subtask to arrive deletes the table's older keys (see {@link RedisTruncations}).
+     */
+    private void truncate(ChangeEvent truncate) throws IOException, InterruptedException {
+        if (truncations == null) {
+            throw new IOException("a truncate of " + truncate.table() + " reached a Redis writer built without"
+                    + " truncate support");
+        }
+        if (truncate.truncateCopies() != subtasks) {
+            throw new IOException("a truncate of " + truncate.table() + " was sent to " + truncate.truncateCopies()
+                    + " writer subtasks but the sink runs " + subtasks + "; run the job at the parallelism it was built with");
+        }
+        writePending();
+        RedisTruncations.Outcome outcome;
+        try {
+            outcome = truncations.arrive(truncate, subtask, attempt);
+        } catch (RuntimeException e) {
+            throw new IOException("cannot apply the truncate of " + truncate.table() + ": " + RedisReplies.message(e), e);
+        }
+        if (outcome == RedisTruncations.Outcome.APPLIED) {
+            truncatesApplied.inc();
+        }
+        LOG.info("Redis writer subtask {}: truncate of {} at {}: {}", subtask, truncate.table(), truncate.position(),
+                outcome);
     }
 
     @Override
@@ -114,6 +167,9 @@ final class RedisChangeWriter implements SinkWriter<ChangeEvent> {
     public void close() {
         closed = true;
         applier.close();
+        if (truncations != null) {
+            truncations.close();
+        }
         try {
             if (deadLetterGauges != null) {
                 deadLetterGauges.close();

@@ -32,6 +32,7 @@ public final class RedisDeadLetterReplayer implements AutoCloseable {
     private final RedisRowEncoder encoder;
     private final RedisBatchApplier applier;
     private final DeadLetterReplay replay;
+    private final RedisTruncations truncations;
 
     /** @param sinkTables source table to the table name used in keys, for the tables routed to the sink */
     public RedisDeadLetterReplayer(String pipeline, RedisSinkDef sink, Map<TableId, TableId> sinkTables,
@@ -44,6 +45,7 @@ public final class RedisDeadLetterReplayer implements AutoCloseable {
         this.applier = new RedisBatchApplier(RedisConnector.of(sink), encoder, sink.name() + "-replay",
                 sink.maxRetries(), sink.durability(), sink.durabilityTimeout(), null);
         this.replay = new DeadLetterReplay(pipeline, sink.name(), queue, this::apply);
+        this.truncations = new RedisTruncations(RedisConnector.of(sink), sink.keyPrefix(), sink.format(), sinkTables);
     }
 
     /** The replayer of one Redis sink of a pipeline, with the routes and queue its file configures. */
@@ -76,6 +78,10 @@ public final class RedisDeadLetterReplayer implements AutoCloseable {
             return new DeadLetterReplay.Result.Rejected("NOT_ROUTED", "source table " + change.table()
                     + " is not routed to sink " + sink + " any more; add its route back, or purge the entry");
         }
+        long mark = truncations.markOf(change.table());
+        if (mark >= change.position().value()) {
+            return new DeadLetterReplay.Result.Skipped("the table was truncated at position " + mark + ", after the entry");
+        }
         String key = encoder.dataKey(change);
         RedisBatchApplier.ReplayOutcome outcome = applier.replay(key, change);
         if (outcome instanceof RedisBatchApplier.ReplayOutcome.Rejected rejected) {
@@ -91,6 +97,7 @@ public final class RedisDeadLetterReplayer implements AutoCloseable {
     @Override
     public void close() throws IOException {
         applier.close();
+        truncations.close();
         queue.close();
     }
 }

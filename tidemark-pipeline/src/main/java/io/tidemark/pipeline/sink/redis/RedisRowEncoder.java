@@ -62,6 +62,11 @@ public final class RedisRowEncoder implements Serializable {
     }
 
     /** The first part of every key the sink writes. */
+    /** Source table to the table name used in keys, for the tables routed to the sink. */
+    Map<TableId, TableId> sinkTables() {
+        return sinkTables;
+    }
+
     String keyPrefix() {
         return keyPrefix;
     }

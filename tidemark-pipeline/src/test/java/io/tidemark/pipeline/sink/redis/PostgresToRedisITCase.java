@@ -279,6 +279,46 @@ class PostgresToRedisITCase extends PostgresTestBase {
         }
     }
 
+    @Test
+    void aTruncateMidStreamWithFailuresAroundItLeavesNoKeyFromBeforeIt(@InjectClusterClient RestClusterClient<?> client)
+            throws Exception {
+        String prefix = "truncate";
+        String source = createDatabase("src_redis_truncate");
+        runDdl(source, "orders");
+        OrdersWorkload workload = new OrdersWorkload(23, 1);
+        try (Connection c = connect(source)) {
+            workload.seed(c, 3_000);
+        }
+        PipelineDef def = pipeline(source, "it_redis_truncate", prefix, 10, Duration.ofSeconds(1));
+        String scenario = "redis-truncate-" + System.nanoTime();
+        PipelineJob job = TestJobs.failingAt(def, scenario, 1_800, 2_002, 2_600);
+        job.prepare();
+
+        try (RedisVersionWatcher watcher = RedisVersionWatcher.start(redis, dataKeyPrefix(prefix))) {
+            JobID jobId = TestJobs.submit(client, job);
+            try {
+                await().atMost(Duration.ofMinutes(2)).until(() -> keyCount(prefix) >= 3_000);
+                try (Connection c = connect(source)) {
+                    workload.run(c, 2_000);
+                    workload.truncate(c);
+                    workload.run(c, 2_000); // inserts again some of the truncated keys
+                }
+                await().atMost(Duration.ofMinutes(3)).until(() -> FailureInjector.failures(scenario) >= 3);
+                Map<String, Map<String, String>> expected = awaitRedisEqualToSource(source, prefix);
+                assertThat(expected).isNotEmpty();
+
+                watcher.catchUp();
+                assertThat(watcher.truncatedAt()).as("the truncate was applied and marked").isPositive();
+                assertThat(watcher.lateWrites()).as("rows written from before the truncate after it; %s", watcher)
+                        .isZero();
+                assertThat(watcher.regressions()).as("keys written at or below an earlier position; %s", watcher)
+                        .isEmpty();
+            } finally {
+                TestJobs.cancel(client, jobId);
+            }
+        }
+    }
+
     private static PipelineDef withQueue(PipelineDef def, DeadLetterQueueDef queue) {
         return new PipelineDef(def.name(), def.parallelism(), def.source(), def.sinks(), def.routes(),
                 def.checkpointing(), queue);

@@ -55,6 +55,8 @@ public final class RedisVersionWatcher implements AutoCloseable {
 
     private static final String POSITION_FIELD = GuardedWriteScript.POSITION_FIELD;
     private static final Pattern TOMBSTONE = Pattern.compile("\\{(.*)}:deleted");
+    /** A table's truncation mark, set by the last writer to reach a truncate (see RedisTruncations). */
+    private static final Pattern TRUNCATION_MARK = Pattern.compile("\\{.*:_tidemark:.*}:truncated");
     private static final Pattern JSON_POSITION = Pattern.compile("^\\{\"" + POSITION_FIELD + "\":\"(\\d+)\"");
     private static final Duration RECONNECT_PAUSE = Duration.ofMillis(5);
     private static final Duration MARKER_RESEND = Duration.ofSeconds(2);
@@ -76,6 +78,8 @@ public final class RedisVersionWatcher implements AutoCloseable {
     private long rowWrites;
     private long deletes;
     private long staleCalls;
+    private long truncatedAt = Long.MIN_VALUE;
+    private long lateWrites;
     private int connections;
     private long markerSeen;
     private long markerSent;
@@ -162,6 +166,19 @@ public final class RedisVersionWatcher implements AutoCloseable {
     }
 
     /** How often the watcher lost the server (e.g. a restart) and connected again. */
+    /**
+     * Rows written at or below a table's truncation mark after the mark was set: a row brought back
+     * from before a truncate the sink had applied. Zero in a correct run.
+     */
+    public synchronized long lateWrites() {
+        return lateWrites;
+    }
+
+    /** The highest truncation mark seen set, or {@code Long.MIN_VALUE}. */
+    public synchronized long truncatedAt() {
+        return truncatedAt;
+    }
+
     public synchronized int reconnects() {
         return Math.max(0, connections - 1);
     }
@@ -303,7 +320,11 @@ public final class RedisVersionWatcher implements AutoCloseable {
                     return;
                 }
                 Matcher tombstone = TOMBSTONE.matcher(key);
-                if (tombstone.matches() && tombstone.group(1).startsWith(keyPrefix)) {
+                if (TRUNCATION_MARK.matcher(key).matches()) {
+                    synchronized (this) {
+                        truncatedAt = Math.max(truncatedAt, Long.parseLong(args.get(2)));
+                    }
+                } else if (tombstone.matches() && tombstone.group(1).startsWith(keyPrefix)) {
                     record(tombstone.group(1), args.get(2), true, line);
                 } else if (key.startsWith(keyPrefix)) {
                     Matcher json = JSON_POSITION.matcher(args.get(2));
@@ -345,6 +366,9 @@ public final class RedisVersionWatcher implements AutoCloseable {
             return;
         }
         Version version = new Version(Long.parseLong(position), delete);
+        if (!delete && version.position() <= truncatedAt) {
+            lateWrites++;
+        }
         if (!history.isEmpty() && version.position() <= highest(history)) {
             regression(key + ": " + version + " written after " + history);
         }
