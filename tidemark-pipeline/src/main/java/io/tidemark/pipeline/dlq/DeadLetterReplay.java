@@ -20,8 +20,13 @@ import java.util.Set;
  * position-guarded, a replay stopped between applying an entry and marking it is harmless: the
  * rerun finds the entry's position in the sink and marks it SKIPPED.
  *
- * <p>Used by the Redis sink's replayer; the JDBC sink's {@code DeadLetterReplayer} follows the
- * same rules with its own copy of this loop.
+ * <p>A job that runs meanwhile may park more changes behind the entries being replayed: after the
+ * selected entries, the replay lists the queue again and replays what was added, until a listing
+ * brings nothing new, so an entry parked during the run is replayed in it. One parked after the
+ * last listing (the job decided to park before the replay had cleared its row) is applied by the
+ * job itself once it sees that its row waits behind nothing ({@code RejectedChanges#releasable}).
+ *
+ * <p>Used by the JDBC and the Redis sinks' replayers.
  */
 public final class DeadLetterReplay {
 
@@ -53,6 +58,9 @@ public final class DeadLetterReplay {
         void replayed(ReplaySummary.Entry entry) throws InterruptedException;
     }
 
+    /** Listings after the first: a job parking faster than the replay clears would keep it busy forever. */
+    private static final int MAX_ROUNDS = 10;
+
     private final String pipeline;
     private final String sink;
     private final DeadLetterQueue queue;
@@ -78,13 +86,20 @@ public final class DeadLetterReplay {
         }
         Map<String, Long> blockedBehind = new HashMap<>();
         List<ReplaySummary.Entry> outcomes = new ArrayList<>();
-        for (StoredDeadLetter entry : selected) {
-            if (Thread.interrupted()) {
-                throw new InterruptedException("replay interrupted; entries not yet replayed stay pending");
+        Set<Long> seen = new HashSet<>(selectedIds);
+        for (int round = 0; !selected.isEmpty() && round < MAX_ROUNDS; round++) {
+            for (StoredDeadLetter entry : selected) {
+                if (Thread.interrupted()) {
+                    throw new InterruptedException("replay interrupted; entries not yet replayed stay pending");
+                }
+                ReplaySummary.Entry outcome = replayOne(entry, blockedBehind, firstUnselected.get(row(entry.letter())));
+                outcomes.add(outcome);
+                listener.replayed(outcome);
             }
-            ReplaySummary.Entry outcome = replayOne(entry, blockedBehind, firstUnselected.get(row(entry.letter())));
-            outcomes.add(outcome);
-            listener.replayed(outcome);
+            // what a running job parked behind the rows meanwhile
+            selected = queue.list(pipeline, filter.withSink(sink).withReplayed(false)).stream()
+                    .filter(entry -> seen.add(entry.id()))
+                    .toList();
         }
         return new ReplaySummary(sink, outcomes);
     }

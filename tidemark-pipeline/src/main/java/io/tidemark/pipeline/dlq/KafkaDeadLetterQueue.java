@@ -90,6 +90,14 @@ public final class KafkaDeadLetterQueue implements DeadLetterQueue {
     private KafkaProducer<String, byte[]> producer;
     /** Entries seen by the last read, by their {@link StoredDeadLetter#id()}, for markReplayed. */
     private final Map<Long, Folded> lastRead = new HashMap<>();
+    /**
+     * The topic folded by key so far, and the consumer positioned after what it folded: each read
+     * takes only the records added since the one before, not the whole topic again (a writer reads
+     * the queue for every batch that touches a parked row).
+     */
+    private final Map<String, Folded> folded = new LinkedHashMap<>();
+    private KafkaConsumer<String, byte[]> consumer;
+    private long recordsRead;
 
     public KafkaDeadLetterQueue(KafkaQueueDef def) {
         this.def = def;
@@ -220,8 +228,17 @@ public final class KafkaDeadLetterQueue implements DeadLetterQueue {
         return doomed.size();
     }
 
+    /** Records read from the topic since this queue was opened (each read adds only what is new). */
+    synchronized long recordsRead() {
+        return recordsRead;
+    }
+
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (consumer != null) {
+            consumer.close(Duration.ofSeconds(10));
+            consumer = null;
+        }
         if (producer != null) {
             producer.close(Duration.ofSeconds(10));
             producer = null;
@@ -254,29 +271,35 @@ public final class KafkaDeadLetterQueue implements DeadLetterQueue {
     }
 
     /**
-     * Reads the whole topic, from the beginning to the end offsets it has now, and folds its records
-     * by key: the first record of a key is the entry, a replay marker marks it, a tombstone removes it.
+     * Reads the topic up to the end offsets it has now, from where the previous read stopped (the
+     * beginning, the first time), and folds its records by key: the first record of a key is the
+     * entry, a replay marker marks it, a tombstone removes it.
      */
-    private Map<Long, Folded> read() throws IOException {
-        Properties props = common();
-        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        props.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
-        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        Map<String, Folded> byKey = new LinkedHashMap<>();
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props)) {
-            List<PartitionInfo> partitions = consumer.partitionsFor(def.topic(), TIMEOUT);
-            if (partitions == null || partitions.isEmpty()) {
-                lastRead.clear();
-                return Map.of();
+    private synchronized Map<Long, Folded> read() throws IOException {
+        try {
+            if (consumer == null) {
+                Properties props = common();
+                props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+                props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+                props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+                props.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
+                props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+                KafkaConsumer<String, byte[]> opened = new KafkaConsumer<>(props);
+                List<PartitionInfo> partitions = opened.partitionsFor(def.topic(), TIMEOUT);
+                if (partitions == null || partitions.isEmpty()) {
+                    opened.close();
+                    lastRead.clear();
+                    return Map.of();
+                }
+                List<TopicPartition> assigned = partitions.stream()
+                        .map(p -> new TopicPartition(p.topic(), p.partition()))
+                        .toList();
+                opened.assign(assigned);
+                opened.seekToBeginning(assigned);
+                consumer = opened;
+                folded.clear();
             }
-            List<TopicPartition> assigned = partitions.stream()
-                    .map(p -> new TopicPartition(p.topic(), p.partition()))
-                    .toList();
-            consumer.assign(assigned);
-            consumer.seekToBeginning(assigned);
-            Map<TopicPartition, Long> end = new HashMap<>(consumer.endOffsets(assigned, TIMEOUT));
+            Map<TopicPartition, Long> end = new HashMap<>(consumer.endOffsets(consumer.assignment(), TIMEOUT));
             long deadline = System.nanoTime() + TIMEOUT.toNanos();
             while (!reachedEnd(consumer, end)) {
                 if (System.nanoTime() > deadline) {
@@ -284,16 +307,19 @@ public final class KafkaDeadLetterQueue implements DeadLetterQueue {
                             + TIMEOUT.toSeconds() + " s");
                 }
                 for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-                    if (record.offset() < end.get(new TopicPartition(record.topic(), record.partition()))) {
-                        fold(byKey, record);
-                    }
+                    recordsRead++;
+                    fold(folded, record);
                 }
             }
         } catch (org.apache.kafka.common.KafkaException e) {
+            if (consumer != null) {
+                consumer.close(Duration.ZERO);
+                consumer = null; // read from the beginning again next time
+            }
             throw failure("cannot read", e);
         }
         lastRead.clear();
-        for (Folded entry : byKey.values()) {
+        for (Folded entry : folded.values()) {
             lastRead.put(entry.stored.id(), entry);
         }
         return new HashMap<>(lastRead);

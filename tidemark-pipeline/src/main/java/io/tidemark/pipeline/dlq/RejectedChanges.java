@@ -11,8 +11,11 @@ import org.apache.flink.metrics.MetricGroup;
 import java.io.IOException;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
@@ -20,7 +23,11 @@ import java.util.function.Function;
 /**
  * What one writer does with changes its sink rejects: it sends them to the dead-letter queue, and,
  * with the {@code park} policy, sends the later changes of their rows after them, so that the
- * rows' changes are applied in order when the queue is replayed. Shared by a JDBC writer's flushers
+ * rows' changes are applied in order when the queue is replayed. Parked changes whose row no longer
+ * waits behind a rejection (a replay cleared it while the job was parking) are handed back to the
+ * writer to apply ({@link #releasable()}); with {@code continue}, entries that a later change of
+ * their row has made obsolete are marked so ({@link #supersede}), so that no replay can bring back
+ * what the later change replaced, even after its tombstone expired. Shared by a JDBC writer's flushers
  * and used by the Redis writer, so that both sinks queue, park and count rejections alike.
  */
 public final class RejectedChanges {
@@ -34,6 +41,7 @@ public final class RejectedChanges {
     private final Function<ChangeEvent, String> sinkTableOf;
     private final int maxAttempts;
     private final DeadLetterPolicy policy;
+    /** Rows with pending entries: with park their later changes wait, with continue they may make them obsolete. */
     private final Set<String> parkedRows = ConcurrentHashMap.newKeySet();
     private final MetricGroup metrics;
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();
@@ -69,9 +77,7 @@ public final class RejectedChanges {
         this.maxAttempts = maxAttempts;
         this.policy = policy;
         this.metrics = metrics;
-        if (policy == DeadLetterPolicy.PARK) {
-            parkedRows.addAll(queue.rowsWithPendingEntries(pipeline, sink));
-        }
+        parkedRows.addAll(queue.rowsWithPendingEntries(pipeline, sink));
     }
 
     public int maxAttempts() {
@@ -84,20 +90,87 @@ public final class RejectedChanges {
      * a parked row is split, so it costs one query per such batch only.
      */
     public synchronized void refresh() throws IOException {
-        if (policy != DeadLetterPolicy.PARK || parkedRows.isEmpty()) {
+        if (parkedRows.isEmpty()) {
             return;
         }
         parkedRows.retainAll(queue.rowsWithPendingEntries(pipeline, sink));
     }
 
+    /**
+     * The parked entries whose row waits behind no pending rejection any more, in source order:
+     * the writer applies them (through its guarded path) and reports each with {@link #released}.
+     * A replay that ran while the job parked changes leaves such entries; nothing else would.
+     */
+    public synchronized List<StoredDeadLetter> releasable() throws IOException {
+        if (policy != DeadLetterPolicy.PARK || parkedRows.isEmpty()) {
+            return List.of();
+        }
+        List<StoredDeadLetter> pending = queue.list(pipeline, DeadLetterFilter.pending().withSink(sink));
+        Set<String> blocked = new HashSet<>();
+        for (StoredDeadLetter entry : pending) {
+            if (entry.letter().kind() == DeadLetterKind.REJECTED) {
+                blocked.add(DeadLetterQueue.rowOf(entry.letter().event().table().toString(), entry.letter().rowKey()));
+            }
+        }
+        List<StoredDeadLetter> releasable = new ArrayList<>();
+        for (StoredDeadLetter entry : pending) {
+            String row = DeadLetterQueue.rowOf(entry.letter().event().table().toString(), entry.letter().rowKey());
+            if (!blocked.contains(row)) {
+                releasable.add(entry);
+            }
+        }
+        return releasable;
+    }
+
+    /** A released entry was applied, or skipped because the sink already held its row at its position or later. */
+    public synchronized void released(StoredDeadLetter entry, StoredDeadLetter.ReplayResult result) throws IOException {
+        queue.markReplayed(entry.id(), result);
+    }
+
+    /** Whether any row has pending entries that a later applied change could make obsolete (policy continue). */
+    public boolean hasRowsToSupersede() {
+        return policy == DeadLetterPolicy.CONTINUE && !parkedRows.isEmpty();
+    }
+
+    /**
+     * With {@code continue}: the sink applied {@code applied}; each pending entry of their rows at
+     * an older position is obsolete and is marked SKIPPED, so a replay cannot write it over the
+     * newer change (a tombstone that would stop it expires, this mark does not).
+     */
+    public synchronized void supersede(List<ChangeEvent> applied) throws IOException {
+        if (!hasRowsToSupersede()) {
+            return;
+        }
+        for (ChangeEvent change : applied) {
+            String row = row(change);
+            if (!parkedRows.contains(row)) {
+                continue;
+            }
+            DeadLetterFilter ofRow = new DeadLetterFilter(Optional.of(sink), Optional.of(change.table().toString()),
+                    Optional.of(RowValues.keyString(change.keyValues())), Optional.empty(), Optional.empty(),
+                    Optional.empty(), false);
+            boolean left = false;
+            for (StoredDeadLetter entry : queue.list(pipeline, ofRow)) {
+                if (entry.letter().event().position().value() < change.position().value()) {
+                    queue.markReplayed(entry.id(), StoredDeadLetter.ReplayResult.SKIPPED);
+                } else {
+                    left = true;
+                }
+            }
+            if (!left) {
+                parkedRows.remove(row);
+            }
+        }
+    }
+
     /** Whether any row waits behind a queued change; batches skip the per-change check when none does. */
     public boolean hasParkedRows() {
-        return !parkedRows.isEmpty();
+        return policy == DeadLetterPolicy.PARK && !parkedRows.isEmpty();
     }
 
     /** Whether the row of a change waits behind a queued change. */
     public boolean isParked(ChangeEvent change) {
-        return !parkedRows.isEmpty() && parkedRows.contains(row(change));
+        return hasParkedRows() && parkedRows.contains(row(change));
     }
 
     /** Queues changes of parked rows behind their rows' rejected change, without trying them. */
@@ -124,9 +197,7 @@ public final class RejectedChanges {
             Instant firstFailure) throws IOException {
         queue.add(List.of(letter(change, DeadLetterKind.REJECTED, errorClass, message, attempts,
                 firstFailure, Instant.now())));
-        if (policy == DeadLetterPolicy.PARK) {
-            parkedRows.add(row(change));
-        }
+        parkedRows.add(row(change));
         count(change, errorClass);
     }
 

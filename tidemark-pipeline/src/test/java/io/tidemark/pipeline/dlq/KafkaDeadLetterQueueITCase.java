@@ -93,6 +93,29 @@ class KafkaDeadLetterQueueITCase {
     }
 
     @Test
+    void repeatedReadsTakeOnlyTheRecordsAddedSinceTheLastOne() throws Exception {
+        List<DeadLetter> letters = new java.util.ArrayList<>();
+        for (int i = 1; i <= 50; i++) {
+            letters.add(letter(upsert(ITEMS, i, "x", 2000 + i), DeadLetterKind.REJECTED));
+        }
+        queue.add(letters);
+        assertThat(queue.rowsWithPendingEntries("shop", "warehouse")).hasSize(50);
+        long afterFirst = queue.recordsRead();
+        assertThat(afterFirst).isEqualTo(50);
+
+        // what a writer does for every batch that touches a parked row
+        for (int batch = 0; batch < 20; batch++) {
+            assertThat(queue.rowsWithPendingEntries("shop", "warehouse")).hasSize(50);
+        }
+        assertThat(queue.recordsRead()).as("nothing read again").isEqualTo(afterFirst);
+
+        queue.markReplayed(queue.list("shop", DeadLetterFilter.pending()).get(0).id(), StoredDeadLetter.ReplayResult.APPLIED);
+        queue.add(List.of(letter(upsert(ITEMS, 51, "x", 3000), DeadLetterKind.REJECTED)));
+        assertThat(queue.rowsWithPendingEntries("shop", "warehouse")).hasSize(50);
+        assertThat(queue.recordsRead()).as("the marker and the new entry only").isEqualTo(afterFirst + 2);
+    }
+
+    @Test
     void addWritesOneRecordPerEntryKeyedByEntryIdWithJsonValueAndErrorHeaders() throws Exception {
         DeadLetter rejected = letter(upsert(ITEMS, 1, "x".repeat(40), 2000), DeadLetterKind.REJECTED);
         DeadLetter deleted = letter(delete(ORDERS, 7, 2100), DeadLetterKind.PARKED);

@@ -1,6 +1,8 @@
 package io.tidemark.pipeline.sink.jdbc.writer;
 
+import io.tidemark.pipeline.dlq.DeadLetterQueue;
 import io.tidemark.pipeline.dlq.RejectedChanges;
+import io.tidemark.pipeline.dlq.StoredDeadLetter;
 import io.tidemark.pipeline.event.ChangeEvent;
 import io.tidemark.pipeline.event.TableId;
 import io.tidemark.pipeline.sink.jdbc.JdbcConnectionFactory;
@@ -18,6 +20,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -142,11 +145,13 @@ final class BatchApplier implements AutoCloseable {
         if (toApply.isEmpty()) {
             return;
         }
+        List<ChangeEvent> applied;
         try {
             withRetries("apply batch", () -> {
                 applyOnce(toApply);
                 return null;
             });
+            applied = toApply.changes();
         } catch (SQLException e) {
             boolean mayDefer = deferred != null && dialect.isConstraintViolation(e);
             if ((rejected == null && !mayDefer) || isTransient(e) || e instanceof WriterFence.WriterFencedException) {
@@ -154,7 +159,11 @@ final class BatchApplier implements AutoCloseable {
             }
             LOG.warn("Sink rejected a batch of {} changes ({}); applying them one by one to find the rejected ones",
                     toApply.size(), RejectedChanges.errorClass(e));
-            applyOneByOne(toApply);
+            applied = applyOneByOne(toApply);
+        }
+        if (rejected != null && rejected.hasRowsToSupersede()) {
+            List<ChangeEvent> done = applied;
+            queue(() -> rejected.supersede(done)); // after-rejection: continue
         }
         if (deferred != null && !deferred.isEmpty()) {
             retryDeferred(batch.maxPosition());
@@ -197,6 +206,7 @@ final class BatchApplier implements AutoCloseable {
             return batch;
         }
         queue(rejected::refresh); // a replay may have released rows since they were parked
+        releaseParked();
         List<ChangeEvent> parked = new ArrayList<>();
         for (ChangeEvent change : batch.changes()) {
             if (rejected.isParked(change)) {
@@ -216,6 +226,42 @@ final class BatchApplier implements AutoCloseable {
         return rest;
     }
 
+    /**
+     * Applies the parked changes whose row waits behind no rejection any more (a replay cleared the
+     * row while this writer was parking more of its changes), in source order, through the guarded
+     * path, and marks them replayed; a parked change the sink now rejects becomes the row's rejection.
+     */
+    void releaseParked() throws SQLException {
+        if (rejected == null || !rejected.hasParkedRows()) {
+            return;
+        }
+        List<StoredDeadLetter> releasable;
+        try {
+            releasable = rejected.releasable();
+        } catch (IOException e) {
+            throw new SQLException("cannot read the dead-letter queue: " + e.getMessage(), "08000", e);
+        }
+        Set<String> stopped = new HashSet<>();
+        for (StoredDeadLetter entry : releasable) {
+            String row = DeadLetterQueue.rowOf(entry.letter().event().table().toString(), entry.letter().rowKey());
+            if (stopped.contains(row)) {
+                continue;
+            }
+            try {
+                OptionalLong held = replay(entry.letter().event());
+                queue(() -> rejected.released(entry, held.isPresent()
+                        ? StoredDeadLetter.ReplayResult.SKIPPED : StoredDeadLetter.ReplayResult.APPLIED));
+            } catch (SQLException e) {
+                if (isTransient(e) || e instanceof WriterFence.WriterFencedException) {
+                    throw e;
+                }
+                stopped.add(row);
+                queue(() -> rejected.reject(entry.letter().event(), e, 1, Instant.now()));
+            }
+        }
+        queue(rejected::refresh);
+    }
+
     private boolean touchesParkedRow(ChangeBatch batch) {
         for (ChangeEvent change : batch.changes()) {
             if (rejected.isParked(change)) {
@@ -225,7 +271,9 @@ final class BatchApplier implements AutoCloseable {
         return false;
     }
 
-    private void applyOneByOne(ChangeBatch batch) throws SQLException, InterruptedException {
+    /** Applies a batch change by change, queueing (or putting aside) the ones refused; returns those applied. */
+    private List<ChangeEvent> applyOneByOne(ChangeBatch batch) throws SQLException, InterruptedException {
+        List<ChangeEvent> applied = new ArrayList<>();
         for (ChangeEvent change : batch.changes()) {
             ChangeBatch single = new ChangeBatch();
             single.add(change);
@@ -236,6 +284,7 @@ final class BatchApplier implements AutoCloseable {
                         applyOnce(single);
                         return null;
                     });
+                    applied.add(change);
                     break;
                 } catch (SQLException e) {
                     if (isTransient(e) || e instanceof WriterFence.WriterFencedException) {
@@ -264,6 +313,7 @@ final class BatchApplier implements AutoCloseable {
                 }
             }
         }
+        return applied;
     }
 
     @FunctionalInterface

@@ -8,28 +8,24 @@ import io.tidemark.pipeline.dlq.DeadLetter;
 import io.tidemark.pipeline.dlq.DeadLetterFilter;
 import io.tidemark.pipeline.dlq.DeadLetterQueue;
 import io.tidemark.pipeline.dlq.DeadLetterQueues;
+import io.tidemark.pipeline.dlq.DeadLetterReplay;
 import io.tidemark.pipeline.dlq.RejectedChanges;
 import io.tidemark.pipeline.dlq.ReplaySummary;
-import io.tidemark.pipeline.dlq.StoredDeadLetter;
 import io.tidemark.pipeline.event.TableId;
 import io.tidemark.pipeline.sink.jdbc.JdbcConnectionFactory;
 import io.tidemark.pipeline.sink.jdbc.dialect.SinkDialect;
 
 import java.io.IOException;
 import java.sql.SQLException;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
 
 /**
  * Replays the pending dead-letter entries of one JDBC sink through the sink's own guarded write
- * path ({@link BatchApplier}), so that a replay has the live path's exactly-once effect.
+ * path ({@link BatchApplier}), so that a replay has the live path's exactly-once effect; the order
+ * and bookkeeping are {@link DeadLetterReplay}'s, which every sink shares.
  *
  * <p>Entries are replayed in source-position order. An entry whose row the sink already holds (or
  * whose row's tombstone it holds) at the entry's position or later is marked SKIPPED without a
@@ -93,79 +89,24 @@ public final class DeadLetterReplayer implements AutoCloseable {
         return replay(filter, entry -> {});
     }
 
-    /** Replays this sink's pending entries that match {@code filter}; see the class comment. */
+    /** Replays this sink's pending entries that match {@code filter}; see {@link DeadLetterReplay}. */
     public ReplaySummary replay(DeadLetterFilter filter, Listener listener) throws IOException, InterruptedException {
-        List<StoredDeadLetter> selected = queue.list(pipeline, filter.withSink(sink).withReplayed(false));
-        Set<Long> selectedIds = new HashSet<>();
-        selected.forEach(entry -> selectedIds.add(entry.id()));
-        // rows with an earlier pending entry the filter left out wait behind that entry
-        Map<String, StoredDeadLetter> firstUnselected = new HashMap<>();
-        for (StoredDeadLetter entry : queue.list(pipeline, DeadLetterFilter.pending().withSink(sink))) {
-            if (!selectedIds.contains(entry.id())) {
-                firstUnselected.putIfAbsent(row(entry.letter()), entry);
-            }
-        }
-        Map<String, Long> blockedBehind = new HashMap<>();
-        List<ReplaySummary.Entry> outcomes = new ArrayList<>();
-        for (StoredDeadLetter entry : selected) {
-            if (Thread.interrupted()) {
-                throw new InterruptedException("replay interrupted; entries not yet replayed stay pending");
-            }
-            ReplaySummary.Entry outcome = replayOne(entry, blockedBehind, firstUnselected.get(row(entry.letter())));
-            outcomes.add(outcome);
-            listener.replayed(outcome);
-        }
-        return new ReplaySummary(sink, outcomes);
+        return new DeadLetterReplay(pipeline, sink, queue, this::apply).replay(filter, listener::replayed);
     }
 
-    private ReplaySummary.Entry replayOne(
-            StoredDeadLetter entry, Map<String, Long> blockedBehind, StoredDeadLetter earlierUnselected)
-            throws IOException {
-        DeadLetter letter = entry.letter();
-        String row = row(letter);
-        Long blocker = blockedBehind.get(row);
-        if (blocker == null && earlierUnselected != null && isBefore(earlierUnselected, entry)) {
-            blocker = earlierUnselected.id();
-        }
-        if (blocker != null) {
-            blockedBehind.putIfAbsent(row, blocker);
-            return outcome(entry, ReplaySummary.Outcome.BLOCKED, "waits behind entry " + blocker + " of its row");
-        }
+    private DeadLetterReplay.Result apply(DeadLetter letter) throws IOException {
         try {
             OptionalLong held = applier.replay(letter.event());
-            if (held.isPresent()) {
-                queue.markReplayed(entry.id(), StoredDeadLetter.ReplayResult.SKIPPED);
-                return outcome(entry, ReplaySummary.Outcome.SKIPPED, "sink holds the row at position " + held.getAsLong());
-            }
-            queue.markReplayed(entry.id(), StoredDeadLetter.ReplayResult.APPLIED);
-            return outcome(entry, ReplaySummary.Outcome.APPLIED, "");
+            return held.isPresent()
+                    ? new DeadLetterReplay.Result.Skipped("sink holds the row at position " + held.getAsLong())
+                    : new DeadLetterReplay.Result.Applied();
         } catch (SQLException e) {
             if (applier.isTransient(e)) {
                 throw new IOException("sink " + sink + ": " + RejectedChanges.message(e)
                         + " (a transient error; nothing was lost, run the replay again)", e);
             }
-            String errorClass = RejectedChanges.errorClass(e);
-            String message = RejectedChanges.message(e);
-            queue.recordReplayFailure(entry.id(), errorClass, message, Instant.now());
-            blockedBehind.put(row, entry.id());
-            return outcome(entry, ReplaySummary.Outcome.REJECTED, errorClass + ": " + message);
+            return new DeadLetterReplay.Result.Rejected(RejectedChanges.errorClass(e), RejectedChanges.message(e));
         }
-    }
-
-    private static boolean isBefore(StoredDeadLetter a, StoredDeadLetter b) {
-        long pa = a.letter().event().position().value();
-        long pb = b.letter().event().position().value();
-        return pa < pb || (pa == pb && a.id() < b.id());
-    }
-
-    private static ReplaySummary.Entry outcome(StoredDeadLetter entry, ReplaySummary.Outcome outcome, String detail) {
-        DeadLetter letter = entry.letter();
-        return new ReplaySummary.Entry(entry.id(), letter.event().table().toString(), letter.rowKey(),
-                letter.event().position().value(), outcome, detail);
-    }
-
-    private static String row(DeadLetter letter) {
-        return DeadLetterQueue.rowOf(letter.event().table().toString(), letter.rowKey());
     }
 
     @Override

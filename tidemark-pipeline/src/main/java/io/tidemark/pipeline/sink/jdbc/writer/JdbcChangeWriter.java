@@ -43,6 +43,8 @@ public final class JdbcChangeWriter implements SinkWriter<ChangeEvent> {
     private static final Logger LOG = LoggerFactory.getLogger(JdbcChangeWriter.class);
 
     private static final Duration TOMBSTONE_EXPIRY_EVERY = Duration.ofMinutes(10);
+    /** How often an idle first flusher looks for parked changes that a replay left behind. */
+    static final Duration RELEASE_PARKED_EVERY = Duration.ofSeconds(30);
     /** How often subtask 0 reads its dead-letter queue's counts for the pending/replayed gauges. */
     private static final Duration DEAD_LETTER_GAUGES_EVERY = Duration.ofSeconds(30);
 
@@ -294,10 +296,15 @@ public final class JdbcChangeWriter implements SinkWriter<ChangeEvent> {
         }
     }
 
-    /** One background thread with one connection, applying its partition's batches in order. */
+    /**
+     * One background thread with one connection, applying its partition's batches in order. The
+     * first one also applies parked changes that a replay left behind (see {@link
+     * BatchApplier#releaseParked}) every {@link #RELEASE_PARKED_EVERY} while it has nothing to do.
+     */
     private final class Flusher extends Thread {
         final BatchApplier applier;
         final BlockingQueue<ChangeBatch> queue = new ArrayBlockingQueue<>(2);
+        private long lastRelease = System.nanoTime();
 
         Flusher(BatchApplier applier, String name) {
             super(name);
@@ -310,6 +317,11 @@ public final class JdbcChangeWriter implements SinkWriter<ChangeEvent> {
             try {
                 while (!isInterrupted()) {
                     ChangeBatch batch = queue.poll(1, TimeUnit.SECONDS);
+                    if (batch == null && this == flushers[0]
+                            && System.nanoTime() - lastRelease > RELEASE_PARKED_EVERY.toNanos()) {
+                        lastRelease = System.nanoTime();
+                        applier.releaseParked();
+                    }
                     if (batch == null) {
                         continue;
                     }

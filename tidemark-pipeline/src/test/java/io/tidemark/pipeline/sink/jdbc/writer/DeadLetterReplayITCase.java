@@ -51,6 +51,8 @@ class DeadLetterReplayITCase extends PostgresTestBase {
     private String db;
     private JdbcConnectionFactory connections;
     private JdbcSinkDef sinkDef;
+    /** The live writer's rejection handling, as the last {@link #liveApplier} made it. */
+    private RejectedChanges liveRejected;
     /** The changes, and the source's rows as they leave them: what the sink must equal. */
     private final OrderChanges changes = new OrderChanges(ORDERS);
 
@@ -153,7 +155,7 @@ class DeadLetterReplayITCase extends PostgresTestBase {
     }
 
     @Test
-    void entriesOlderThanWhatTheSinkHoldsAreSkippedAndReported() throws Exception {
+    void entriesOlderThanWhatTheSinkHoldsAreSkippedWithoutAWrite() throws Exception {
         try (BatchApplier live = liveApplier(DeadLetterPolicy.CONTINUE)) {
             live.apply(OrderChanges.batch(changes.upsert(ChangeOperation.INSERT, 1, "c1", "1.00", "ok", 1),
                     changes.upsert(ChangeOperation.INSERT, 2, "c2", "2.00", "ok", 1)));
@@ -172,12 +174,53 @@ class DeadLetterReplayITCase extends PostgresTestBase {
             summary = replayer.replay(DeadLetterFilter.pending());
         }
 
-        assertThat(summary.entries()).extracting(e -> e.rowKey() + " " + e.outcome())
-                .containsExactly("1 SKIPPED", "2 SKIPPED");
-        assertThat(summary.byTable()).containsExactly(Map.entry("public.orders", new ReplaySummary.Counts(0, 2, 0, 0)));
+        // with continue the job itself marked them when it applied the rows' later changes: nothing is left to replay
+        assertThat(summary.entries()).isEmpty();
         assertThat(sinkRows()).as("the newer version stays, the deleted row stays deleted").isEqualTo(changes.rows());
         assertThat(count(db, "SELECT count(*) FROM orders_audit")).as("no write during the replay").isEqualTo(writes);
         assertThat(count(db, "SELECT count(*) FROM _tidemark_dlq WHERE replay_result = 'SKIPPED'")).isEqualTo(2);
+    }
+
+    @Test
+    void aChangeTheJobParksAsAReplayClearsItsRowIsAppliedNotStranded() throws Exception {
+        try (BatchApplier live = liveApplier(DeadLetterPolicy.PARK)) {
+            live.apply(OrderChanges.batch(changes.upsert(ChangeOperation.INSERT, 1, "c1", "1.00", LONG_NOTE, 1),
+                    changes.upsert(ChangeOperation.INSERT, 2, "c2", "2.00", "ok", 1)));
+            execute(db, "ALTER TABLE orders ALTER COLUMN note TYPE TEXT");
+            // the job has decided to park row 1's next change (its row had a pending entry) ...
+            ChangeEvent parkedLate = changes.upsert(ChangeOperation.UPDATE, 1, "c1", "1.50", "later", 2);
+            // ... while a replay clears the row and reports success
+            ReplaySummary summary;
+            try (DeadLetterReplayer replayer = replayer()) {
+                summary = replayer.replay(DeadLetterFilter.pending());
+            }
+            assertThat(summary.complete()).isTrue();
+            liveRejected.park(List.of(parkedLate));
+            // the row's next change comes: the job applies what the replay could not see, then the change
+            live.apply(OrderChanges.batch(changes.upsert(ChangeOperation.UPDATE, 1, "c1", "1.75", "latest", 3)));
+        }
+
+        assertThat(sinkRows()).isEqualTo(changes.rows());
+        assertThat(count(db, "SELECT count(*) FROM _tidemark_dlq WHERE replayed_at IS NULL")).as("nothing stranded").isZero();
+        assertAuditClean();
+    }
+
+    @Test
+    void withAfterRejectionContinueAReplayNeverBringsBackARowDeletedLaterEvenWithoutItsTombstone() throws Exception {
+        try (BatchApplier live = liveApplier(DeadLetterPolicy.CONTINUE)) {
+            live.apply(OrderChanges.batch(changes.upsert(ChangeOperation.INSERT, 1, "c1", "1.00", "ok", 1)));
+            live.apply(OrderChanges.batch(changes.upsert(ChangeOperation.UPDATE, 1, "c1", "1.00", LONG_NOTE, 2)));
+            live.apply(OrderChanges.batch(changes.delete(1))); // applied: with continue the row goes on
+        }
+        execute(db, "DELETE FROM _tidemark_tombstones", // the tombstone-retention has passed
+                "ALTER TABLE orders ALTER COLUMN note TYPE TEXT");
+
+        try (DeadLetterReplayer replayer = replayer()) {
+            replayer.replay(DeadLetterFilter.pending());
+        }
+
+        assertThat(sinkRows()).as("row 1 stays deleted").isEqualTo(changes.rows()).isEmpty();
+        assertThat(count(db, "SELECT count(*) FROM _tidemark_dlq WHERE replayed_at IS NULL")).isZero();
     }
 
     @Test
@@ -209,6 +252,7 @@ class DeadLetterReplayITCase extends PostgresTestBase {
         queue.prepare();
         RejectedChanges rejected = new RejectedChanges(queue, PIPELINE, "warehouse", Map.of(ORDERS, ORDERS), 2, policy,
                 new UnregisteredMetricsGroup());
+        liveRejected = rejected;
         BatchApplier applier = new BatchApplier(connections, new PostgresSinkDialect(), Map.of(ORDERS, ORDERS), PIPELINE,
                 "warehouse-0-0", 0, Set.of(), rejected);
         applier.setRecoveryHorizon(applier.open());
