@@ -2,6 +2,7 @@ package io.tidemark.pipeline.sink.redis;
 
 import io.tidemark.pipeline.config.RedisDurability;
 import io.tidemark.pipeline.dlq.RejectedChanges;
+import io.tidemark.pipeline.dlq.StoredDeadLetter;
 import io.tidemark.pipeline.event.ChangeEvent;
 
 import io.lettuce.core.RedisCommandExecutionException;
@@ -17,7 +18,9 @@ import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -56,6 +59,8 @@ final class RedisBatchApplier implements AutoCloseable {
     /** Null when the pipeline has no dead-letter queue: a rejected change then fails the job. */
     private final RejectedChanges rejected;
     private RedisSinkClient<?> client;
+    /** The changes of the batch being applied that went to the dead-letter queue. */
+    private final Set<ChangeEvent> rejectedChanges = Collections.newSetFromMap(new IdentityHashMap<>());
     private String scriptSha;
     private volatile long retries;
     private volatile long applied;
@@ -108,6 +113,7 @@ final class RedisBatchApplier implements AutoCloseable {
         boolean parking = rejected != null && rejected.hasParkedRows() && touchesParkedRow(changes);
         if (parking) {
             rejected.refresh(); // a replay may have released rows since they were parked
+            releaseParked();
         }
         for (Map.Entry<String, ChangeEvent> change : changes.entrySet()) {
             if (parking && rejected.isParked(change.getValue())) {
@@ -124,6 +130,45 @@ final class RedisBatchApplier implements AutoCloseable {
             return;
         }
         withRetries(() -> applyWithRejections(toWrite));
+        if (rejected != null && rejected.hasRowsToSupersede()) {
+            // after-rejection: continue: the rows' older entries are obsolete once a newer change is in
+            List<ChangeEvent> written = new ArrayList<>();
+            for (Change change : toWrite) {
+                if (!rejectedChanges.contains(change.event())) {
+                    written.add(change.event());
+                }
+            }
+            rejected.supersede(written);
+        }
+        rejectedChanges.clear();
+    }
+
+    /**
+     * Applies the parked changes whose row waits behind no rejection any more (a replay cleared the
+     * row while this writer was parking more of its changes), in source order, through the guarded
+     * path, and marks them replayed; a parked change Redis now rejects becomes the row's rejection.
+     */
+    void releaseParked() throws IOException, InterruptedException {
+        if (rejected == null || !rejected.hasParkedRows()) {
+            return;
+        }
+        Set<String> stopped = new HashSet<>();
+        for (StoredDeadLetter entry : rejected.releasable()) {
+            ChangeEvent change = entry.letter().event();
+            String key = encoder.dataKey(change);
+            if (stopped.contains(key)) {
+                continue;
+            }
+            ReplayOutcome outcome = replay(key, change);
+            if (outcome instanceof ReplayOutcome.Rejected refused) {
+                stopped.add(key);
+                rejected.reject(change, refused.errorClass(), refused.message(), 1, Instant.now());
+            } else {
+                rejected.released(entry, outcome instanceof ReplayOutcome.Applied
+                        ? StoredDeadLetter.ReplayResult.APPLIED : StoredDeadLetter.ReplayResult.SKIPPED);
+            }
+        }
+        rejected.refresh();
     }
 
     private boolean touchesParkedRow(Map<String, ChangeEvent> changes) {
@@ -236,6 +281,7 @@ final class RedisBatchApplier implements AutoCloseable {
                     LOG.warn("Sink {}: Redis rejected {} {} times ({}); sending it to the dead-letter queue",
                             sinkName, change.event(), attempt, errorClass(error));
                     rejected.reject(change.event(), errorClass(error), RedisReplies.message(error), attempt, firstFailure);
+                    rejectedChanges.add(change.event());
                 }
                 break;
             }

@@ -195,7 +195,7 @@ class RedisDeadLetterQueueITCase extends PostgresTestBase {
     }
 
     @Test
-    void anEntryTheSinkHasSupersededIsSkippedWithoutAWrite() throws Exception {
+    void anEntryTheSinkHasSupersededIsMarkedSkippedByTheJobAndNeverWritten() throws Exception {
         redis.commands().set(PREFIX + "5", "not a hash");
         try (RedisBatchApplier live = liveApplier(DeadLetterPolicy.CONTINUE)) {
             live.apply(batch(List.of(upsert(ChangeOperation.INSERT, 5, "row 5", 1, 105))));
@@ -206,8 +206,8 @@ class RedisDeadLetterQueueITCase extends PostgresTestBase {
         try (RedisVersionWatcher watcher = RedisVersionWatcher.start(redis, PREFIX);
                 RedisDeadLetterReplayer replayer = replayer()) {
             ReplaySummary summary = replayer.replay(DeadLetterFilter.pending());
-            assertThat(summary.entries()).extracting(e -> e.rowKey() + " " + e.outcome() + " " + e.detail())
-                    .containsExactly("5 SKIPPED Redis holds " + PREFIX + "5 (or its tombstone) at position 105 or later");
+            // the job marked the entry SKIPPED when it applied the row's newer change: nothing is left to replay
+            assertThat(summary.entries()).isEmpty();
             watcher.catchUp();
             assertThat(watcher.writes()).isZero();
         }
