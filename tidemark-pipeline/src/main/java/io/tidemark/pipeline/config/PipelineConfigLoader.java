@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,7 +19,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -180,14 +178,16 @@ public final class PipelineConfigLoader {
             }
 
             readSinks(root, suggested);
-            List<RouteDef> routes = readRoutes(root, suggested, sourceTables);
+            List<RouteDef> routes = new RoutesReading(problems).read(root.get(ROUTES), suggested.contains(ROUTES),
+                    sourceTables, sinks.stream().map(SinkEntry::name).toList(), sinkNamesComplete);
 
             Optional<ObjectNode> dlqNode = mapping(root, DEAD_LETTER_QUEUE, false, suggested);
             Configuration deadLetterQueue = dlqNode
                     .map(node -> DeadLetterQueueOptions.SECTION.read(node, DEAD_LETTER_QUEUE, problems))
                     .orElseGet(Configuration::new);
-            checkDeadLetterQueue(deadLetterQueue, dlqNode.orElse(null));
-            checkRedisSinksHaveAQueue(deadLetterQueue, dlqNode.orElse(null));
+            DeadLetterQueueChecks queueChecks = new DeadLetterQueueChecks(problems);
+            queueChecks.check(deadLetterQueue, dlqNode.orElse(null));
+            queueChecks.checkRedisSinksHaveAQueue(deadLetterQueue, dlqNode.orElse(null), redisSinkPaths());
 
             Configuration checkpointing = mapping(root, CHECKPOINTING, false, suggested)
                     .map(node -> CheckpointOptions.SECTION.read(node, CHECKPOINTING, problems))
@@ -198,16 +198,30 @@ public final class PipelineConfigLoader {
             }
             List<SinkDef> sinkDefs = new ArrayList<>();
             for (int i = 0; i < sinks.size(); i++) {
-                sinkDefs.add(sinkDef(sinks.get(i), Problems.index(SINKS, i)));
+                SinkEntry sink = sinks.get(i);
+                sinkDefs.add(ConfigDefs.sinkDef(sink.name(), sink.typed().type(), sink.typed().values(),
+                        Problems.index(SINKS, i)));
             }
             return new PipelineDef(
                     pipelineName,
                     pipeline.get(PipelineOptions.PARALLELISM),
-                    sourceDef(source.get(), slotName),
+                    ConfigDefs.sourceDef(source.get().type(), source.get().values(), slotName),
                     sinkDefs,
                     routes,
-                    checkpointingDef(checkpointing),
-                    deadLetterQueueDef(deadLetterQueue, pipelineName));
+                    ConfigDefs.checkpointingDef(checkpointing),
+                    ConfigDefs.deadLetterQueueDef(deadLetterQueue, pipelineName));
+        }
+
+        /** The path (and name) of every Redis sink, such as {@code sinks[1] cache}. */
+        private List<String> redisSinkPaths() {
+            List<String> paths = new ArrayList<>();
+            for (int i = 0; i < sinks.size(); i++) {
+                SinkEntry sink = sinks.get(i);
+                if (sink.typed() != null && sink.typed().type().equals(RedisSinkOptions.TYPE_NAME)) {
+                    paths.add(Problems.index(SINKS, i) + (sink.name() == null ? "" : " " + sink.name()));
+                }
+            }
+            return paths;
         }
 
         /** The mapping under {@code key}, or empty (after reporting why, where that is a problem). */
@@ -340,309 +354,6 @@ public final class PipelineConfigLoader {
             return values.get(field.option());
         }
 
-        private List<RouteDef> readRoutes(ObjectNode root, Set<String> suggested, List<String> sourceTables) {
-            JsonNode node = root.get(ROUTES);
-            if (node == null || node.isNull()) {
-                return suggested.contains(ROUTES) ? List.of() : defaultRoutes(sourceTables);
-            }
-            if (!node.isArray()) {
-                problems.add(ROUTES, "expected a list of routes, got " + ValueTypes.describe(node));
-                return List.of();
-            }
-            List<String> sinkNames = sinks.stream().map(SinkEntry::name).filter(n -> n != null).toList();
-            List<RouteDef> routes = new ArrayList<>();
-            Map<RouteDef, Integer> routeIndex = new HashMap<>();
-            Map<List<String>, Integer> targetIndex = new HashMap<>();
-            Set<String> routed = new HashSet<>();
-            for (int i = 0; i < node.size(); i++) {
-                String path = Problems.index(ROUTES, i);
-                JsonNode item = node.get(i);
-                if (!item.isObject()) {
-                    problems.add(path, "expected a mapping, got " + ValueTypes.describe(item));
-                    continue;
-                }
-                Configuration values = RouteOptions.SECTION.read((ObjectNode) item, path, problems);
-                String sourceTable = values.get(RouteOptions.SOURCE_TABLE);
-                String sink = values.get(RouteOptions.SINK);
-                String sinkTable = item.hasNonNull(RouteOptions.SINK_TABLE.key())
-                        ? values.get(RouteOptions.SINK_TABLE)
-                        : sourceTable;
-                boolean valid = sourceTable != null && sink != null && sinkTable != null;
-                if (sourceTable != null && sourceTables != null && !sourceTables.contains(sourceTable)) {
-                    problems.add(
-                            Problems.child(path, RouteOptions.SOURCE_TABLE.key()),
-                            sourceTable + " is not in source.tables; add it there or use one of " + sourceTables);
-                    valid = false;
-                } else if (sourceTable != null) {
-                    routed.add(sourceTable);
-                }
-                if (sink != null && sinkNamesComplete && !sinkNames.contains(sink)) {
-                    problems.add(
-                            Problems.child(path, RouteOptions.SINK.key()),
-                            "no sink named " + sink + "; use one of " + sinkNames);
-                    valid = false;
-                }
-                if (!valid) {
-                    continue;
-                }
-                RouteDef route = new RouteDef(sourceTable, sink, sinkTable);
-                List<String> target = List.of(sink, sinkTable);
-                if (routeIndex.containsKey(route)) {
-                    problems.add(path, "same route as " + Problems.index(ROUTES, routeIndex.get(route)) + "; remove one");
-                } else if (targetIndex.containsKey(target)) {
-                    problems.add(
-                            Problems.child(path, RouteOptions.SINK_TABLE.key()),
-                            sinkTable + " in sink " + sink + " is already written by "
-                                    + Problems.index(ROUTES, targetIndex.get(target))
-                                    + "; give each source table its own sink table");
-                } else {
-                    routeIndex.put(route, i);
-                    targetIndex.put(target, i);
-                    routes.add(route);
-                }
-            }
-            if (sourceTables != null) {
-                for (String table : sourceTables) {
-                    if (!routed.contains(table)) {
-                        problems.add(
-                                ROUTES,
-                                "source table " + table + " has no route; add a route or remove it from source.tables");
-                    }
-                }
-            }
-            return routes;
-        }
 
-        /** Without routes, every source table goes to the only sink under the same name. */
-        private List<RouteDef> defaultRoutes(List<String> sourceTables) {
-            if (sinks.size() > 1) {
-                problems.add(ROUTES, "required when there is more than one sink; add a route for each source table");
-                return List.of();
-            }
-            if (sinks.isEmpty() || sinks.get(0).name() == null || sourceTables == null) {
-                return List.of();
-            }
-            String sink = sinks.get(0).name();
-            return sourceTables.stream().map(table -> new RouteDef(table, sink, table)).toList();
-        }
-
-        private SourceDef sourceDef(Typed source, String slotName) {
-            Configuration values = source.values();
-            if (source.type().equals(MySqlSourceOptions.TYPE_NAME)) {
-                return new MySqlSourceDef(
-                        values.get(MySqlSourceOptions.HOSTNAME),
-                        values.get(MySqlSourceOptions.PORT),
-                        values.get(MySqlSourceOptions.USERNAME),
-                        secret(values.get(MySqlSourceOptions.PASSWORD), "source.password"),
-                        values.get(MySqlSourceOptions.TABLES),
-                        values.get(MySqlSourceOptions.SERVER_ID),
-                        values.get(MySqlSourceOptions.SERVER_TIME_ZONE),
-                        values.get(MySqlSourceOptions.SNAPSHOT_CHUNK_SIZE),
-                        values.get(MySqlSourceOptions.STARTUP_MODE),
-                        values.get(MySqlSourceOptions.TRUNCATE));
-            }
-            if (!source.type().equals(PostgresSourceOptions.TYPE_NAME)) {
-                throw new IllegalStateException("no source definition for type " + source.type());
-            }
-            return new PostgresSourceDef(
-                    values.get(PostgresSourceOptions.HOSTNAME),
-                    values.get(PostgresSourceOptions.PORT),
-                    values.get(PostgresSourceOptions.DATABASE),
-                    values.get(PostgresSourceOptions.USERNAME),
-                    secret(values.get(PostgresSourceOptions.PASSWORD), "source.password"),
-                    values.get(PostgresSourceOptions.TABLES),
-                    slotName,
-                    values.getOptional(PostgresSourceOptions.PUBLICATION_NAME).orElse(slotName),
-                    values.get(PostgresSourceOptions.SNAPSHOT_CHUNK_SIZE),
-                    values.get(PostgresSourceOptions.STARTUP_MODE),
-                    values.get(PostgresSourceOptions.TRUNCATE));
-        }
-
-        private SinkDef sinkDef(SinkEntry sink, String path) {
-            if (sink.typed().type().equals(RedisSinkOptions.TYPE_NAME)) {
-                return redisSinkDef(sink, path);
-            }
-            if (!sink.typed().type().equals(JdbcSinkOptions.TYPE_NAME)) {
-                throw new IllegalStateException("no sink definition for type " + sink.typed().type());
-            }
-            Configuration values = sink.typed().values();
-            return new JdbcSinkDef(
-                    sink.name(),
-                    values.get(JdbcSinkOptions.URL),
-                    values.get(JdbcSinkOptions.USERNAME),
-                    secret(values.get(JdbcSinkOptions.PASSWORD), Problems.child(path, JdbcSinkOptions.PASSWORD.key())),
-                    values.get(JdbcSinkOptions.BATCH_SIZE),
-                    values.get(JdbcSinkOptions.FLUSH_INTERVAL),
-                    values.get(JdbcSinkOptions.FLUSH_THREADS),
-                    values.get(JdbcSinkOptions.TOMBSTONE_RETENTION),
-                    values.get(JdbcSinkOptions.MAX_RETRIES),
-                    values.get(JdbcSinkOptions.APPLY_ORDER));
-        }
-
-        private SinkDef redisSinkDef(SinkEntry sink, String path) {
-            Configuration values = sink.typed().values();
-            return new RedisSinkDef(
-                    sink.name(),
-                    values.get(RedisSinkOptions.MODE),
-                    values.get(RedisSinkOptions.URI_OPTION),
-                    values.getOptional(RedisSinkOptions.PASSWORD)
-                            .map(raw -> secret(raw, Problems.child(path, RedisSinkOptions.PASSWORD.key())))
-                            .orElse(null),
-                    values.get(RedisSinkOptions.KEY_PREFIX),
-                    values.get(RedisSinkOptions.FORMAT),
-                    values.getOptional(RedisSinkOptions.TTL).orElse(null),
-                    values.get(RedisSinkOptions.TOMBSTONE_RETENTION),
-                    values.get(RedisSinkOptions.BATCH_SIZE),
-                    values.get(RedisSinkOptions.FLUSH_INTERVAL),
-                    values.get(RedisSinkOptions.MAX_RETRIES),
-                    RedisSinkOptions.parseDurability(values.get(RedisSinkOptions.DURABILITY)).orElseThrow(),
-                    values.get(RedisSinkOptions.DURABILITY_TIMEOUT));
-        }
-
-        /**
-         * A queue in another database needs its credentials, and the URL must not carry them; a Kafka
-         * queue needs its brokers; keys of one type are refused with another.
-         */
-        private void checkDeadLetterQueue(Configuration values, ObjectNode written) {
-            if (written != null && written.hasNonNull(DeadLetterQueueOptions.TYPE.key())
-                    && !values.contains(DeadLetterQueueOptions.TYPE)) {
-                return; // the type is wrong and already reported: which keys belong to it is unknown
-            }
-            DeadLetterQueueType type = values.get(DeadLetterQueueOptions.TYPE);
-            List<ConfigOption<?>> jdbcOnly = List.of(DeadLetterQueueOptions.URL, DeadLetterQueueOptions.USERNAME,
-                    DeadLetterQueueOptions.PASSWORD, DeadLetterQueueOptions.TABLE);
-            List<ConfigOption<?>> kafkaOnly = List.of(DeadLetterQueueOptions.BOOTSTRAP_SERVERS,
-                    DeadLetterQueueOptions.TOPIC, DeadLetterQueueOptions.SECURITY_PROTOCOL,
-                    DeadLetterQueueOptions.SASL_MECHANISM, DeadLetterQueueOptions.SASL_USERNAME,
-                    DeadLetterQueueOptions.SASL_PASSWORD);
-            if (type == DeadLetterQueueType.KAFKA) {
-                refuse(values, jdbcOnly, "only used with type jdbc; remove it");
-                checkKafkaQueue(values, written);
-                return;
-            }
-            refuse(values, kafkaOnly, "only used with type kafka; remove it, or set type: kafka");
-            if (values.getOptional(DeadLetterQueueOptions.URL).isEmpty()) {
-                refuse(values, List.of(DeadLetterQueueOptions.USERNAME, DeadLetterQueueOptions.PASSWORD),
-                        "only used with url; remove it, or set url to the queue's database");
-                return;
-            }
-            for (var option : List.of(DeadLetterQueueOptions.USERNAME, DeadLetterQueueOptions.PASSWORD)) {
-                if (values.getOptional(option).isEmpty()) {
-                    problems.add(Problems.child(DEAD_LETTER_QUEUE, option.key()), "required with url");
-                }
-            }
-        }
-
-        /**
-         * A Redis sink has no database of its own for its rejected writes, and a queue inside Redis
-         * would fail with the writes it should catch (OOM): with a Redis sink, the queue must be a
-         * database named by url, a Kafka topic, or none.
-         */
-        private void checkRedisSinksHaveAQueue(Configuration values, ObjectNode written) {
-            if (written != null && written.hasNonNull(DeadLetterQueueOptions.TYPE.key())
-                    && !values.contains(DeadLetterQueueOptions.TYPE)) {
-                return; // the type is wrong and already reported
-            }
-            if (values.get(DeadLetterQueueOptions.TYPE) != DeadLetterQueueType.JDBC
-                    || values.getOptional(DeadLetterQueueOptions.URL).isPresent()) {
-                return;
-            }
-            List<String> redisSinks = new ArrayList<>();
-            for (int i = 0; i < sinks.size(); i++) {
-                SinkEntry sink = sinks.get(i);
-                if (sink.typed() != null && sink.typed().type().equals(RedisSinkOptions.TYPE_NAME)) {
-                    redisSinks.add(Problems.index(SINKS, i) + (sink.name() == null ? "" : " " + sink.name()));
-                }
-            }
-            if (!redisSinks.isEmpty()) {
-                problems.add(Problems.child(DEAD_LETTER_QUEUE, DeadLetterQueueOptions.URL.key()),
-                        "required with a Redis sink (" + String.join(", ", redisSinks) + "), which has no database"
-                                + " of its own for the writes Redis rejects; set url, username and password to a"
-                                + " PostgreSQL or MySQL database, or type: kafka, or type: none to fail the job on a"
-                                + " rejected write");
-            }
-        }
-
-        private void checkKafkaQueue(Configuration values, ObjectNode written) {
-            if (!written.hasNonNull(DeadLetterQueueOptions.BOOTSTRAP_SERVERS.key())) {
-                problems.add(Problems.child(DEAD_LETTER_QUEUE, DeadLetterQueueOptions.BOOTSTRAP_SERVERS.key()),
-                        "required with type kafka");
-            }
-            List<ConfigOption<?>> sasl = List.of(DeadLetterQueueOptions.SASL_MECHANISM,
-                    DeadLetterQueueOptions.SASL_USERNAME, DeadLetterQueueOptions.SASL_PASSWORD);
-            if (written.hasNonNull(DeadLetterQueueOptions.SECURITY_PROTOCOL.key())
-                    && !values.contains(DeadLetterQueueOptions.SECURITY_PROTOCOL)) {
-                return; // already reported
-            }
-            if (!values.get(DeadLetterQueueOptions.SECURITY_PROTOCOL).startsWith("SASL_")) {
-                refuse(values, sasl, "only used with security-protocol SASL_SSL or SASL_PLAINTEXT");
-                return;
-            }
-            for (var option : sasl) {
-                if (!written.hasNonNull(option.key())) {
-                    problems.add(Problems.child(DEAD_LETTER_QUEUE, option.key()),
-                            "required with security-protocol " + values.get(DeadLetterQueueOptions.SECURITY_PROTOCOL));
-                }
-            }
-        }
-
-        private void refuse(Configuration values, List<ConfigOption<?>> options, String why) {
-            for (var option : options) {
-                if (values.contains(option)) {
-                    problems.add(Problems.child(DEAD_LETTER_QUEUE, option.key()), why);
-                }
-            }
-        }
-
-        private static DeadLetterQueueDef deadLetterQueueDef(Configuration values, String pipelineName) {
-            return new DeadLetterQueueDef(
-                    values.get(DeadLetterQueueOptions.TYPE),
-                    values.getOptional(DeadLetterQueueOptions.URL).orElse(null),
-                    values.getOptional(DeadLetterQueueOptions.USERNAME).orElse(null),
-                    values.getOptional(DeadLetterQueueOptions.PASSWORD)
-                            .map(raw -> secret(raw, Problems.child(DEAD_LETTER_QUEUE, DeadLetterQueueOptions.PASSWORD.key())))
-                            .orElse(null),
-                    values.get(DeadLetterQueueOptions.TABLE),
-                    values.get(DeadLetterQueueOptions.MAX_ATTEMPTS),
-                    values.get(DeadLetterQueueOptions.AFTER_REJECTION),
-                    values.getOptional(DeadLetterQueueOptions.TRANSIENT_ERRORS).orElse(List.of()),
-                    values.get(DeadLetterQueueOptions.TYPE) == DeadLetterQueueType.KAFKA
-                            ? kafkaQueueDef(values, pipelineName)
-                            : null);
-        }
-
-        private static KafkaQueueDef kafkaQueueDef(Configuration values, String pipelineName) {
-            return new KafkaQueueDef(
-                    values.get(DeadLetterQueueOptions.BOOTSTRAP_SERVERS).replaceAll("\\s+", ""),
-                    values.getOptional(DeadLetterQueueOptions.TOPIC)
-                            .orElseGet(() -> DeadLetterQueueOptions.defaultTopic(pipelineName)),
-                    values.get(DeadLetterQueueOptions.SECURITY_PROTOCOL),
-                    values.getOptional(DeadLetterQueueOptions.SASL_MECHANISM).orElse(null),
-                    values.getOptional(DeadLetterQueueOptions.SASL_USERNAME).orElse(null),
-                    values.getOptional(DeadLetterQueueOptions.SASL_PASSWORD)
-                            .map(raw -> secret(raw,
-                                    Problems.child(DEAD_LETTER_QUEUE, DeadLetterQueueOptions.SASL_PASSWORD.key())))
-                            .orElse(null));
-        }
-
-        private static CheckpointingDef checkpointingDef(Configuration values) {
-            return new CheckpointingDef(
-                    values.get(CheckpointOptions.INTERVAL),
-                    values.get(CheckpointOptions.TIMEOUT),
-                    values.get(CheckpointOptions.MIN_PAUSE),
-                    values.get(CheckpointOptions.EXTERNALIZED_RETENTION),
-                    values.getOptional(CheckpointOptions.CHECKPOINTS_DIR)
-                            .orElseGet(CheckpointOptions::defaultCheckpointsDir),
-                    values.getOptional(CheckpointOptions.SAVEPOINTS_DIR)
-                            .orElseGet(CheckpointOptions::defaultSavepointsDir));
-        }
-
-        private static Secret secret(String raw, String where) {
-            Secret secret = Secret.of(raw);
-            if (secret.isLiteral()) {
-                LOG.warn("{} is a literal value; use ${env:NAME} or ${file:/path} outside local development", where);
-            }
-            return secret;
-        }
     }
 }
