@@ -33,6 +33,8 @@ public record BenchSettings(
         DECODING("decoding"),
         BATCHED_WRITE("batched-write"),
         TIDEMARK("tidemark"),
+        /** Tidemark with its sink in {@code apply-order: source}: what keeping cross-row constraints costs. */
+        TIDEMARK_SOURCE_ORDER("tidemark-source-order"),
         PLAIN_SQL("plain-sql");
 
         private final String key;
@@ -52,7 +54,7 @@ public record BenchSettings(
                 }
             }
             throw new IllegalArgumentException("unknown phase '" + key.trim()
-                    + "'; use decoding, batched-write, tidemark or plain-sql");
+                    + "'; use decoding, batched-write, tidemark, tidemark-source-order or plain-sql");
         }
     }
 

@@ -171,7 +171,8 @@ public final class TidemarkBench implements Callable<Integer> {
             BenchContext context = new BenchContext(settings, pg, cluster, work);
             if (settings.warmupChanges() > 0) {
                 for (PhaseKind kind : order(settings, 1)) {
-                    if (kind != PhaseKind.TIDEMARK && kind != PhaseKind.PLAIN_SQL) {
+                    if (kind != PhaseKind.TIDEMARK && kind != PhaseKind.TIDEMARK_SOURCE_ORDER
+                            && kind != PhaseKind.PLAIN_SQL) {
                         continue; // the ceilings are plain JDBC work: nothing to warm up
                     }
                     Phase phase = Phases.create(kind, context);
@@ -216,8 +217,8 @@ public final class TidemarkBench implements Callable<Integer> {
             }
         }
         List<PhaseKind> jobs = repetition % 2 == 1
-                ? List.of(PhaseKind.TIDEMARK, PhaseKind.PLAIN_SQL)
-                : List.of(PhaseKind.PLAIN_SQL, PhaseKind.TIDEMARK);
+                ? List.of(PhaseKind.TIDEMARK, PhaseKind.TIDEMARK_SOURCE_ORDER, PhaseKind.PLAIN_SQL)
+                : List.of(PhaseKind.PLAIN_SQL, PhaseKind.TIDEMARK_SOURCE_ORDER, PhaseKind.TIDEMARK);
         for (PhaseKind kind : jobs) {
             if (settings.phases().contains(kind)) {
                 kinds.add(kind);

@@ -18,10 +18,10 @@ class TidemarkBenchTest {
                 1, java.time.Duration.ofSeconds(10), 2, 1, 10, 0, java.time.Duration.ofMinutes(1),
                 EnumSet.allOf(PhaseKind.class));
 
-        assertThat(TidemarkBench.order(settings, 1)).containsExactly(
-                PhaseKind.DECODING, PhaseKind.BATCHED_WRITE, PhaseKind.TIDEMARK, PhaseKind.PLAIN_SQL);
-        assertThat(TidemarkBench.order(settings, 2)).containsExactly(
-                PhaseKind.DECODING, PhaseKind.BATCHED_WRITE, PhaseKind.PLAIN_SQL, PhaseKind.TIDEMARK);
+        assertThat(TidemarkBench.order(settings, 1)).containsExactly(PhaseKind.DECODING, PhaseKind.BATCHED_WRITE,
+                PhaseKind.TIDEMARK, PhaseKind.TIDEMARK_SOURCE_ORDER, PhaseKind.PLAIN_SQL);
+        assertThat(TidemarkBench.order(settings, 2)).containsExactly(PhaseKind.DECODING, PhaseKind.BATCHED_WRITE,
+                PhaseKind.PLAIN_SQL, PhaseKind.TIDEMARK_SOURCE_ORDER, PhaseKind.TIDEMARK);
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.tidemark.bench.phase;
 
 import io.tidemark.bench.BenchSettings.PhaseKind;
+import io.tidemark.pipeline.config.ApplyOrder;
 
 /** Creates the phase of each kind. */
 public final class Phases {
@@ -11,7 +12,8 @@ public final class Phases {
         return switch (kind) {
             case DECODING -> new DecodingPhase(context);
             case BATCHED_WRITE -> new BatchedWritePhase(context);
-            case TIDEMARK -> new TidemarkPhase(context);
+            case TIDEMARK -> new TidemarkPhase(context, ApplyOrder.KEYED);
+            case TIDEMARK_SOURCE_ORDER -> new TidemarkPhase(context, ApplyOrder.SOURCE);
             case PLAIN_SQL -> new PlainSqlPhase(context);
         };
     }

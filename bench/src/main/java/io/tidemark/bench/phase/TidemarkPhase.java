@@ -1,6 +1,7 @@
 package io.tidemark.bench.phase;
 
 import io.tidemark.bench.db.BenchPostgres;
+import io.tidemark.pipeline.config.ApplyOrder;
 import io.tidemark.pipeline.config.CheckpointOptions;
 import io.tidemark.pipeline.config.CheckpointingDef;
 import io.tidemark.pipeline.config.ExternalizedRetention;
@@ -31,20 +32,22 @@ final class TidemarkPhase extends StreamingJobPhase {
     private static final String TABLE = "public.orders";
     private static final String SINK = "warehouse";
 
+    private final ApplyOrder order;
     private PipelineJob job;
 
-    TidemarkPhase(BenchContext context) {
+    TidemarkPhase(BenchContext context, ApplyOrder order) {
         super(context);
+        this.order = order;
     }
 
     @Override
     public String name() {
-        return "tidemark";
+        return order == ApplyOrder.KEYED ? "tidemark" : "tidemark-source-order";
     }
 
     @Override
     protected String prefix() {
-        return "tidemark";
+        return order == ApplyOrder.KEYED ? "tidemark" : "tidemark_so";
     }
 
     @Override
@@ -70,7 +73,8 @@ final class TidemarkPhase extends StreamingJobPhase {
                 JdbcSinkOptions.FLUSH_INTERVAL.defaultValue(),
                 JdbcSinkOptions.FLUSH_THREADS.defaultValue(),
                 JdbcSinkOptions.TOMBSTONE_RETENTION.defaultValue(),
-                JdbcSinkOptions.MAX_RETRIES.defaultValue());
+                JdbcSinkOptions.MAX_RETRIES.defaultValue(),
+                order);
         CheckpointingDef checkpointing = new CheckpointingDef(
                 context.settings().checkpointInterval(),
                 CheckpointOptions.TIMEOUT.defaultValue(),
@@ -78,7 +82,7 @@ final class TidemarkPhase extends StreamingJobPhase {
                 ExternalizedRetention.RETAIN_ON_CANCELLATION,
                 run.checkpoints().resolve("checkpoints").toUri().toString(),
                 run.checkpoints().resolve("savepoints").toUri().toString());
-        return new PipelineDef("bench-tidemark-" + run.repetition(), context.settings().parallelism(), source,
+        return new PipelineDef("bench-" + prefix().replace('_', '-') + "-" + run.repetition(), context.settings().parallelism(), source,
                 List.of(sink), List.of(new RouteDef(TABLE, SINK, TABLE)), checkpointing);
     }
 }

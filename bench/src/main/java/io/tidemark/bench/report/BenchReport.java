@@ -97,6 +97,8 @@ public final class BenchReport {
         out.append('\n');
         out.append(ratioLine("tidemark / plain_sql", plainSqlRatio(), PLAIN_SQL_TARGET));
         out.append(ratioLine("tidemark / min(decoding, batched_write)", ceilingRatio(), CEILING_TARGET));
+        sourceOrderRatio().ifPresent(r -> out.append(String.format(Locale.ROOT, "%-40s %6.2f%n",
+                "tidemark-source-order / tidemark", r)));
         for (PhaseKind kind : List.of(PhaseKind.TIDEMARK, PhaseKind.PLAIN_SQL)) {
             if (!results.containsKey(kind) || medianRun(kind).vertexLoads().isEmpty()) {
                 continue;
@@ -140,6 +142,8 @@ public final class BenchReport {
         md.append("\n| ratio | value | target | |\n|---|---:|---:|---|\n");
         md.append(ratioRow("tidemark / plain_sql", plainSqlRatio(), PLAIN_SQL_TARGET));
         md.append(ratioRow("tidemark / min(decoding, batched_write)", ceilingRatio(), CEILING_TARGET));
+        sourceOrderRatio().ifPresent(r -> md.append(String.format(Locale.ROOT,
+                "| tidemark-source-order / tidemark | %.2f | — | the cost of apply-order: source |%n", r)));
         for (PhaseKind kind : List.of(PhaseKind.TIDEMARK, PhaseKind.PLAIN_SQL)) {
             if (!results.containsKey(kind) || medianRun(kind).vertexLoads().isEmpty()) {
                 continue;
@@ -153,6 +157,15 @@ public final class BenchReport {
             }
         }
         return md.toString();
+    }
+
+    /** {@code apply-order: source} against the default, where both ran. */
+    OptionalDouble sourceOrderRatio() {
+        OptionalDouble ordered = rate(PhaseKind.TIDEMARK_SOURCE_ORDER);
+        OptionalDouble keyed = rate(PhaseKind.TIDEMARK);
+        return ordered.isPresent() && keyed.isPresent()
+                ? OptionalDouble.of(ordered.getAsDouble() / keyed.getAsDouble())
+                : OptionalDouble.empty();
     }
 
     private String workload() {
