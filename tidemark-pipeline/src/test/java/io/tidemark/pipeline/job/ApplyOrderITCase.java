@@ -8,24 +8,20 @@ import io.tidemark.pipeline.config.Secret;
 import io.tidemark.pipeline.testing.CustomersWorkload;
 import io.tidemark.pipeline.testing.FailureInjector;
 import io.tidemark.pipeline.testing.MariaDbTestServer;
+import io.tidemark.pipeline.testing.MiniClusterTests;
 import io.tidemark.pipeline.testing.PostgresTestBase;
+import io.tidemark.pipeline.testing.Rows;
 import io.tidemark.pipeline.testing.TestJobs;
 
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.client.program.rest.RestClusterClient;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.InjectClusterClient;
-import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -39,17 +35,10 @@ import static org.awaitility.Awaitility.await;
  * failures injected, the sink ends equal to the source with an empty dead-letter queue and no row
  * gone back; in the default order the same sink tables are refused at start.
  */
-class ApplyOrderITCase extends PostgresTestBase {
+class ApplyOrderITCase extends PostgresTestBase implements MiniClusterTests {
 
     private static final String CUSTOMERS = "id, email, name, version";
     private static final String PURCHASES = "id, customer_id, amount, version";
-
-    @RegisterExtension
-    static final MiniClusterExtension FLINK = new MiniClusterExtension(
-            new MiniClusterResourceConfiguration.Builder()
-                    .setNumberTaskManagers(1)
-                    .setNumberSlotsPerTaskManager(4)
-                    .build());
 
     @TempDir
     Path temp;
@@ -194,20 +183,10 @@ class ApplyOrderITCase extends PostgresTestBase {
     }
 
     private static List<String> postgresRows(String db, String table, String columns) throws Exception {
-        return collect(connect(db), "SELECT concat_ws('|', " + columns + ") FROM " + table + " ORDER BY id");
+        return Rows.collect(connect(db), "SELECT concat_ws('|', " + columns + ") FROM " + table + " ORDER BY id");
     }
 
     private List<String> mariaRows(String db, String table, String columns) throws Exception {
-        return collect(mariadb.connect(db), "SELECT CONCAT_WS('|', " + columns + ") FROM " + table + " ORDER BY id");
-    }
-
-    private static List<String> collect(Connection connection, String sql) throws Exception {
-        try (Connection c = connection; Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            List<String> rows = new ArrayList<>();
-            while (rs.next()) {
-                rows.add(rs.getString(1));
-            }
-            return rows;
-        }
+        return Rows.collect(mariadb.connect(db), "SELECT CONCAT_WS('|', " + columns + ") FROM " + table + " ORDER BY id");
     }
 }

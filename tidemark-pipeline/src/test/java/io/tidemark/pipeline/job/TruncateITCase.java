@@ -11,7 +11,9 @@ import io.tidemark.pipeline.config.TruncateHandling;
 import io.tidemark.pipeline.testing.FailureInjector;
 import io.tidemark.pipeline.testing.MariaDbTestServer;
 import io.tidemark.pipeline.testing.OrdersWorkload;
+import io.tidemark.pipeline.testing.MiniClusterTests;
 import io.tidemark.pipeline.testing.PostgresTestBase;
+import io.tidemark.pipeline.testing.Rows;
 import io.tidemark.pipeline.testing.TestJobs;
 
 import org.apache.flink.api.common.JobID;
@@ -19,18 +21,13 @@ import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.client.program.rest.RestClusterClient;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.InjectClusterClient;
-import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,16 +43,9 @@ import static org.awaitility.Awaitility.await;
  * back, and a trigger on the sink records no write at or below the truncate's position once it
  * was applied (no row came back from before the truncate).
  */
-class TruncateITCase extends PostgresTestBase {
+class TruncateITCase extends PostgresTestBase implements MiniClusterTests {
 
     private static final int SNAPSHOT_ROWS = 5_000;
-
-    @RegisterExtension
-    static final MiniClusterExtension FLINK = new MiniClusterExtension(
-            new MiniClusterResourceConfiguration.Builder()
-                    .setNumberTaskManagers(1)
-                    .setNumberSlotsPerTaskManager(4)
-                    .build());
 
     @TempDir
     Path temp;
@@ -249,33 +239,23 @@ class TruncateITCase extends PostgresTestBase {
     }
 
     private static List<String> postgresRows(String db) throws Exception {
-        return collect(connect(db), "SELECT concat_ws('|', id, customer, amount::text, status, coalesce(note, '<null>'),"
+        return Rows.collect(connect(db), "SELECT concat_ws('|', id, customer, amount::text, status, coalesce(note, '<null>'),"
                 + " to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US'), version) FROM orders ORDER BY id");
     }
 
     private List<String> mariaSourceRows(String db) throws Exception {
-        return collect(mariadb.connect(db), "SELECT CONCAT_WS('|', id, customer, CAST(amount AS CHAR), status,"
+        return Rows.collect(mariadb.connect(db), "SELECT CONCAT_WS('|', id, customer, CAST(amount AS CHAR), status,"
                 + " COALESCE(note, '<null>'), DATE_FORMAT(CONVERT_TZ(updated_at, @@session.time_zone, '+00:00'),"
                 + " '%Y-%m-%d %H:%i:%s.%f'), version) FROM orders ORDER BY id");
     }
 
     private List<String> mariaRows(String db) throws Exception {
-        return collect(mariadb.connect(db), "SELECT CONCAT_WS('|', id, customer, CAST(amount AS CHAR), status,"
+        return Rows.collect(mariadb.connect(db), "SELECT CONCAT_WS('|', id, customer, CAST(amount AS CHAR), status,"
                 + " COALESCE(note, '<null>'), DATE_FORMAT(updated_at, '%Y-%m-%d %H:%i:%s.%f'), version)"
                 + " FROM orders ORDER BY id");
     }
 
     private long mariaCount(String db, String sql) throws Exception {
-        return Long.parseLong(collect(mariadb.connect(db), sql).get(0));
-    }
-
-    private static List<String> collect(Connection connection, String sql) throws Exception {
-        try (Connection c = connection; Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            List<String> rows = new ArrayList<>();
-            while (rs.next()) {
-                rows.add(rs.getString(1));
-            }
-            return rows;
-        }
+        return Long.parseLong(Rows.collect(mariadb.connect(db), sql).get(0));
     }
 }

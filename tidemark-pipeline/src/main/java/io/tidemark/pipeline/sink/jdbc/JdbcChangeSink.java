@@ -14,6 +14,8 @@ import io.tidemark.pipeline.sink.jdbc.writer.JdbcChangeWriter;
 
 import org.apache.flink.api.connector.sink2.Sink;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -46,7 +48,7 @@ public final class JdbcChangeSink implements ChangeSink {
             String pipeline, JdbcSinkDef def, Map<TableId, TableId> sinkTables, DeadLetterQueueDef deadLetters) {
         this.pipeline = pipeline;
         this.def = def;
-        this.sinkTables = Map.copyOf(sinkTables);
+        this.sinkTables = Collections.unmodifiableMap(new LinkedHashMap<>(sinkTables)); // in route order, for messages
         this.dialect = SinkDialect.forUrl(def.url());
         this.connections = JdbcConnectionFactory.of(def);
         this.deadLetters = deadLetters;

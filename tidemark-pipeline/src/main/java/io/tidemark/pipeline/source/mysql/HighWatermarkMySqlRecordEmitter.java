@@ -21,12 +21,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
-import java.util.Properties;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -133,13 +131,7 @@ final class HighWatermarkMySqlRecordEmitter extends MySqlRecordEmitter<ChangeEve
     }
 
     private Connection connect() throws SQLException {
-        Properties props = new Properties();
-        props.setProperty("user", source.username());
-        props.setProperty("password", source.password().resolve());
-        props.setProperty("useSSL", "false");
-        props.setProperty("allowPublicKeyRetrieval", "true");
-        props.setProperty("connectTimeout", "30000");
-        return DriverManager.getConnection("jdbc:mysql://" + source.hostname() + ":" + source.port() + "/", props);
+        return MySqlConnections.open(source);
     }
 
     private static long highWatermark(List<SourceRecord> records) {

@@ -4,7 +4,6 @@ import io.tidemark.pipeline.config.MySqlSourceDef;
 import io.tidemark.pipeline.event.TableId;
 
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -18,7 +17,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 
 /**
@@ -88,15 +86,8 @@ public final class MySqlSourcePreparer {
     }
 
     private Connection connect() throws SQLException {
-        Properties props = new Properties();
-        props.setProperty("user", def.username());
-        props.setProperty("password", def.password().resolve());
-        props.setProperty("useSSL", "false");
-        props.setProperty("allowPublicKeyRetrieval", "true");
-        props.setProperty("connectTimeout", "30000");
-        String url = "jdbc:mysql://" + def.hostname() + ":" + def.port() + "/";
         try {
-            return DriverManager.getConnection(url, props);
+            return MySqlConnections.open(def);
         } catch (SQLException e) {
             throw new SQLException("source: cannot connect to " + def.hostname() + ":" + def.port() + " as "
                     + def.username() + ": " + firstLine(e), e.getSQLState(), e.getErrorCode(), e);

@@ -36,6 +36,11 @@ public final class MySqlSinkDialect implements SinkDialect {
     private static final String DEFERRED = "_tidemark_deferred";
 
     @Override
+    public String metadataTable(String name) {
+        return "" + name;
+    }
+
+    @Override
     public String name() {
         return "mysql";
     }
@@ -134,21 +139,6 @@ public final class MySqlSinkDialect implements SinkDialect {
     }
 
     @Override
-    public String deferredTable() {
-        return DEFERRED;
-    }
-
-    @Override
-    public String truncationTable() {
-        return TRUNCATIONS;
-    }
-
-    @Override
-    public String truncateArrivalTable() {
-        return TRUNCATE_ARRIVALS;
-    }
-
-    @Override
     public String onConflictDoNothing(String keyColumn) {
         return " ON DUPLICATE KEY UPDATE " + keyColumn + " = " + keyColumn;
     }
@@ -156,11 +146,6 @@ public final class MySqlSinkDialect implements SinkDialect {
     @Override
     public String setTruncationMark() {
         return "UPDATE " + TRUNCATIONS + " SET pos = ?, truncated_at = NOW(6) WHERE table_name = ?";
-    }
-
-    @Override
-    public String fenceTable() {
-        return FENCE;
     }
 
     @Override
@@ -184,11 +169,6 @@ public final class MySqlSinkDialect implements SinkDialect {
         return "INSERT INTO " + TOMBSTONES + " (table_name, row_key, pos, deleted_at) VALUES (?, ?, ?, NOW(6))"
                 + " ON DUPLICATE KEY UPDATE deleted_at = IF(pos < VALUES(pos), VALUES(deleted_at), deleted_at),"
                 + " pos = GREATEST(pos, VALUES(pos))";
-    }
-
-    @Override
-    public String tombstoneTable() {
-        return TOMBSTONES;
     }
 
     @Override
@@ -216,11 +196,6 @@ public final class MySqlSinkDialect implements SinkDialect {
     public String upsertProgress() {
         return "INSERT INTO " + PROGRESS + " (pipeline, writer, max_pos, updated_at) VALUES (?, ?, ?, NOW(6))"
                 + " ON DUPLICATE KEY UPDATE max_pos = GREATEST(max_pos, VALUES(max_pos)), updated_at = NOW(6)";
-    }
-
-    @Override
-    public String progressTable() {
-        return PROGRESS;
     }
 
     /**

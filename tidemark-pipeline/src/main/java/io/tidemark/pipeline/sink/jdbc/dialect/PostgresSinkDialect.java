@@ -32,6 +32,11 @@ public final class PostgresSinkDialect implements SinkDialect {
     private final PostgresDialect jdbcDialect = new PostgresDialect();
 
     @Override
+    public String metadataTable(String name) {
+        return "public." + name;
+    }
+
+    @Override
     public String name() {
         return "postgresql";
     }
@@ -115,21 +120,6 @@ public final class PostgresSinkDialect implements SinkDialect {
     }
 
     @Override
-    public String deferredTable() {
-        return DEFERRED;
-    }
-
-    @Override
-    public String truncationTable() {
-        return TRUNCATIONS;
-    }
-
-    @Override
-    public String truncateArrivalTable() {
-        return TRUNCATE_ARRIVALS;
-    }
-
-    @Override
     public String onConflictDoNothing(String keyColumn) {
         return " ON CONFLICT DO NOTHING";
     }
@@ -137,11 +127,6 @@ public final class PostgresSinkDialect implements SinkDialect {
     @Override
     public String setTruncationMark() {
         return "UPDATE " + TRUNCATIONS + " SET pos = ?, truncated_at = now() WHERE table_name = ?";
-    }
-
-    @Override
-    public String fenceTable() {
-        return FENCE;
     }
 
     @Override
@@ -165,11 +150,6 @@ public final class PostgresSinkDialect implements SinkDialect {
         return "INSERT INTO " + TOMBSTONES + " AS x (table_name, row_key, pos, deleted_at)"
                 + " VALUES (?, ?, ?, now()) ON CONFLICT (table_name, row_key) DO UPDATE"
                 + " SET pos = EXCLUDED.pos, deleted_at = EXCLUDED.deleted_at WHERE x.pos < EXCLUDED.pos";
-    }
-
-    @Override
-    public String tombstoneTable() {
-        return TOMBSTONES;
     }
 
     @Override
@@ -198,11 +178,6 @@ public final class PostgresSinkDialect implements SinkDialect {
         return "INSERT INTO " + PROGRESS + " AS p (pipeline, writer, max_pos, updated_at)"
                 + " VALUES (?, ?, ?, now()) ON CONFLICT (pipeline, writer) DO UPDATE"
                 + " SET max_pos = GREATEST(p.max_pos, EXCLUDED.max_pos), updated_at = now()";
-    }
-
-    @Override
-    public String progressTable() {
-        return PROGRESS;
     }
 
     @Override

@@ -57,6 +57,9 @@ public interface SinkDialect extends Serializable {
         return sql.toString();
     }
 
+    /** A table of Tidemark's own in the sink database, qualified as the dialect needs it. */
+    String metadataTable(String name);
+
     /** DDL that adds the position column to a sink table that lacks it. */
     String addPositionColumn(TableId table);
 
@@ -83,7 +86,9 @@ public interface SinkDialect extends Serializable {
     }
 
     /** The (qualified) name of the tombstone table. */
-    String tombstoneTable();
+    default String tombstoneTable() {
+        return metadataTable("_tidemark_tombstones");
+    }
 
     /**
      * Removes at most a number of tombstones (bound second) older than a number of seconds (bound
@@ -98,7 +103,9 @@ public interface SinkDialect extends Serializable {
     String upsertProgress();
 
     /** The (qualified) name of the progress table. */
-    String progressTable();
+    default String progressTable() {
+        return metadataTable("_tidemark_progress");
+    }
 
     /** The highest position any writer of a pipeline has applied (bound), or -1. */
     default String selectRecoveryHorizon() {
@@ -118,7 +125,9 @@ public interface SinkDialect extends Serializable {
     }
 
     /** The (qualified) name of the writer fence table (see {@code WriterFence}). */
-    String fenceTable();
+    default String fenceTable() {
+        return metadataTable("_tidemark_fence");
+    }
 
     /** How a locking read takes a shared lock: {@code FOR SHARE} or {@code LOCK IN SHARE MODE}. */
     String shareLockClause();
@@ -140,10 +149,14 @@ public interface SinkDialect extends Serializable {
     }
 
     /** The (qualified) name of the table of truncation marks: per sink table, the position of its last truncate. */
-    String truncationTable();
+    default String truncationTable() {
+        return metadataTable("_tidemark_truncations");
+    }
 
     /** The (qualified) name of the table where writer subtasks report that they reached a truncate. */
-    String truncateArrivalTable();
+    default String truncateArrivalTable() {
+        return metadataTable("_tidemark_truncate_arrivals");
+    }
 
     /** What makes an INSERT leave an existing row alone: {@code ON CONFLICT DO NOTHING} or its equivalent. */
     String onConflictDoNothing(String keyColumn);
@@ -206,7 +219,9 @@ public interface SinkDialect extends Serializable {
      * The (qualified) name of the table of changes a sink in apply-order source put aside while it
      * catches up after the snapshot (see {@code DeferredChanges}).
      */
-    String deferredTable();
+    default String deferredTable() {
+        return metadataTable("_tidemark_deferred");
+    }
 
     /** Raises the highest snapshot position a sink has applied: binds position, pipeline, sink. */
     default String recordSnapshotPosition() {

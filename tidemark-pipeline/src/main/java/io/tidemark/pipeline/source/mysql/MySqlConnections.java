@@ -1,0 +1,28 @@
+package io.tidemark.pipeline.source.mysql;
+
+import io.tidemark.pipeline.config.MySqlSourceDef;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.Properties;
+
+/**
+ * Opens a plain JDBC connection to the MySQL or MariaDB server of a source, for what Tidemark asks
+ * the server itself (the start-up checks, the binlog's truncates); the password is resolved here,
+ * when connecting, and never kept.
+ */
+final class MySqlConnections {
+
+    private MySqlConnections() {}
+
+    static Connection open(MySqlSourceDef def) throws SQLException {
+        Properties props = new Properties();
+        props.setProperty("user", def.username());
+        props.setProperty("password", def.password().resolve());
+        props.setProperty("useSSL", "false");
+        props.setProperty("allowPublicKeyRetrieval", "true");
+        props.setProperty("connectTimeout", "30000");
+        return DriverManager.getConnection("jdbc:mysql://" + def.hostname() + ":" + def.port() + "/", props);
+    }
+}
