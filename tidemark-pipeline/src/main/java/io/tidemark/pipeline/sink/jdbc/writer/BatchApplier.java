@@ -1,8 +1,6 @@
 package io.tidemark.pipeline.sink.jdbc.writer;
 
-import io.tidemark.pipeline.dlq.DeadLetterQueue;
 import io.tidemark.pipeline.dlq.RejectedChanges;
-import io.tidemark.pipeline.dlq.StoredDeadLetter;
 import io.tidemark.pipeline.event.ChangeEvent;
 import io.tidemark.pipeline.event.TableId;
 import io.tidemark.pipeline.sink.jdbc.JdbcConnectionFactory;
@@ -20,7 +18,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -48,6 +45,8 @@ final class BatchApplier implements AutoCloseable {
     private final Set<String> transientCodes;
     /** Null when the pipeline has no dead-letter queue: a rejected change then fails the job. */
     private final RejectedChanges rejected;
+    /** With a queue: the rows whose later changes wait behind a rejected one. */
+    private final ParkedRows parkedRows;
 
 
     private Connection connection;
@@ -79,6 +78,7 @@ final class BatchApplier implements AutoCloseable {
         this.maxRetries = maxRetries;
         this.transientCodes = transientCodes;
         this.rejected = rejected;
+        this.parkedRows = rejected == null ? null : new ParkedRows(this, rejected);
     }
 
     /**
@@ -141,7 +141,7 @@ final class BatchApplier implements AutoCloseable {
      * behind a queued change go to the queue without being tried.
      */
     void apply(ChangeBatch batch) throws SQLException, InterruptedException {
-        ChangeBatch toApply = rejected == null ? batch : withoutParkedRows(batch);
+        ChangeBatch toApply = parkedRows == null ? batch : parkedRows.withoutParkedRows(batch);
         if (toApply.isEmpty()) {
             return;
         }
@@ -166,110 +166,10 @@ final class BatchApplier implements AutoCloseable {
             queue(() -> rejected.supersede(done)); // after-rejection: continue
         }
         if (deferred != null && !deferred.isEmpty()) {
-            retryDeferred(batch.maxPosition());
+            deferred.retry(this, rejected, batch.maxPosition());
         }
     }
 
-    /**
-     * Tries the changes put aside while catching up after the snapshot: each is applied once its
-     * constraint lets it, dropped once the sink holds its row at a newer position, and treated as a
-     * rejection once the sink has caught up and still refuses it.
-     */
-    private void retryDeferred(long appliedUpTo) throws SQLException {
-        for (DeferredChanges.Entry entry : deferred.entries()) {
-            try {
-                replay(entry.change());
-            } catch (SQLException e) {
-                if (isTransient(e) || e instanceof WriterFence.WriterFencedException || !dialect.isConstraintViolation(e)) {
-                    throw e;
-                }
-                if (!deferred.caughtUpAt(appliedUpTo)) {
-                    continue; // still catching up: the constraint may let it pass after the next batch
-                }
-                LOG.warn("Sink still refuses {} after catching up with the snapshot ({}); it is a rejection",
-                        entry.change(), RejectedChanges.errorClass(e));
-                if (rejected == null) {
-                    throw e;
-                }
-                queue(() -> rejected.reject(entry.change(), e, 1, Instant.now()));
-            }
-            inTransaction("forget a deferred change", c -> {
-                deferred.remove(c, entry);
-                return null;
-            });
-            deferred.removed(entry);
-        }
-    }
-
-    private ChangeBatch withoutParkedRows(ChangeBatch batch) throws SQLException {
-        if (!rejected.hasParkedRows() || !touchesParkedRow(batch)) {
-            return batch;
-        }
-        queue(rejected::refresh); // a replay may have released rows since they were parked
-        releaseParked();
-        List<ChangeEvent> parked = new ArrayList<>();
-        for (ChangeEvent change : batch.changes()) {
-            if (rejected.isParked(change)) {
-                parked.add(change);
-            }
-        }
-        if (parked.isEmpty()) {
-            return batch;
-        }
-        queue(() -> rejected.park(parked));
-        ChangeBatch rest = ChangeBatch.like(batch);
-        for (ChangeEvent change : batch.changes()) {
-            if (!rejected.isParked(change)) {
-                rest.add(change);
-            }
-        }
-        return rest;
-    }
-
-    /**
-     * Applies the parked changes whose row waits behind no rejection any more (a replay cleared the
-     * row while this writer was parking more of its changes), in source order, through the guarded
-     * path, and marks them replayed; a parked change the sink now rejects becomes the row's rejection.
-     */
-    void releaseParked() throws SQLException {
-        if (rejected == null || !rejected.hasParkedRows()) {
-            return;
-        }
-        List<StoredDeadLetter> releasable;
-        try {
-            releasable = rejected.releasable();
-        } catch (IOException e) {
-            throw new SQLException("cannot read the dead-letter queue: " + e.getMessage(), "08000", e);
-        }
-        Set<String> stopped = new HashSet<>();
-        for (StoredDeadLetter entry : releasable) {
-            String row = DeadLetterQueue.rowOf(entry.letter().event().table().toString(), entry.letter().rowKey());
-            if (stopped.contains(row)) {
-                continue;
-            }
-            try {
-                OptionalLong held = replay(entry.letter().event());
-                queue(() -> rejected.released(entry, held.isPresent()
-                        ? StoredDeadLetter.ReplayResult.SKIPPED : StoredDeadLetter.ReplayResult.APPLIED));
-            } catch (SQLException e) {
-                if (isTransient(e) || e instanceof WriterFence.WriterFencedException) {
-                    throw e;
-                }
-                stopped.add(row);
-                queue(() -> rejected.reject(entry.letter().event(), e, 1, Instant.now()));
-            }
-        }
-        queue(rejected::refresh);
-    }
-
-    private boolean touchesParkedRow(ChangeBatch batch) {
-        for (ChangeEvent change : batch.changes()) {
-            if (rejected.isParked(change)) {
-                return true;
-            }
-        }
-        return false;
-    }
 
     /** Applies a batch change by change, queueing (or putting aside) the ones refused; returns those applied. */
     private List<ChangeEvent> applyOneByOne(ChangeBatch batch) throws SQLException, InterruptedException {
@@ -316,12 +216,20 @@ final class BatchApplier implements AutoCloseable {
         return applied;
     }
 
+    /** Applies the parked changes that a replay left behind (see {@link ParkedRows#release}). */
+    void releaseParked() throws SQLException {
+        if (parkedRows != null) {
+            parkedRows.release();
+        }
+    }
+
     @FunctionalInterface
-    private interface QueueAction {
+    interface QueueAction {
         void run() throws IOException;
     }
 
-    private static void queue(QueueAction action) throws SQLException {
+    /** Runs a dead-letter queue action; its failure is a transient error of the batch (08000), never a rejection. */
+    static void queue(QueueAction action) throws SQLException {
         try {
             action.run();
         } catch (IOException e) {

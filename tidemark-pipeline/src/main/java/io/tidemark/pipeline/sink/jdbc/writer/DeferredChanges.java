@@ -1,5 +1,6 @@
 package io.tidemark.pipeline.sink.jdbc.writer;
 
+import io.tidemark.pipeline.dlq.RejectedChanges;
 import io.tidemark.pipeline.event.ChangeEvent;
 import io.tidemark.pipeline.event.ChangeEventSerializer;
 import io.tidemark.pipeline.event.ChangeOperation;
@@ -8,6 +9,8 @@ import io.tidemark.pipeline.sink.jdbc.dialect.SinkDialect;
 
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -17,6 +20,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
@@ -38,6 +42,8 @@ import java.util.List;
  * position is a real rejection and goes to the dead-letter queue.
  */
 final class DeferredChanges {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DeferredChanges.class);
 
     /** One change put aside. */
     record Entry(String id, ChangeEvent change) {}
@@ -89,6 +95,37 @@ final class DeferredChanges {
     /** Whether a refusal of {@code change} may be the snapshot's transient inconsistency rather than a rejection. */
     boolean mayDefer(ChangeEvent change) {
         return change.operation() == ChangeOperation.SNAPSHOT || change.position().value() <= snapshotPosition;
+    }
+
+    /**
+     * Tries the changes put aside while catching up after the snapshot: each is applied once its
+     * constraint lets it, dropped once the sink holds its row at a newer position, and treated as a
+     * rejection once the sink has caught up and still refuses it.
+     */
+    void retry(BatchApplier applier, RejectedChanges rejected, long appliedUpTo) throws SQLException {
+        for (Entry entry : entries()) {
+            try {
+                applier.replay(entry.change());
+            } catch (SQLException e) {
+                if (applier.isTransient(e) || e instanceof WriterFence.WriterFencedException || !dialect.isConstraintViolation(e)) {
+                    throw e;
+                }
+                if (!caughtUpAt(appliedUpTo)) {
+                    continue; // still catching up: the constraint may let it pass after the next batch
+                }
+                LOG.warn("Sink still refuses {} after catching up with the snapshot ({}); it is a rejection",
+                        entry.change(), RejectedChanges.errorClass(e));
+                if (rejected == null) {
+                    throw e;
+                }
+                BatchApplier.queue(() -> rejected.reject(entry.change(), e, 1, Instant.now()));
+            }
+            applier.inTransaction("forget a deferred change", c -> {
+                remove(c, entry);
+                return null;
+            });
+            removed(entry);
+        }
     }
 
     /** Whether the sink has caught up: it applied a change beyond every snapshot position. */
