@@ -151,7 +151,7 @@ final class BatchApplier implements AutoCloseable {
                 applyOnce(toApply);
                 return null;
             });
-            applied = toApply.changes();
+            applied = null; // all of them; listed only where they are needed, below
         } catch (SQLException e) {
             boolean mayDefer = deferred != null && dialect.isConstraintViolation(e);
             if ((rejected == null && !mayDefer) || isTransient(e) || e instanceof WriterFence.WriterFencedException) {
@@ -162,7 +162,7 @@ final class BatchApplier implements AutoCloseable {
             applied = applyOneByOne(toApply);
         }
         if (rejected != null && rejected.hasRowsToSupersede()) {
-            List<ChangeEvent> done = applied;
+            List<ChangeEvent> done = applied == null ? toApply.changes() : applied;
             queue(() -> rejected.supersede(done)); // after-rejection: continue
         }
         if (deferred != null && !deferred.isEmpty()) {
