@@ -10,14 +10,10 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.SaslConfigs;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
@@ -38,7 +34,6 @@ import java.util.Base64;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -90,14 +85,8 @@ public final class KafkaDeadLetterQueue implements DeadLetterQueue {
     private KafkaProducer<String, byte[]> producer;
     /** Entries seen by the last read, by their {@link StoredDeadLetter#id()}, for markReplayed. */
     private final Map<Long, Folded> lastRead = new HashMap<>();
-    /**
-     * The topic folded by key so far, and the consumer positioned after what it folded: each read
-     * takes only the records added since the one before, not the whole topic again (a writer reads
-     * the queue for every batch that touches a parked row).
-     */
-    private final Map<String, Folded> folded = new LinkedHashMap<>();
-    private KafkaConsumer<String, byte[]> consumer;
-    private long recordsRead;
+    /** The topic folded so far; opened on the first read. */
+    private KafkaTopicFold topic;
 
     public KafkaDeadLetterQueue(KafkaQueueDef def) {
         this.def = def;
@@ -230,14 +219,14 @@ public final class KafkaDeadLetterQueue implements DeadLetterQueue {
 
     /** Records read from the topic since this queue was opened (each read adds only what is new). */
     synchronized long recordsRead() {
-        return recordsRead;
+        return topic == null ? 0 : topic.recordsRead();
     }
 
     @Override
     public synchronized void close() {
-        if (consumer != null) {
-            consumer.close(Duration.ofSeconds(10));
-            consumer = null;
+        if (topic != null) {
+            topic.close();
+            topic = null;
         }
         if (producer != null) {
             producer.close(Duration.ofSeconds(10));
@@ -270,87 +259,26 @@ public final class KafkaDeadLetterQueue implements DeadLetterQueue {
         return found;
     }
 
-    /**
-     * Reads the topic up to the end offsets it has now, from where the previous read stopped (the
-     * beginning, the first time), and folds its records by key: the first record of a key is the
-     * entry, a replay marker marks it, a tombstone removes it.
-     */
+    /** Reads what was added to the topic since the last read (see {@link KafkaTopicFold}); the entries by id. */
     private synchronized Map<Long, Folded> read() throws IOException {
+        if (topic == null) {
+            Properties props = common();
+            props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+            props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+            props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+            props.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
+            props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+            topic = new KafkaTopicFold(props, def.topic(), TIMEOUT);
+        }
+        Map<String, StoredDeadLetter> entries;
         try {
-            if (consumer == null) {
-                Properties props = common();
-                props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-                props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-                props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-                props.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
-                props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-                KafkaConsumer<String, byte[]> opened = new KafkaConsumer<>(props);
-                List<PartitionInfo> partitions = opened.partitionsFor(def.topic(), TIMEOUT);
-                if (partitions == null || partitions.isEmpty()) {
-                    opened.close();
-                    lastRead.clear();
-                    return Map.of();
-                }
-                List<TopicPartition> assigned = partitions.stream()
-                        .map(p -> new TopicPartition(p.topic(), p.partition()))
-                        .toList();
-                opened.assign(assigned);
-                opened.seekToBeginning(assigned);
-                consumer = opened;
-                folded.clear();
-            }
-            Map<TopicPartition, Long> end = new HashMap<>(consumer.endOffsets(consumer.assignment(), TIMEOUT));
-            long deadline = System.nanoTime() + TIMEOUT.toNanos();
-            while (!reachedEnd(consumer, end)) {
-                if (System.nanoTime() > deadline) {
-                    throw new IOException("dead-letter topic " + def.topic() + ": not read to its end within "
-                            + TIMEOUT.toSeconds() + " s");
-                }
-                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-                    recordsRead++;
-                    fold(folded, record);
-                }
-            }
+            entries = topic.read();
         } catch (org.apache.kafka.common.KafkaException e) {
-            if (consumer != null) {
-                consumer.close(Duration.ZERO);
-                consumer = null; // read from the beginning again next time
-            }
             throw failure("cannot read", e);
         }
         lastRead.clear();
-        for (Folded entry : folded.values()) {
-            lastRead.put(entry.stored.id(), entry);
-        }
+        entries.forEach((key, stored) -> lastRead.put(stored.id(), new Folded(key, stored)));
         return new HashMap<>(lastRead);
-    }
-
-    private static boolean reachedEnd(KafkaConsumer<String, byte[]> consumer, Map<TopicPartition, Long> end) {
-        for (Map.Entry<TopicPartition, Long> partition : end.entrySet()) {
-            if (consumer.position(partition.getKey()) < partition.getValue()) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private void fold(Map<String, Folded> byKey, ConsumerRecord<String, byte[]> record) throws IOException {
-        String key = record.key();
-        if (key == null) {
-            return; // not ours
-        }
-        if (record.value() == null) {
-            byKey.remove(key);
-            return;
-        }
-        StoredDeadLetter stored = parse(key, record.value());
-        Folded known = byKey.get(key);
-        boolean failureUpdate = record.headers().lastHeader(HEADER_REPLAY_FAILURE) != null;
-        if (known == null
-                || (stored.isReplayed() && !known.stored.isReplayed())
-                || (failureUpdate && !known.stored.isReplayed())) {
-            byKey.put(key, new Folded(key, stored));
-        }
     }
 
     /** A short, stable id for the CLI: the first 60 bits of the entry id. */
@@ -441,7 +369,7 @@ public final class KafkaDeadLetterQueue implements DeadLetterQueue {
         return node.toString().getBytes(StandardCharsets.UTF_8);
     }
 
-    private static StoredDeadLetter parse(String key, byte[] value) throws IOException {
+    static StoredDeadLetter parse(String key, byte[] value) throws IOException {
         JsonNode node = DeadLetterEncoding.JSON.readTree(value);
         ChangeEvent event = DeadLetterEncoding.decode(Base64.getDecoder().decode(node.path("event").asText()));
         DeadLetter letter = new DeadLetter(

@@ -122,9 +122,32 @@ public final class RejectedChanges {
         return releasable;
     }
 
-    /** A released entry was applied, or skipped because the sink already held its row at its position or later. */
-    public synchronized void released(StoredDeadLetter entry, StoredDeadLetter.ReplayResult result) throws IOException {
-        queue.markReplayed(entry.id(), result);
+    /**
+     * Applies the {@link #releasable()} entries through {@code target} (the writer's guarded path,
+     * as a replay would) and marks them replayed; an entry the sink now refuses becomes its row's
+     * rejection, and the row's later entries stay parked behind it.
+     */
+    public void release(DeadLetterReplay.Target target) throws IOException, InterruptedException {
+        if (!hasParkedRows()) {
+            return;
+        }
+        Set<String> stopped = new HashSet<>();
+        for (StoredDeadLetter entry : releasable()) {
+            ChangeEvent change = entry.letter().event();
+            String row = row(change);
+            if (stopped.contains(row)) {
+                continue;
+            }
+            DeadLetterReplay.Result result = target.apply(entry.letter());
+            if (result instanceof DeadLetterReplay.Result.Rejected refused) {
+                stopped.add(row);
+                reject(change, refused.errorClass(), refused.message(), 1, Instant.now());
+            } else {
+                queue.markReplayed(entry.id(), result instanceof DeadLetterReplay.Result.Applied
+                        ? StoredDeadLetter.ReplayResult.APPLIED : StoredDeadLetter.ReplayResult.SKIPPED);
+            }
+        }
+        refresh();
     }
 
     /** Whether any row has pending entries that a later applied change could make obsolete (policy continue). */

@@ -1,8 +1,9 @@
 package io.tidemark.pipeline.sink.redis;
 
 import io.tidemark.pipeline.config.RedisDurability;
+import io.tidemark.pipeline.dlq.DeadLetter;
+import io.tidemark.pipeline.dlq.DeadLetterReplay;
 import io.tidemark.pipeline.dlq.RejectedChanges;
-import io.tidemark.pipeline.dlq.StoredDeadLetter;
 import io.tidemark.pipeline.event.ChangeEvent;
 
 import io.lettuce.core.RedisCommandExecutionException;
@@ -59,6 +60,8 @@ final class RedisBatchApplier implements AutoCloseable {
     /** Null when the pipeline has no dead-letter queue: a rejected change then fails the job. */
     private final RejectedChanges rejected;
     private RedisSinkClient<?> client;
+    /** Null where no truncation marks are known (tests of the write path alone). */
+    private RedisTruncations truncations;
     /** The changes of the batch being applied that went to the dead-letter queue. */
     private final Set<ChangeEvent> rejectedChanges = Collections.newSetFromMap(new IdentityHashMap<>());
     private String scriptSha;
@@ -92,15 +95,6 @@ final class RedisBatchApplier implements AutoCloseable {
 
     /** What Redis answered to one script call: 1 applied, 0 skipped, or its error reply. */
     private record Reply(long result, RedisException error) {}
-
-    /** What one change's replay did; see {@link #replay}. */
-    sealed interface ReplayOutcome {
-        record Applied() implements ReplayOutcome {}
-
-        record Skipped() implements ReplayOutcome {}
-
-        record Rejected(String errorClass, String message) implements ReplayOutcome {}
-    }
 
     /**
      * Applies {@code changes} (data key to newest change), retrying transient errors with
@@ -143,32 +137,16 @@ final class RedisBatchApplier implements AutoCloseable {
         rejectedChanges.clear();
     }
 
-    /**
-     * Applies the parked changes whose row waits behind no rejection any more (a replay cleared the
-     * row while this writer was parking more of its changes), in source order, through the guarded
-     * path, and marks them replayed; a parked change Redis now rejects becomes the row's rejection.
-     */
+    /** Applies the parked changes that a replay left behind (see {@link RejectedChanges#release}). */
     void releaseParked() throws IOException, InterruptedException {
-        if (rejected == null || !rejected.hasParkedRows()) {
-            return;
+        if (rejected != null) {
+            rejected.release(this::replayForQueue);
         }
-        Set<String> stopped = new HashSet<>();
-        for (StoredDeadLetter entry : rejected.releasable()) {
-            ChangeEvent change = entry.letter().event();
-            String key = encoder.dataKey(change);
-            if (stopped.contains(key)) {
-                continue;
-            }
-            ReplayOutcome outcome = replay(key, change);
-            if (outcome instanceof ReplayOutcome.Rejected refused) {
-                stopped.add(key);
-                rejected.reject(change, refused.errorClass(), refused.message(), 1, Instant.now());
-            } else {
-                rejected.released(entry, outcome instanceof ReplayOutcome.Applied
-                        ? StoredDeadLetter.ReplayResult.APPLIED : StoredDeadLetter.ReplayResult.SKIPPED);
-            }
-        }
-        rejected.refresh();
+    }
+
+    /** Where the tables' truncation marks are read, so a replayed change from before a truncate is skipped. */
+    void skipTruncatedBy(RedisTruncations marks) {
+        this.truncations = marks;
     }
 
     private boolean touchesParkedRow(Map<String, ChangeEvent> changes) {
@@ -181,23 +159,33 @@ final class RedisBatchApplier implements AutoCloseable {
     }
 
     /**
-     * Replays one change of the dead-letter queue through the guarded path, with the retries and
-     * the durability wait of a batch: applied, skipped (the key or its tombstone holds this
-     * position or a later one), or rejected again (never queued here; the replayer records it).
+     * Replays one entry of the dead-letter queue (a replay, or a parked change released by the job)
+     * through the guarded path, with the retries and the durability wait of a batch: skipped when
+     * the table was truncated after it or the key (or its tombstone) holds its position or a later
+     * one, applied, or rejected again (never queued here; the caller records it).
      */
-    ReplayOutcome replay(String key, ChangeEvent change) throws IOException, InterruptedException {
+    DeadLetterReplay.Result replayForQueue(DeadLetter letter) throws IOException, InterruptedException {
+        ChangeEvent change = letter.event();
+        long mark = truncations == null ? Long.MIN_VALUE : truncations.markOf(change.table());
+        if (mark >= change.position().value()) {
+            return new DeadLetterReplay.Result.Skipped("the table was truncated at position " + mark + ", after the entry");
+        }
+        String key = encoder.dataKey(change);
         Change single = new Change(key, change, encoder.call(key, change));
-        ReplayOutcome[] outcome = new ReplayOutcome[1];
+        DeadLetterReplay.Result[] result = new DeadLetterReplay.Result[1];
         withRetries(() -> {
             Reply reply = writeOnce(List.of(single)).get(0);
             if (reply.error() != null) {
-                outcome[0] = new ReplayOutcome.Rejected(errorClass(reply.error()), RedisReplies.message(reply.error()));
+                result[0] = new DeadLetterReplay.Result.Rejected(errorClass(reply.error()),
+                        RedisReplies.message(reply.error()));
                 return; // nothing written
             }
             awaitDurable(reply.result() == 1 ? Set.of(client.masterOf(key)) : Set.of());
-            outcome[0] = reply.result() == 1 ? new ReplayOutcome.Applied() : new ReplayOutcome.Skipped();
+            result[0] = reply.result() == 1 ? new DeadLetterReplay.Result.Applied()
+                    : new DeadLetterReplay.Result.Skipped("Redis holds " + key + " (or its tombstone) at position "
+                            + change.position().value() + " or later");
         });
-        return outcome[0];
+        return result[0];
     }
 
     /** One attempt of a whole batch; throws transient errors, which the caller retries. */

@@ -84,6 +84,7 @@ final class RedisChangeWriter implements SinkWriter<ChangeEvent> {
         this.attempt = attempt;
         if (truncations != null) {
             truncations.load();
+            applier.skipTruncatedBy(truncations);
         }
         metrics.gauge("tidemarkRedisRetries", applier::retries);
         metrics.gauge("tidemarkRedisSkipped", applier::skipped);

@@ -46,6 +46,7 @@ public final class RedisDeadLetterReplayer implements AutoCloseable {
                 sink.maxRetries(), sink.durability(), sink.durabilityTimeout(), null);
         this.replay = new DeadLetterReplay(pipeline, sink.name(), queue, this::apply);
         this.truncations = new RedisTruncations(RedisConnector.of(sink), sink.keyPrefix(), sink.format(), sinkTables);
+        this.applier.skipTruncatedBy(truncations);
     }
 
     /** The replayer of one Redis sink of a pipeline, with the routes and queue its file configures. */
@@ -78,20 +79,7 @@ public final class RedisDeadLetterReplayer implements AutoCloseable {
             return new DeadLetterReplay.Result.Rejected("NOT_ROUTED", "source table " + change.table()
                     + " is not routed to sink " + sink + " any more; add its route back, or purge the entry");
         }
-        long mark = truncations.markOf(change.table());
-        if (mark >= change.position().value()) {
-            return new DeadLetterReplay.Result.Skipped("the table was truncated at position " + mark + ", after the entry");
-        }
-        String key = encoder.dataKey(change);
-        RedisBatchApplier.ReplayOutcome outcome = applier.replay(key, change);
-        if (outcome instanceof RedisBatchApplier.ReplayOutcome.Rejected rejected) {
-            return new DeadLetterReplay.Result.Rejected(rejected.errorClass(), rejected.message());
-        }
-        if (outcome instanceof RedisBatchApplier.ReplayOutcome.Skipped) {
-            return new DeadLetterReplay.Result.Skipped(
-                    "Redis holds " + key + " (or its tombstone) at position " + change.position().value() + " or later");
-        }
-        return new DeadLetterReplay.Result.Applied();
+        return applier.replayForQueue(letter);
     }
 
     @Override

@@ -72,18 +72,25 @@ final class BinlogTruncateScanner implements AutoCloseable {
     }
 
     /**
-     * The truncates of captured tables that lie before {@code position} (a {@link BinlogPositions}
-     * value of the stream) and were not reported yet, in binlog order.
+     * Reads the binlog's events up to {@code position} (a {@link BinlogPositions} value of the
+     * stream), unless that part was read already: once per batch of records the source emits, with
+     * the batch's last position, so records themselves only look at what was found.
      */
-    List<Truncate> passedBefore(long position) throws SQLException {
+    void scanTo(long position) throws SQLException {
         while (!scannedPast(position)) {
             if (!readMore()) {
-                break; // the server has nothing beyond what was read: the stream cannot be ahead of it
+                return; // the server has nothing beyond what was read: the stream cannot be ahead of it
             }
         }
-        if (found.isEmpty()) {
-            return List.of();
-        }
+    }
+
+    /** Whether a truncate was found that the stream has not passed yet. */
+    boolean hasFound() {
+        return !found.isEmpty();
+    }
+
+    /** The truncates found before {@code position} and not reported yet, in binlog order. */
+    List<Truncate> passedBefore(long position) {
         List<Truncate> passed = new ArrayList<>();
         while (!found.isEmpty() && found.peekFirst().position() < position) {
             passed.add(found.pollFirst());

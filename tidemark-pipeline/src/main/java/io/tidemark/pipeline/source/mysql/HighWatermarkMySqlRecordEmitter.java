@@ -57,6 +57,14 @@ final class HighWatermarkMySqlRecordEmitter extends MySqlRecordEmitter<ChangeEve
     public void emitRecord(SourceRecords records, SourceOutput<ChangeEvent> output, MySqlSplitState splitState)
             throws Exception {
         if (!splitState.isSnapshotSplitState()) {
+            List<SourceRecord> batch = records.getSourceRecordList();
+            for (int i = batch.size() - 1; i >= 0; i--) {
+                long last = streamPosition(batch.get(i));
+                if (last >= 0) {
+                    scanner(splitState).scanTo(last); // one look at the binlog per batch, not per record
+                    break;
+                }
+            }
             super.emitRecord(records, output, splitState);
             return;
         }
@@ -71,10 +79,10 @@ final class HighWatermarkMySqlRecordEmitter extends MySqlRecordEmitter<ChangeEve
     @Override
     protected void processElement(SourceRecord element, SourceOutput<ChangeEvent> output, MySqlSplitState splitState)
             throws Exception {
-        if (splitState.isBinlogSplitState()) {
+        if (truncates != null && truncates.hasFound() && splitState.isBinlogSplitState()) {
             long position = streamPosition(element);
             if (position >= 0) {
-                for (BinlogTruncateScanner.Truncate truncate : scanner(splitState).passedBefore(position)) {
+                for (BinlogTruncateScanner.Truncate truncate : truncates.passedBefore(position)) {
                     emitTruncate(truncate, output);
                 }
             }

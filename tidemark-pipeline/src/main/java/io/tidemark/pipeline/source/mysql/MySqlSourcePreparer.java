@@ -2,6 +2,7 @@ package io.tidemark.pipeline.source.mysql;
 
 import io.tidemark.pipeline.config.MySqlSourceDef;
 import io.tidemark.pipeline.event.TableId;
+import io.tidemark.pipeline.source.SourceTables;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -65,24 +66,10 @@ public final class MySqlSourcePreparer {
 
     /** The primary key columns of each captured table, in key order (empty for a table without one). */
     public Map<TableId, List<String>> primaryKeys() throws SQLException {
-        Map<TableId, List<String>> keys = new LinkedHashMap<>();
-        try (Connection c = connect(); PreparedStatement ps = c.prepareStatement(
-                "SELECT COLUMN_NAME FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?"
-                        + " AND INDEX_NAME = 'PRIMARY' ORDER BY SEQ_IN_INDEX")) {
-            for (String name : def.tables()) {
-                TableId table = TableId.parse(name);
-                ps.setString(1, table.schema());
-                ps.setString(2, table.table());
-                List<String> columns = new ArrayList<>();
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        columns.add(rs.getString(1));
-                    }
-                }
-                keys.put(table, columns);
-            }
+        try (Connection c = connect()) {
+            return SourceTables.primaryKeys(c, "SELECT COLUMN_NAME FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?"
+                        + " AND INDEX_NAME = 'PRIMARY' ORDER BY SEQ_IN_INDEX", def.tables());
         }
-        return keys;
     }
 
     private Connection connect() throws SQLException {

@@ -2,6 +2,7 @@ package io.tidemark.pipeline.source.postgres;
 
 import io.tidemark.pipeline.config.PostgresSourceDef;
 import io.tidemark.pipeline.event.TableId;
+import io.tidemark.pipeline.source.SourceTables;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -9,7 +10,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.sql.Statement;
@@ -38,27 +38,13 @@ public final class PostgresSourcePreparer {
 
     /** The primary key columns of each captured table, in key order (empty for a table without one). */
     public Map<TableId, List<String>> primaryKeys() throws SQLException {
-        Map<TableId, List<String>> keys = new LinkedHashMap<>();
-        try (Connection c = connect(); PreparedStatement ps = c.prepareStatement(
-                "SELECT a.attname FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid"
+        try (Connection c = connect()) {
+            return SourceTables.primaryKeys(c, "SELECT a.attname FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid"
                         + " JOIN pg_namespace n ON n.oid = c.relnamespace"
                         + " JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord) ON true"
                         + " JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum"
-                        + " WHERE n.nspname = ? AND c.relname = ? AND i.indisprimary ORDER BY k.ord")) {
-            for (String name : def.tables()) {
-                TableId table = TableId.parse(name);
-                ps.setString(1, table.schema());
-                ps.setString(2, table.table());
-                List<String> columns = new ArrayList<>();
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        columns.add(rs.getString(1));
-                    }
-                }
-                keys.put(table, columns);
-            }
+                        + " WHERE n.nspname = ? AND c.relname = ? AND i.indisprimary ORDER BY k.ord", def.tables());
         }
-        return keys;
     }
 
     private Connection connect() throws SQLException {

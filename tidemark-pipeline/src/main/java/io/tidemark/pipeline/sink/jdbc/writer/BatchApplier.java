@@ -1,5 +1,7 @@
 package io.tidemark.pipeline.sink.jdbc.writer;
 
+import io.tidemark.pipeline.dlq.DeadLetter;
+import io.tidemark.pipeline.dlq.DeadLetterReplay;
 import io.tidemark.pipeline.dlq.RejectedChanges;
 import io.tidemark.pipeline.event.ChangeEvent;
 import io.tidemark.pipeline.event.TableId;
@@ -283,6 +285,26 @@ final class BatchApplier implements AutoCloseable {
             c.commit();
             return result;
         });
+    }
+
+    /**
+     * {@link #replay} as the dead-letter queue's replay and release see it: applied, skipped (with
+     * the position the sink holds) or still rejected; an error that is not a rejection (transient, or
+     * a newer attempt owning the sink) is thrown as an IOException whose cause is the SQLException.
+     */
+    DeadLetterReplay.Result replayForQueue(DeadLetter letter) throws IOException {
+        try {
+            OptionalLong held = replay(letter.event());
+            return held.isPresent()
+                    ? new DeadLetterReplay.Result.Skipped("sink holds the row at position " + held.getAsLong())
+                    : new DeadLetterReplay.Result.Applied();
+        } catch (SQLException e) {
+            if (isTransient(e) || e instanceof WriterFence.WriterFencedException) {
+                throw new IOException(RejectedChanges.message(e)
+                        + " (a transient error; nothing was lost, run the replay again)", e);
+            }
+            return new DeadLetterReplay.Result.Rejected(RejectedChanges.errorClass(e), RejectedChanges.message(e));
+        }
     }
 
     /** The dialect's transient errors, plus the codes configured in dead-letter-queue.transient-errors. */

@@ -9,17 +9,14 @@ import io.tidemark.pipeline.dlq.DeadLetterFilter;
 import io.tidemark.pipeline.dlq.DeadLetterQueue;
 import io.tidemark.pipeline.dlq.DeadLetterQueues;
 import io.tidemark.pipeline.dlq.DeadLetterReplay;
-import io.tidemark.pipeline.dlq.RejectedChanges;
 import io.tidemark.pipeline.dlq.ReplaySummary;
 import io.tidemark.pipeline.event.TableId;
 import io.tidemark.pipeline.sink.jdbc.JdbcConnectionFactory;
 import io.tidemark.pipeline.sink.jdbc.dialect.SinkDialect;
 
 import java.io.IOException;
-import java.sql.SQLException;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.OptionalLong;
 import java.util.Set;
 
 /**
@@ -96,16 +93,9 @@ public final class DeadLetterReplayer implements AutoCloseable {
 
     private DeadLetterReplay.Result apply(DeadLetter letter) throws IOException {
         try {
-            OptionalLong held = applier.replay(letter.event());
-            return held.isPresent()
-                    ? new DeadLetterReplay.Result.Skipped("sink holds the row at position " + held.getAsLong())
-                    : new DeadLetterReplay.Result.Applied();
-        } catch (SQLException e) {
-            if (applier.isTransient(e)) {
-                throw new IOException("sink " + sink + ": " + RejectedChanges.message(e)
-                        + " (a transient error; nothing was lost, run the replay again)", e);
-            }
-            return new DeadLetterReplay.Result.Rejected(RejectedChanges.errorClass(e), RejectedChanges.message(e));
+            return applier.replayForQueue(letter);
+        } catch (IOException e) {
+            throw new IOException("sink " + sink + ": " + e.getMessage(), e.getCause());
         }
     }
 

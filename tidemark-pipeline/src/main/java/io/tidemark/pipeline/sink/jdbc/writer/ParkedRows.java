@@ -1,18 +1,12 @@
 package io.tidemark.pipeline.sink.jdbc.writer;
 
-import io.tidemark.pipeline.dlq.DeadLetterQueue;
 import io.tidemark.pipeline.dlq.RejectedChanges;
-import io.tidemark.pipeline.dlq.StoredDeadLetter;
 import io.tidemark.pipeline.event.ChangeEvent;
 
 import java.io.IOException;
 import java.sql.SQLException;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.OptionalLong;
-import java.util.Set;
 
 /**
  * The {@code park} policy on one {@link BatchApplier}'s batches: the later changes of a row with a
@@ -62,34 +56,17 @@ final class ParkedRows {
      * path, and marks them replayed; a parked change the sink now rejects becomes the row's rejection.
      */
     void release() throws SQLException {
-        if (!rejected.hasParkedRows()) {
-            return;
-        }
-        List<StoredDeadLetter> releasable;
         try {
-            releasable = rejected.releasable();
+            rejected.release(applier::replayForQueue);
         } catch (IOException e) {
-            throw new SQLException("cannot read the dead-letter queue: " + e.getMessage(), "08000", e);
-        }
-        Set<String> stopped = new HashSet<>();
-        for (StoredDeadLetter entry : releasable) {
-            String row = DeadLetterQueue.rowOf(entry.letter().event().table().toString(), entry.letter().rowKey());
-            if (stopped.contains(row)) {
-                continue;
+            if (e.getCause() instanceof SQLException sql) {
+                throw sql; // transient, or a newer attempt owns the sink
             }
-            try {
-                OptionalLong held = applier.replay(entry.letter().event());
-                BatchApplier.queue(() -> rejected.released(entry, held.isPresent()
-                        ? StoredDeadLetter.ReplayResult.SKIPPED : StoredDeadLetter.ReplayResult.APPLIED));
-            } catch (SQLException e) {
-                if (applier.isTransient(e) || e instanceof WriterFence.WriterFencedException) {
-                    throw e;
-                }
-                stopped.add(row);
-                BatchApplier.queue(() -> rejected.reject(entry.letter().event(), e, 1, Instant.now()));
-            }
+            throw new SQLException("cannot use the dead-letter queue: " + e.getMessage(), "08000", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SQLException("interrupted while releasing parked changes", "08000", e);
         }
-        BatchApplier.queue(rejected::refresh);
     }
 
     private boolean touchesParkedRow(ChangeBatch batch) {
