@@ -14,10 +14,15 @@ import java.util.Objects;
  * <p>A {@link ChangeOperation#TRUNCATE} has no row and no key. It reaches every sink subtask
  * (the job sends one copy to each, see {@link #truncateCopy(int, int)}), because every subtask
  * holds rows of the table; its {@link #before()} holds the copy's number and the number of copies.
+ *
+ * <p>A {@link ChangeOperation#COMMIT} marks the end of a source transaction for sinks that apply in
+ * source order; its {@link #before()} holds the source's transaction id and its table is the first
+ * table the transaction changed.
  */
 public final class ChangeEvent {
 
     private static final String[] TRUNCATE_COLUMNS = {"_tidemark_copy", "_tidemark_copies"};
+    private static final String[] COMMIT_COLUMNS = {"_tidemark_transaction"};
 
     private final ChangeOperation operation;
     private final TableId table;
@@ -55,6 +60,29 @@ public final class ChangeEvent {
                 && (before == null || before.length != 2 || keyIndexes.length != 0)) {
             throw new IllegalArgumentException("TRUNCATE event for " + table + " must carry its copy and copies");
         }
+        if (operation == ChangeOperation.COMMIT
+                && (before == null || before.length != 1 || !(before[0] instanceof String) || keyIndexes.length != 0)) {
+            throw new IllegalArgumentException("COMMIT event for " + table + " must carry its transaction id");
+        }
+    }
+
+    /**
+     * The end of source transaction {@code transactionId}, which changed {@code table} (its first
+     * table) among others. A commit has no position of its own: it is ordered by where it is in
+     * the stream, after the transaction's last change.
+     */
+    public static ChangeEvent commit(String transactionId, TableId table, long commitTimeMillis) {
+        return new ChangeEvent(ChangeOperation.COMMIT, table, COMMIT_COLUMNS, new int[0],
+                new Object[] {Objects.requireNonNull(transactionId, "transactionId cannot be null")}, null,
+                new SourcePosition(0), commitTimeMillis);
+    }
+
+    /** The source's id of the transaction a {@link ChangeOperation#COMMIT} ends. */
+    public String transactionId() {
+        if (operation != ChangeOperation.COMMIT) {
+            throw new IllegalStateException(operation + " events carry no transaction id");
+        }
+        return (String) before[0];
     }
 
     /** A truncate of {@code table} at {@code position}: the one copy a sink of parallelism 1 receives. */
@@ -180,6 +208,9 @@ public final class ChangeEvent {
 
     @Override
     public String toString() {
+        if (operation == ChangeOperation.COMMIT) {
+            return "COMMIT of source transaction " + transactionId();
+        }
         return operation + " " + table + " key=" + Arrays.deepToString(keyValues()) + " at " + position;
     }
 }

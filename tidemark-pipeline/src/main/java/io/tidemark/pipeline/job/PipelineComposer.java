@@ -39,6 +39,10 @@ import java.util.stream.Collectors;
  * partitioning on table and primary key (per-row order at any parallelism above 1), and the sink.
  * The parts are injectable so that tests can swap the source, a sink, or put a stage in between.
  *
+ * <p>A sink in source order (one subtask) also gets the end of every source transaction, as a
+ * COMMIT event, so that it commits whole source transactions; the source sends them only when
+ * such a sink exists.
+ *
  * <p>A truncate concerns rows on every sink subtask, so the route function sends one copy of it to
  * each (copy {@code i} of {@code n} goes to subtask {@code i}); every channel stays in source
  * order, so each subtask sees the truncate after all of its earlier changes.
@@ -63,7 +67,6 @@ public final class PipelineComposer {
 
     /** The production composition of a pipeline definition. */
     public static PipelineComposer of(PipelineDef def) {
-        ChangeSource source = createSource(def);
         Map<String, Set<TableId>> tablesBySink = new LinkedHashMap<>();
         List<ChangeSink> sinks = new ArrayList<>();
         for (SinkDef sinkDef : def.sinks()) {
@@ -76,15 +79,17 @@ public final class PipelineComposer {
             tablesBySink.put(sinkDef.name(), routes.keySet());
             sinks.add(createSink(def, sinkDef, routes));
         }
-        return new PipelineComposer(source, sinks, tablesBySink, UnaryOperator.identity());
+        // only a sink in source order commits whole source transactions, and needs to see where they end
+        boolean transactionEnds = sinks.stream().anyMatch(ChangeSink::appliesInSourceOrder);
+        return new PipelineComposer(createSource(def, transactionEnds), sinks, tablesBySink, UnaryOperator.identity());
     }
 
-    private static ChangeSource createSource(PipelineDef def) {
+    private static ChangeSource createSource(PipelineDef def, boolean transactionEnds) {
         if (def.source() instanceof PostgresSourceDef postgres) {
-            return new PostgresChangeSource(postgres);
+            return new PostgresChangeSource(postgres, transactionEnds);
         }
         if (def.source() instanceof MySqlSourceDef mysql) {
-            return new MySqlChangeSource(mysql);
+            return new MySqlChangeSource(mysql, transactionEnds);
         }
         throw new IllegalArgumentException("unsupported source " + def.source().getClass().getSimpleName());
     }
@@ -135,7 +140,8 @@ public final class PipelineComposer {
             Set<TableId> tables = tablesBySink.getOrDefault(sink.name(), Set.of());
             // a sink in source order gets every change from one writer subtask, in the order it left the source
             int sinkParallelism = sink.appliesInSourceOrder() ? 1 : env.getParallelism();
-            DataStream<ChangeEvent> routed = changes.flatMap(new RouteFunction(tables, sinkParallelism))
+            DataStream<ChangeEvent> routed = changes
+                    .flatMap(new RouteFunction(tables, sinkParallelism, sink.appliesInSourceOrder()))
                     .returns(changes.getType())
                     .name("route to " + sink.name())
                     .uid(OperatorUids.route(sink.name()));
@@ -152,19 +158,31 @@ public final class PipelineComposer {
         }
     }
 
-    /** Keeps the events of the tables routed to one sink, with one copy of a truncate per sink subtask. */
+    /**
+     * Keeps the events of the tables routed to one sink, with one copy of a truncate per sink
+     * subtask, and every source transaction's COMMIT for a sink in source order (the others do not
+     * need them).
+     */
     private static final class RouteFunction implements FlatMapFunction<ChangeEvent, ChangeEvent> {
         private static final long serialVersionUID = 1L;
         private final Set<TableId> tables;
         private final int sinkSubtasks;
+        private final boolean commits;
 
-        RouteFunction(Set<TableId> tables, int sinkSubtasks) {
+        RouteFunction(Set<TableId> tables, int sinkSubtasks, boolean commits) {
             this.tables = Set.copyOf(tables);
             this.sinkSubtasks = sinkSubtasks;
+            this.commits = commits;
         }
 
         @Override
         public void flatMap(ChangeEvent event, Collector<ChangeEvent> out) {
+            if (event.operation() == ChangeOperation.COMMIT) {
+                if (commits) {
+                    out.collect(event); // whatever tables it changed: a commit of none of this sink's is a no-op there
+                }
+                return;
+            }
             if (!tables.contains(event.table())) {
                 return;
             }

@@ -37,8 +37,10 @@ import static org.awaitility.Awaitility.await;
  * moves money between accounts, so the total balance is the same after each source commit; a
  * deferred trigger on the sink records the total at the commit of every sink transaction
  * ({@code ddl/accounts-totals.sql}). With sink batches far smaller than the source's transactions,
- * checkpoints several times a second and three failures injected, every total the sink ever
- * committed is the source's, from PostgreSQL and from MariaDB.
+ * checkpoints several times a second and three failures injected, the last one within a
+ * transaction of 10,000 changes that spans checkpoints (so the restored writer has to take the
+ * changes it held from the checkpoint), every total the sink ever committed is the source's, from
+ * PostgreSQL and from MariaDB.
  */
 class SourceTransactionsITCase extends PostgresTestBase implements MiniClusterTests {
 
@@ -88,7 +90,9 @@ class SourceTransactionsITCase extends PostgresTestBase implements MiniClusterTe
     private void runTransfers(RestClusterClient<?> client, PipelineDef def, TransfersWorkload workload,
             Callable<Connection> source, Callable<List<String>> sourceRows, String sink) throws Exception {
         String scenario = def.name() + "-" + System.nanoTime();
-        PipelineJob job = TestJobs.failingAt(def, scenario, 500, 1_500, 2_600);
+        // the third failure falls inside the large transaction at the end, which spans many checkpoints
+        PipelineJob job = TestJobs.failingAt(def, scenario, 500, 1_500, 8_000);
+        FailureInjector.slowDown(scenario, 5_000, 8_000, Duration.ofNanos(500_000));
         runDdl(sink, "accounts");
         job.prepare();
         runDdl(sink, "accounts-totals");
@@ -103,13 +107,14 @@ class SourceTransactionsITCase extends PostgresTestBase implements MiniClusterTe
                     updates += workload.run(c, 60);
                     Thread.sleep(250);
                 }
+                updates += workload.transaction(c, 5_000);
             }
             await().atMost(Duration.ofMinutes(3)).until(() -> FailureInjector.failures(scenario) >= 3);
             await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1))
                     .until(() -> sinkRows(sink).equals(sourceRows.call()));
 
             assertThat(sinkRows(sink)).containsExactlyElementsOf(sourceRows.call());
-            assertThat(updates).isGreaterThan(2_600);
+            assertThat(updates).isGreaterThan(12_000);
             assertThat(count(sink, "SELECT count(DISTINCT xid) FROM account_totals"))
                     .as("sink transactions that changed accounts").isGreaterThan(50);
             assertThat(Rows.collect(connect(sink), "SELECT concat_ws('|', seq, total, accounts) FROM account_totals"

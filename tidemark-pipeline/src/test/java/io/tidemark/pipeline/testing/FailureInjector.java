@@ -5,11 +5,13 @@ import io.tidemark.pipeline.event.ChangeOperation;
 
 import org.apache.flink.api.common.functions.MapFunction;
 
+import java.time.Duration;
 import java.util.Map;
 import java.util.NavigableSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Fails the job when the number of streamed (non-snapshot) changes it has seen, counted across
@@ -23,6 +25,7 @@ public final class FailureInjector implements MapFunction<ChangeEvent, ChangeEve
     private static final Map<String, AtomicLong> SEEN = new ConcurrentHashMap<>();
     private static final Map<String, NavigableSet<Long>> POINTS = new ConcurrentHashMap<>();
     private static final Map<String, AtomicLong> FAILURES = new ConcurrentHashMap<>();
+    private static final Map<String, long[]> SLOW = new ConcurrentHashMap<>();
 
     private final String scenario;
 
@@ -41,6 +44,15 @@ public final class FailureInjector implements MapFunction<ChangeEvent, ChangeEve
         return new FailureInjector(scenario);
     }
 
+    /**
+     * Makes each change seen from {@code from} to {@code to} (counted like the failure points) take
+     * {@code perChange} at least, so that checkpoints fall among them: a transaction streamed that
+     * slowly is checkpointed while the sink holds part of it.
+     */
+    public static void slowDown(String scenario, long from, long to, Duration perChange) {
+        SLOW.put(scenario, new long[] {from, to, perChange.toNanos()});
+    }
+
     public static long failures(String scenario) {
         return FAILURES.get(scenario).get();
     }
@@ -49,6 +61,10 @@ public final class FailureInjector implements MapFunction<ChangeEvent, ChangeEve
     public ChangeEvent map(ChangeEvent event) {
         if (event.operation() != ChangeOperation.SNAPSHOT) {
             long seen = SEEN.get(scenario).incrementAndGet();
+            long[] slow = SLOW.get(scenario);
+            if (slow != null && seen >= slow[0] && seen <= slow[1]) {
+                LockSupport.parkNanos(slow[2]);
+            }
             NavigableSet<Long> points = POINTS.get(scenario);
             Long next = points.isEmpty() ? null : points.first();
             if (next != null && seen >= next && points.remove(next)) {

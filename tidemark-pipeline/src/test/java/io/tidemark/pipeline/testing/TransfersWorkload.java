@@ -7,7 +7,7 @@ import java.util.Random;
 
 /**
  * Money moving between the accounts of {@code ddl/accounts.sql}: every source transaction makes one
- * to four transfers (two to eight row updates), so the total balance is the same after every
+ * to four transfers (two to eight row updates; {@link #transaction} makes larger ones), so the total balance is the same after every
  * source commit and different in between. A sink that commits part of a source transaction shows
  * a total the source never had. Plain SQL, so it runs on PostgreSQL and MariaDB alike.
  */
@@ -46,22 +46,28 @@ public final class TransfersWorkload {
     /** Runs {@code transactions} transactions of one to four transfers each; returns the row updates made. */
     public int run(Connection c, int transactions) throws SQLException {
         int updates = 0;
+        for (int t = 0; t < transactions; t++) {
+            updates += transaction(c, 1 + random.nextInt(4));
+        }
+        return updates;
+    }
+
+    /** Runs one transaction of {@code transfers} transfers; returns the row updates made. */
+    public int transaction(Connection c, int transfers) throws SQLException {
+        int updates = 0;
         c.setAutoCommit(false);
         try (PreparedStatement ps = c.prepareStatement(
                 "UPDATE accounts SET balance = balance + ?, version = version + 1 WHERE id = ?")) {
-            for (int t = 0; t < transactions; t++) {
-                int transfers = 1 + random.nextInt(4);
-                for (int i = 0; i < transfers; i++) {
-                    long from = 1 + random.nextInt(accounts);
-                    long to = 1 + random.nextInt(accounts - 1);
-                    to = to >= from ? to + 1 : to; // never the same account
-                    long amount = 1 + random.nextInt(100);
-                    move(ps, from, -amount);
-                    move(ps, to, amount);
-                    updates += 2;
-                }
-                c.commit();
+            for (int i = 0; i < transfers; i++) {
+                long from = 1 + random.nextInt(accounts);
+                long to = 1 + random.nextInt(accounts - 1);
+                to = to >= from ? to + 1 : to; // never the same account
+                long amount = 1 + random.nextInt(100);
+                move(ps, from, -amount);
+                move(ps, to, amount);
+                updates += 2;
             }
+            c.commit();
         }
         c.setAutoCommit(true);
         return updates;

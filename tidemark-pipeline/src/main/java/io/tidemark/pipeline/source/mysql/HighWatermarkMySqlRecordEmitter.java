@@ -6,6 +6,7 @@ import io.tidemark.pipeline.event.ChangeEvent;
 import io.tidemark.pipeline.event.SourcePosition;
 import io.tidemark.pipeline.event.TableId;
 import io.tidemark.pipeline.source.debezium.DebeziumChangeEventDeserializer;
+import io.tidemark.pipeline.source.debezium.TransactionRecords;
 
 import org.apache.flink.api.connector.source.SourceOutput;
 import org.apache.flink.cdc.connectors.mysql.source.metrics.MySqlSourceReaderMetrics;
@@ -25,16 +26,19 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * Flink CDC's MySQL record emitter, plus two things. Before the records of a snapshot chunk reach
+ * Flink CDC's MySQL record emitter, plus three things. Before the records of a snapshot chunk reach
  * the deserializer, it finds the chunk's high watermark (the binlog end read after the chunk was
  * copied, the last record of the chunk's batch) and hands it to the deserializer as the position of
  * those rows. And in the binlog phase it puts each {@code TRUNCATE} of a captured table into the
  * stream where it happened, found by a {@link BinlogTruncateScanner} (Flink CDC 3.5 delivers no
  * record for it): before the first record past a truncate's position goes on, the truncate does.
+ * And the ends of source transactions become COMMIT events ({@link TransactionRecords}) where the
+ * source provides them.
  */
 final class HighWatermarkMySqlRecordEmitter extends MySqlRecordEmitter<ChangeEvent> {
 
@@ -87,7 +91,20 @@ final class HighWatermarkMySqlRecordEmitter extends MySqlRecordEmitter<ChangeEve
                 }
             }
         }
+        if (TransactionRecords.isTransactionRecord(element)) {
+            TransactionRecords.emit(element, output);
+            return;
+        }
         super.processElement(element, output, splitState);
+        if (splitState.isBinlogSplitState() && splitState.asBinlogSplitState().getStartingOffset() != null) {
+            Map<String, String> offset = splitState.asBinlogSplitState().getStartingOffset().getOffset();
+            Map<String, ?> clean = TransactionRecords.withoutTransactionContext(offset);
+            if (clean != offset) {
+                // Flink CDC keeps offset values as strings, Debezium's TransactionContext.load casts
+                // the per-table event orders to Long: a restore from such an offset would fail for good
+                splitState.asBinlogSplitState().setStartingOffset(RecordUtils.getBinlogPosition(clean));
+            }
+        }
     }
 
     private void emitTruncate(BinlogTruncateScanner.Truncate truncate, SourceOutput<ChangeEvent> output) {

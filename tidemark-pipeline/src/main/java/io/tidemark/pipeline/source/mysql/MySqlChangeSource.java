@@ -6,6 +6,7 @@ import io.tidemark.pipeline.event.ChangeEvent;
 import io.tidemark.pipeline.source.ChangeSource;
 import io.tidemark.pipeline.source.debezium.DebeziumChangeEventDeserializer;
 import io.tidemark.pipeline.source.debezium.DebeziumTuning;
+import io.tidemark.pipeline.source.debezium.TransactionRecords;
 
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.cdc.connectors.mysql.source.MySqlSource;
@@ -33,9 +34,19 @@ public final class MySqlChangeSource implements ChangeSource {
     private static final long serialVersionUID = 1L;
 
     private final MySqlSourceDef def;
+    private final boolean transactionEnds;
 
     public MySqlChangeSource(MySqlSourceDef def) {
+        this(def, false);
+    }
+
+    /**
+     * @param transactionEnds whether the stream carries a COMMIT event after each source
+     *     transaction (for sinks that apply in source order; see {@link TransactionRecords})
+     */
+    public MySqlChangeSource(MySqlSourceDef def, boolean transactionEnds) {
         this.def = def;
+        this.transactionEnds = transactionEnds;
     }
 
     @Override
@@ -77,6 +88,9 @@ public final class MySqlChangeSource implements ChangeSource {
         factory.jdbcProperties(jdbc);
         Properties debezium = DebeziumTuning.properties();
         debezium.setProperty("binary.handling.mode", "bytes");
+        if (transactionEnds) {
+            TransactionRecords.provide(debezium);
+        }
         factory.debeziumProperties(debezium);
         DebeziumChangeEventDeserializer deserializer =
                 new DebeziumChangeEventDeserializer(new MySqlRecordLocator(), def.truncate());

@@ -2,8 +2,10 @@ package io.tidemark.pipeline.source.postgres;
 
 import io.tidemark.pipeline.event.ChangeEvent;
 import io.tidemark.pipeline.source.debezium.DebeziumChangeEventDeserializer;
+import io.tidemark.pipeline.source.debezium.TransactionRecords;
 
 import org.apache.flink.api.connector.source.SourceOutput;
+import org.apache.flink.cdc.connectors.base.source.meta.offset.Offset;
 import org.apache.flink.cdc.connectors.base.source.meta.offset.OffsetFactory;
 import org.apache.flink.cdc.connectors.base.source.meta.split.SourceRecords;
 import org.apache.flink.cdc.connectors.base.source.meta.split.SourceSplitState;
@@ -14,11 +16,14 @@ import org.apache.flink.cdc.connectors.base.utils.SourceRecordUtils;
 import org.apache.flink.cdc.connectors.shaded.org.apache.kafka.connect.source.SourceRecord;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * Flink CDC's record emitter, plus one thing: before the records of a snapshot chunk reach the
  * deserializer, it finds the chunk's high watermark (the last record of the chunk's batch) and
- * hands its LSN to {@link DebeziumChangeEventDeserializer} as the position of those rows.
+ * hands its LSN to {@link DebeziumChangeEventDeserializer} as the position of those rows. And the
+ * ends of source transactions become COMMIT events ({@link TransactionRecords}) where the source
+ * provides them.
  */
 final class HighWatermarkRecordEmitter extends IncrementalSourceRecordEmitter<ChangeEvent> {
 
@@ -65,9 +70,24 @@ final class HighWatermarkRecordEmitter extends IncrementalSourceRecordEmitter<Ch
             }
             reportMetrics(element);
             emitElement(element, output);
+        } else if (TransactionRecords.isTransactionRecord(element)) {
+            TransactionRecords.emit(element, output);
         } else {
             super.processElement(element, output, splitState);
         }
+    }
+
+    /**
+     * The split's offset without Debezium's transaction context ({@code transaction_id} and the
+     * per-table event orders, present with transaction metadata on): Flink CDC stores every offset
+     * value as a string and reads every one back as a number, which Debezium's {@code
+     * TransactionContext.load} then refuses to cast to the id's String, so a restore from such an
+     * offset fails for good. Without it, a restore in the middle of a transaction only makes Debezium
+     * send that transaction's BEGIN again, which Tidemark ignores; its END still comes.
+     */
+    @Override
+    public Offset getOffsetPosition(Map<String, ?> offset) {
+        return super.getOffsetPosition(TransactionRecords.withoutTransactionContext(offset));
     }
 
     private static long highWatermarkLsn(List<SourceRecord> records) {

@@ -6,6 +6,7 @@ import io.tidemark.pipeline.event.ChangeEvent;
 import io.tidemark.pipeline.source.ChangeSource;
 import io.tidemark.pipeline.source.debezium.DebeziumChangeEventDeserializer;
 import io.tidemark.pipeline.source.debezium.DebeziumTuning;
+import io.tidemark.pipeline.source.debezium.TransactionRecords;
 
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.cdc.connectors.base.options.StartupOptions;
@@ -30,9 +31,19 @@ public final class PostgresChangeSource implements ChangeSource {
     private static final long serialVersionUID = 1L;
 
     private final PostgresSourceDef def;
+    private final boolean transactionEnds;
 
     public PostgresChangeSource(PostgresSourceDef def) {
+        this(def, false);
+    }
+
+    /**
+     * @param transactionEnds whether the stream carries a COMMIT event after each source
+     *     transaction (for sinks that apply in source order; see {@link TransactionRecords})
+     */
+    public PostgresChangeSource(PostgresSourceDef def, boolean transactionEnds) {
         this.def = def;
+        this.transactionEnds = transactionEnds;
     }
 
     @Override
@@ -75,6 +86,9 @@ public final class PostgresChangeSource implements ChangeSource {
         debezium.setProperty("publication.autocreate.mode", "disabled");
         // Debezium 1.9 skips TRUNCATE by default; the sinks apply it (or the deserializer stops on it)
         debezium.setProperty("truncate.handling.mode", "include");
+        if (transactionEnds) {
+            TransactionRecords.provide(debezium);
+        }
         factory.debeziumProperties(debezium);
         return new TidemarkPostgresSource(factory, new DebeziumChangeEventDeserializer(new PostgresRecordLocator(), def.truncate()));
     }

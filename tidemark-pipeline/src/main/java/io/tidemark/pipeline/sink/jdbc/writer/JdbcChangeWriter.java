@@ -7,11 +7,12 @@ import io.tidemark.pipeline.dlq.RejectedChanges;
 import io.tidemark.pipeline.event.ChangeEvent;
 import io.tidemark.pipeline.event.ChangeOperation;
 import io.tidemark.pipeline.event.TableId;
+import io.tidemark.pipeline.sink.HeldChanges;
+import io.tidemark.pipeline.sink.WriterOnlySink;
 import io.tidemark.pipeline.sink.jdbc.JdbcConnectionFactory;
 import io.tidemark.pipeline.sink.jdbc.dialect.SinkDialect;
 
 import org.apache.flink.api.common.operators.ProcessingTimeService;
-import org.apache.flink.api.connector.sink2.SinkWriter;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.groups.SinkWriterMetricGroup;
 
@@ -21,6 +22,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -37,8 +39,13 @@ import java.util.concurrent.atomic.AtomicReference;
  * waits until everything received so far is committed: a completed checkpoint therefore never
  * covers a change that the sink has not applied, which gives at-least-once delivery; the position
  * guard in every statement turns that into an exactly-once effect.
+ *
+ * <p>In source order (one writer subtask, one flusher, no compaction) the writer also keeps source
+ * transactions whole: the changes of a transaction whose COMMIT has not arrived stay in an {@link
+ * OpenTransaction}, out of the batches and so out of every sink commit, and go into the checkpoint
+ * instead; a COMMIT releases them into the next batch all at once.
  */
-public final class JdbcChangeWriter implements SinkWriter<ChangeEvent> {
+public final class JdbcChangeWriter implements WriterOnlySink.HoldingWriter {
 
     private static final Logger LOG = LoggerFactory.getLogger(JdbcChangeWriter.class);
 
@@ -57,10 +64,13 @@ public final class JdbcChangeWriter implements SinkWriter<ChangeEvent> {
     private final Object idle = new Object();
     private final Counter changesWritten;
     private final Counter truncatesApplied;
+    private final Counter transactionsSplit;
     private final String sinkName;
     private final int subtask;
     private final int subtasks;
     private final TableTruncations truncations;
+    /** In source order, the source transaction being received; null in keyed order. */
+    private final OpenTransaction open;
     private long epoch;
     /** Null without a dead-letter queue. */
     private RejectedChanges rejected;
@@ -96,6 +106,8 @@ public final class JdbcChangeWriter implements SinkWriter<ChangeEvent> {
         this.timeService = timeService;
         this.changesWritten = metrics.counter("tidemarkChangesWritten");
         this.truncatesApplied = metrics.counter("tidemarkTruncatesApplied");
+        this.transactionsSplit = metrics.counter("tidemarkSourceTransactionsSplit");
+        this.open = inSourceOrder ? new OpenTransaction(OpenTransaction.DEFAULT_LIMIT) : null;
         this.sinkName = sinkName;
         this.subtask = subtask;
         this.subtasks = subtasks;
@@ -141,6 +153,9 @@ public final class JdbcChangeWriter implements SinkWriter<ChangeEvent> {
             throw new IOException("sink " + sinkName + ": cannot connect: " + e.getMessage(), e);
         }
         metrics.gauge("tidemarkRecoveryHorizon", () -> horizon);
+        if (open != null) {
+            metrics.gauge("tidemarkHeldChanges", open::size);
+        }
         LOG.info("JDBC writer {} subtask {} (attempt {}) started with recovery horizon {}", sinkName, subtask, attempt,
                 horizon);
         if (deadLetterGauges != null) {
@@ -160,22 +175,67 @@ public final class JdbcChangeWriter implements SinkWriter<ChangeEvent> {
     @Override
     public void write(ChangeEvent event, Context context) throws IOException, InterruptedException {
         checkFailure();
-        if (event.operation() == ChangeOperation.TRUNCATE) {
-            truncate(event);
-            return;
+        switch (event.operation()) {
+            case COMMIT -> {
+                if (open != null && !open.isEmpty()) {
+                    addPending(open.commit());
+                }
+                return;
+            }
+            case TRUNCATE -> {
+                if (open != null && !open.isEmpty()) {
+                    releasePart("it truncates " + event.table()); // the truncate protocol commits what came before
+                }
+                truncate(event);
+                return;
+            }
+            default -> {}
         }
         if (truncations.supersedes(event)) {
             return; // from before a truncate this sink has applied: a replay
         }
-        int partition = Math.floorMod(event.keyHash(), flushers.length);
-        pending[partition].add(event);
-        if (++pendingCount >= batchSize) {
+        if (open != null && event.operation() != ChangeOperation.SNAPSHOT) {
+            open.add(event);
+            if (open.isFull()) {
+                releasePart("it reached " + open.size() + " changes");
+            }
+            return;
+        }
+        addPending(List.of(event));
+    }
+
+    /** Adds changes to the next batches, all of them before a batch is handed to a flusher. */
+    private void addPending(List<ChangeEvent> events) throws IOException, InterruptedException {
+        for (ChangeEvent event : events) {
+            pending[Math.floorMod(event.keyHash(), flushers.length)].add(event);
+        }
+        pendingCount += events.size();
+        if (pendingCount >= batchSize) {
             submitPending();
         }
     }
 
+    /** Lets go of an open transaction before its end, which a sink commit then shows in part. */
+    private void releasePart(String why) throws IOException, InterruptedException {
+        if (!open.isPartlyReleased()) {
+            transactionsSplit.inc();
+            LOG.warn("Sink {}: a source transaction is applied in more than one sink transaction because {}",
+                    sinkName, why);
+        }
+        addPending(open.releasePart());
+    }
+
+    /** In source order, the changes of the source transaction not ended yet; they are applied after the restore. */
+    @Override
+    public List<HeldChanges> snapshotState(long checkpointId) {
+        return open == null || open.isEmpty() ? List.of() : List.of(open.held());
+    }
+
     @Override
     public void flush(boolean endOfInput) throws IOException, InterruptedException {
+        if (endOfInput && open != null && !open.isEmpty()) {
+            addPending(open.commit()); // a bounded source ended: nothing more of it will come
+        }
         submitPending();
         synchronized (idle) {
             while (inFlight > 0 && failure.get() == null) {
