@@ -12,8 +12,8 @@ public final class Phases {
         return switch (kind) {
             case DECODING -> new DecodingPhase(context);
             case BATCHED_WRITE -> new BatchedWritePhase(context);
-            case TIDEMARK -> new TidemarkPhase(context, ApplyOrder.KEYED);
-            case TIDEMARK_SOURCE_ORDER -> new TidemarkPhase(context, ApplyOrder.SOURCE);
+            case TIDEMARK -> TidemarkPhase.intoPostgres(context, ApplyOrder.KEYED);
+            case TIDEMARK_SOURCE_ORDER -> TidemarkPhase.intoPostgres(context, ApplyOrder.SOURCE);
             case PLAIN_SQL -> new PlainSqlPhase(context);
         };
     }
