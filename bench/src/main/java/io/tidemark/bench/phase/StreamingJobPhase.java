@@ -110,14 +110,14 @@ abstract class StreamingJobPhase<S extends SinkSide> implements Phase {
             second = context.cluster().submit(jobGraph(run, SavepointRestoreSettings.forPath(savepoint, false)));
             context.cluster().awaitAllTasksRunning(second, settings.phaseTimeout());
             long start = System.nanoTime();
-            CpuUsage cpuStart = CpuUsage.now(context.postgres().postmasterPid());
+            CpuUsage cpuStart = context.cpuUsage();
             VertexLoadSampler sampler = VertexLoadSampler.start(context.cluster().restAddress(), second);
             long end;
-            double[] cores;
+            CpuUsage.Cores cores;
             List<VertexLoad> loads;
             try {
                 end = awaitCaughtUp(sink, expected, second);
-                cores = CpuUsage.now(context.postgres().postmasterPid()).coresSince(cpuStart);
+                cores = context.cpuUsage().coresSince(cpuStart);
             } finally {
                 loads = sampler.stop();
             }
@@ -125,7 +125,7 @@ abstract class StreamingJobPhase<S extends SinkSide> implements Phase {
                 end = verifyAfterWindow(sink, expected, second, end);
             }
             PhaseResult result = new PhaseResult(name(), items, seconds(end - start), seconds(start - submitted),
-                    cores[0], cores[1], cores[2], loads);
+                    cores, loads);
             LOG.info("{}: caught up with {} changes in {} s: {} changes/s", name(), items,
                     String.format("%.2f", result.seconds()), String.format("%.0f", result.rate()));
             return result;

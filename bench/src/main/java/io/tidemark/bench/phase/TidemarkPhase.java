@@ -1,6 +1,7 @@
 package io.tidemark.bench.phase;
 
 import io.tidemark.bench.db.BenchPostgres;
+import io.tidemark.bench.db.BenchRedis;
 import io.tidemark.pipeline.config.ApplyOrder;
 import io.tidemark.pipeline.config.CheckpointOptions;
 import io.tidemark.pipeline.config.CheckpointingDef;
@@ -10,6 +11,10 @@ import io.tidemark.pipeline.config.JdbcSinkOptions;
 import io.tidemark.pipeline.config.PipelineDef;
 import io.tidemark.pipeline.config.PostgresSourceDef;
 import io.tidemark.pipeline.config.PostgresSourceOptions;
+import io.tidemark.pipeline.config.RedisDurability;
+import io.tidemark.pipeline.config.RedisSinkDef;
+import io.tidemark.pipeline.config.RedisSinkMode;
+import io.tidemark.pipeline.config.RedisSinkOptions;
 import io.tidemark.pipeline.config.RouteDef;
 import io.tidemark.pipeline.config.Secret;
 import io.tidemark.pipeline.config.SinkDef;
@@ -61,6 +66,11 @@ final class TidemarkPhase<S extends SinkSide> extends StreamingJobPhase<S> {
         boolean keyed = order == ApplyOrder.KEYED;
         return new TidemarkPhase<>(context, keyed ? "tidemark" : "tidemark-source-order",
                 keyed ? "tidemark" : "tidemark_so", new PostgresTarget(context.postgres(), order));
+    }
+
+    /** Into the bench's Redis master (which has one replica), waiting for what {@code durability} asks. */
+    static TidemarkPhase<RedisSinkSide> intoRedis(BenchContext context, String name, RedisDurability durability) {
+        return new TidemarkPhase<>(context, name, name.replace('-', '_'), new RedisTarget(context.redis(), durability));
     }
 
     @Override
@@ -125,6 +135,33 @@ final class TidemarkPhase<S extends SinkSide> extends StreamingJobPhase<S> {
                     JdbcSinkOptions.TOMBSTONE_RETENTION.defaultValue(),
                     JdbcSinkOptions.MAX_RETRIES.defaultValue(),
                     order);
+        }
+    }
+
+    /**
+     * The bench's Redis master, emptied for each run, written by Tidemark's Redis sink with the given
+     * {@code durability} and otherwise the defaults of {@code pipeline.yaml} (hashes, batches of
+     * 1,000, no TTL).
+     */
+    private record RedisTarget(BenchRedis redis, RedisDurability durability) implements Target<RedisSinkSide> {
+
+        @Override
+        public RedisSinkSide createSink(String prefix) throws InterruptedException {
+            return RedisSinkSide.create(redis, durability);
+        }
+
+        @Override
+        public SinkDef definition(RedisSinkSide sink) {
+            return new RedisSinkDef(
+                    "cache", RedisSinkMode.STANDALONE, sink.uri(), null, RedisSinkSide.KEY_PREFIX,
+                    RedisSinkOptions.FORMAT.defaultValue(),
+                    null,
+                    RedisSinkOptions.TOMBSTONE_RETENTION.defaultValue(),
+                    RedisSinkOptions.BATCH_SIZE.defaultValue(),
+                    RedisSinkOptions.FLUSH_INTERVAL.defaultValue(),
+                    RedisSinkOptions.MAX_RETRIES.defaultValue(),
+                    durability,
+                    RedisSinkOptions.DURABILITY_TIMEOUT.defaultValue());
         }
     }
 }

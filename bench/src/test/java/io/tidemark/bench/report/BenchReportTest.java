@@ -52,7 +52,7 @@ class BenchReportTest {
     /** Runs of 1,000 items each at the given rates. */
     private static List<PhaseResult> runs(String phase, double... rates) {
         return java.util.Arrays.stream(rates)
-                .mapToObj(rate -> new PhaseResult(phase, 1000, 1000 / rate, 0, 1, 1, 0, List.of()))
+                .mapToObj(rate -> new PhaseResult(phase, 1000, 1000 / rate, 0, 1, 1, 0, 0, List.of()))
                 .toList();
     }
 }
