@@ -166,6 +166,7 @@ public final class TidemarkBench implements Callable<Integer> {
         Path work = workDir != null ? Files.createDirectories(workDir) : Files.createTempDirectory("tidemark-bench");
         Map<PhaseKind, List<PhaseResult>> results = new EnumMap<>(PhaseKind.class);
         String postgresVersion;
+        String redisVersion = null;
         boolean redisPhases = settings.phases().stream().anyMatch(PhaseKind::usesRedis);
         LOG.info("Starting PostgreSQL{} and a Flink MiniCluster; work folder {}",
                 redisPhases ? ", a Redis master with one replica" : "", work);
@@ -173,6 +174,9 @@ public final class TidemarkBench implements Callable<Integer> {
                 BenchRedis redis = redisPhases ? BenchRedis.start(work) : null;
                 BenchCluster cluster = BenchCluster.start(Math.max(4, settings.parallelism() * 2))) {
             postgresVersion = pg.queryString("postgres", "SHOW server_version");
+            if (redis != null) {
+                redisVersion = redis.version();
+            }
             BenchContext context = new BenchContext(settings, pg, redis, cluster, work);
             if (settings.warmupChanges() > 0) {
                 for (PhaseKind kind : order(settings, 1)) {
@@ -196,8 +200,9 @@ public final class TidemarkBench implements Callable<Integer> {
                 deleteRecursively(work);
             }
         }
-        BenchReport report = new BenchReport(settings,
-                MachineInfo.current(postgresVersion, EnvironmentInformation.getVersion(), loadAtStart), command(), results);
+        MachineInfo machine = MachineInfo.current(postgresVersion, redisVersion, EnvironmentInformation.getVersion(),
+                loadAtStart);
+        BenchReport report = new BenchReport(settings, machine, command(), results);
         out.println();
         out.print(report.text());
         out.flush();
