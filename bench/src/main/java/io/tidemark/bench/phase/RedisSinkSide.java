@@ -161,6 +161,12 @@ final class RedisSinkSide implements SinkSide {
         return keys;
     }
 
+    @Override
+    public void close() {
+        connection.close();
+        client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+    }
+
     private static <T> T await(RedisFuture<T> future) {
         try {
             return future.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
@@ -192,11 +198,5 @@ final class RedisSinkSide implements SinkSide {
         public String toString() {
             return rows + ":" + versions + ":" + hashes;
         }
-    }
-
-    @Override
-    public void close() {
-        connection.close();
-        client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
     }
 }
