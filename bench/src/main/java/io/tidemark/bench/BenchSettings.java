@@ -3,6 +3,8 @@ package io.tidemark.bench;
 import io.tidemark.bench.workload.ChangeMix;
 
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -35,7 +37,13 @@ public record BenchSettings(
         TIDEMARK("tidemark"),
         /** Tidemark with its sink in {@code apply-order: source}: what keeping cross-row constraints costs. */
         TIDEMARK_SOURCE_ORDER("tidemark-source-order"),
-        PLAIN_SQL("plain-sql");
+        PLAIN_SQL("plain-sql"),
+        /** Tidemark into Redis with {@code durability: none}: the base of the durability ratios. */
+        TIDEMARK_REDIS("tidemark-redis"),
+        /** Tidemark into Redis with {@code durability: replicas 1}: each batch waits for the replica. */
+        TIDEMARK_REDIS_REPLICAS("tidemark-redis-replicas"),
+        /** Tidemark into Redis with {@code durability: aof}: the master fsyncs every write. */
+        TIDEMARK_REDIS_AOF("tidemark-redis-aof");
 
         private final String key;
 
@@ -47,14 +55,25 @@ public record BenchSettings(
             return key;
         }
 
+        /** Whether the phase times a job (warmed up first, order alternating), not a ceiling. */
+        public boolean isJob() {
+            return this != DECODING && this != BATCHED_WRITE;
+        }
+
+        /** Whether the phase's sink is the bench's Redis. */
+        public boolean usesRedis() {
+            return this == TIDEMARK_REDIS || this == TIDEMARK_REDIS_REPLICAS || this == TIDEMARK_REDIS_AOF;
+        }
+
         public static PhaseKind of(String key) {
             for (PhaseKind kind : values()) {
                 if (kind.key.equals(key.trim())) {
                     return kind;
                 }
             }
-            throw new IllegalArgumentException("unknown phase '" + key.trim()
-                    + "'; use decoding, batched-write, tidemark, tidemark-source-order or plain-sql");
+            List<String> keys = Arrays.stream(values()).map(PhaseKind::key).toList();
+            throw new IllegalArgumentException("unknown phase '" + key.trim() + "'; use "
+                    + String.join(", ", keys.subList(0, keys.size() - 1)) + " or " + keys.get(keys.size() - 1));
         }
     }
 

@@ -2,6 +2,7 @@ package io.tidemark.bench;
 
 import io.tidemark.bench.BenchSettings.PhaseKind;
 import io.tidemark.bench.db.BenchPostgres;
+import io.tidemark.bench.db.BenchRedis;
 import io.tidemark.bench.flink.BenchCluster;
 import io.tidemark.bench.phase.BenchContext;
 import io.tidemark.bench.phase.Phase;
@@ -27,6 +28,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.EnumSet;
@@ -164,15 +166,21 @@ public final class TidemarkBench implements Callable<Integer> {
         Path work = workDir != null ? Files.createDirectories(workDir) : Files.createTempDirectory("tidemark-bench");
         Map<PhaseKind, List<PhaseResult>> results = new EnumMap<>(PhaseKind.class);
         String postgresVersion;
-        LOG.info("Starting PostgreSQL and a Flink MiniCluster; work folder {}", work);
+        String redisVersion = null;
+        boolean redisPhases = settings.phases().stream().anyMatch(PhaseKind::usesRedis);
+        LOG.info("Starting PostgreSQL{} and a Flink MiniCluster; work folder {}",
+                redisPhases ? ", a Redis master with one replica" : "", work);
         try (BenchPostgres pg = BenchPostgres.start();
+                BenchRedis redis = redisPhases ? BenchRedis.start(work) : null;
                 BenchCluster cluster = BenchCluster.start(Math.max(4, settings.parallelism() * 2))) {
             postgresVersion = pg.queryString("postgres", "SHOW server_version");
-            BenchContext context = new BenchContext(settings, pg, cluster, work);
+            if (redis != null) {
+                redisVersion = redis.version();
+            }
+            BenchContext context = new BenchContext(settings, pg, redis, cluster, work);
             if (settings.warmupChanges() > 0) {
                 for (PhaseKind kind : order(settings, 1)) {
-                    if (kind != PhaseKind.TIDEMARK && kind != PhaseKind.TIDEMARK_SOURCE_ORDER
-                            && kind != PhaseKind.PLAIN_SQL) {
+                    if (!kind.isJob()) {
                         continue; // the ceilings are plain JDBC work: nothing to warm up
                     }
                     Phase phase = Phases.create(kind, context);
@@ -192,8 +200,9 @@ public final class TidemarkBench implements Callable<Integer> {
                 deleteRecursively(work);
             }
         }
-        BenchReport report = new BenchReport(settings,
-                MachineInfo.current(postgresVersion, EnvironmentInformation.getVersion(), loadAtStart), command(), results);
+        MachineInfo machine = MachineInfo.current(postgresVersion, redisVersion, EnvironmentInformation.getVersion(),
+                loadAtStart);
+        BenchReport report = new BenchReport(settings, machine, command(), results);
         out.println();
         out.print(report.text());
         out.flush();
@@ -206,8 +215,8 @@ public final class TidemarkBench implements Callable<Integer> {
     }
 
     /**
-     * The phases of one repetition: the two ceilings first, then both jobs, whose order alternates
-     * between repetitions so that a drift in the machine's load does not always favour the same job.
+     * The phases of one repetition: the two ceilings first, then the jobs, whose order is reversed
+     * every other repetition so that a drift in the machine's load does not always favour the same job.
      */
     static List<PhaseKind> order(BenchSettings settings, int repetition) {
         List<PhaseKind> kinds = new ArrayList<>();
@@ -216,9 +225,12 @@ public final class TidemarkBench implements Callable<Integer> {
                 kinds.add(kind);
             }
         }
-        List<PhaseKind> jobs = repetition % 2 == 1
-                ? List.of(PhaseKind.TIDEMARK, PhaseKind.TIDEMARK_SOURCE_ORDER, PhaseKind.PLAIN_SQL)
-                : List.of(PhaseKind.PLAIN_SQL, PhaseKind.TIDEMARK_SOURCE_ORDER, PhaseKind.TIDEMARK);
+        List<PhaseKind> jobs = new ArrayList<>(List.of(PhaseKind.TIDEMARK, PhaseKind.TIDEMARK_SOURCE_ORDER,
+                PhaseKind.PLAIN_SQL, PhaseKind.TIDEMARK_REDIS, PhaseKind.TIDEMARK_REDIS_REPLICAS,
+                PhaseKind.TIDEMARK_REDIS_AOF));
+        if (repetition % 2 == 0) {
+            Collections.reverse(jobs);
+        }
         for (PhaseKind kind : jobs) {
             if (settings.phases().contains(kind)) {
                 kinds.add(kind);

@@ -19,9 +19,24 @@ class TidemarkBenchTest {
                 EnumSet.allOf(PhaseKind.class));
 
         assertThat(TidemarkBench.order(settings, 1)).containsExactly(PhaseKind.DECODING, PhaseKind.BATCHED_WRITE,
-                PhaseKind.TIDEMARK, PhaseKind.TIDEMARK_SOURCE_ORDER, PhaseKind.PLAIN_SQL);
+                PhaseKind.TIDEMARK, PhaseKind.TIDEMARK_SOURCE_ORDER, PhaseKind.PLAIN_SQL, PhaseKind.TIDEMARK_REDIS,
+                PhaseKind.TIDEMARK_REDIS_REPLICAS, PhaseKind.TIDEMARK_REDIS_AOF);
         assertThat(TidemarkBench.order(settings, 2)).containsExactly(PhaseKind.DECODING, PhaseKind.BATCHED_WRITE,
+                PhaseKind.TIDEMARK_REDIS_AOF, PhaseKind.TIDEMARK_REDIS_REPLICAS, PhaseKind.TIDEMARK_REDIS,
                 PhaseKind.PLAIN_SQL, PhaseKind.TIDEMARK_SOURCE_ORDER, PhaseKind.TIDEMARK);
+    }
+
+    @Test
+    void readsTheRedisPhasesAndTheirDurabilityOrder() {
+        TidemarkBench bench = new TidemarkBench();
+        new picocli.CommandLine(bench).parseArgs("--phases", "tidemark-redis-aof,tidemark-redis,tidemark-redis-replicas");
+        BenchSettings settings = bench.settings();
+
+        assertThat(settings.phases()).allMatch(PhaseKind::usesRedis).allMatch(PhaseKind::isJob);
+        assertThat(TidemarkBench.order(settings, 1)).containsExactly(PhaseKind.TIDEMARK_REDIS,
+                PhaseKind.TIDEMARK_REDIS_REPLICAS, PhaseKind.TIDEMARK_REDIS_AOF);
+        assertThat(TidemarkBench.order(settings, 2)).containsExactly(PhaseKind.TIDEMARK_REDIS_AOF,
+                PhaseKind.TIDEMARK_REDIS_REPLICAS, PhaseKind.TIDEMARK_REDIS);
     }
 
     @Test
@@ -32,6 +47,8 @@ class TidemarkBenchTest {
                 "--phases", "decoding,nonsense");
 
         assertThat(exit).isEqualTo(TidemarkBench.EXIT_USAGE);
-        assertThat(err.toString()).startsWith("tidemark-bench: unknown phase 'nonsense'").doesNotContain("\tat ");
+        assertThat(err.toString()).startsWith("tidemark-bench: unknown phase 'nonsense'; use decoding, batched-write,"
+                + " tidemark, tidemark-source-order, plain-sql, tidemark-redis, tidemark-redis-replicas or"
+                + " tidemark-redis-aof").doesNotContain("\tat ");
     }
 }

@@ -4,37 +4,41 @@ import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * CPU time used by the bench JVM (Flink, the jobs, the JDBC drivers) and by the bench's PostgreSQL
+ * CPU time used by the bench JVM (Flink, the jobs, the JDBC drivers), by the bench's PostgreSQL
  * server (its postmaster and every child: backends, walsenders, background workers, and children
- * that already exited, through the postmaster's {@code cutime}), read from the JVM and from
+ * that already exited, through the postmaster's {@code cutime}) and by the bench's Redis servers
+ * (each with its exited children, such as an append-only file rewrite), read from the JVM and from
  * {@code /proc}. The difference of two snapshots over a phase's wall time tells how many cores each
  * side kept busy: on a 2-core machine that shows whether a phase is CPU-bound and on which side.
- * Other processes on the machine (other PostgreSQL servers included) are not counted in either,
- * but the machine's busy time ({@code /proc/stat}) is: what neither side used is load from elsewhere,
+ * Other processes on the machine (other PostgreSQL servers included) are not counted in any of them,
+ * but the machine's busy time ({@code /proc/stat}) is: what none of them used is load from elsewhere,
  * which makes a run on a shared machine noisy.
  */
-public record CpuUsage(long jvmNanos, long postgresNanos, long machineNanos, long wallNanos) {
+public record CpuUsage(long jvmNanos, long postgresNanos, long redisNanos, long machineNanos, long wallNanos) {
 
     private static final long NANOS_PER_TICK = 10_000_000L; // USER_HZ is 100 on Linux
 
-    /** A snapshot; {@code postmasterPid} below 1 leaves PostgreSQL out (0). */
-    public static CpuUsage now(long postmasterPid) {
-        return new CpuUsage(jvmCpuNanos(), postgresCpuNanos(postmasterPid), machineBusyNanos(), System.nanoTime());
+    /** Cores kept busy on average between two snapshots; {@code other} is the machine's rest (noise). */
+    public record Cores(double jvm, double postgres, double redis, double other) {}
+
+    /** A snapshot; {@code postmasterPid} below 1 leaves PostgreSQL out (0), an empty list Redis. */
+    public static CpuUsage now(long postmasterPid, List<Long> redisPids) {
+        return new CpuUsage(jvmCpuNanos(), postgresCpuNanos(postmasterPid), redisCpuNanos(redisPids),
+                machineBusyNanos(), System.nanoTime());
     }
 
-    /**
-     * Cores used on average between {@code start} and this snapshot: {jvm, postgres, everything
-     * else on the machine}.
-     */
-    public double[] coresSince(CpuUsage start) {
+    /** Cores used on average between {@code start} and this snapshot. */
+    public Cores coresSince(CpuUsage start) {
         double wall = Math.max(1, wallNanos - start.wallNanos);
         double jvm = (jvmNanos - start.jvmNanos) / wall;
         double postgres = (postgresNanos - start.postgresNanos) / wall;
+        double redis = (redisNanos - start.redisNanos) / wall;
         double machine = (machineNanos - start.machineNanos) / wall;
-        return new double[] {jvm, postgres, Math.max(0, machine - jvm - postgres)};
+        return new Cores(jvm, postgres, redis, Math.max(0, machine - jvm - postgres - redis));
     }
 
     /** Busy time of all CPUs together (everything but idle and iowait), from the first line of /proc/stat. */
@@ -85,6 +89,17 @@ public record CpuUsage(long jvmNanos, long postgresNanos, long machineNanos, lon
             }
         } catch (IOException e) {
             return 0;
+        }
+        return ticks * NANOS_PER_TICK;
+    }
+
+    private static long redisCpuNanos(List<Long> pids) {
+        long ticks = 0;
+        for (long pid : pids) {
+            long[] stat = stat(Path.of("/proc", Long.toString(pid), "stat"));
+            if (stat != null) {
+                ticks += stat[1] + stat[2] + stat[3] + stat[4];
+            }
         }
         return ticks * NANOS_PER_TICK;
     }

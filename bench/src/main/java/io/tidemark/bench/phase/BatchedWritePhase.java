@@ -47,7 +47,7 @@ final class BatchedWritePhase implements Phase {
         int batch = settings.writeBatchSize();
         try (Connection c = pg.connect(db, StreamingJobPhase.batchedWrites())) {
             c.setAutoCommit(false);
-            CpuUsage cpuStart = CpuUsage.now(context.postgres().postmasterPid());
+            CpuUsage cpuStart = context.cpuUsage();
             long start = System.nanoTime();
             try (PreparedStatement upsert = c.prepareStatement(UPSERT)) {
                 for (int i = 1; i <= settings.changes(); i++) {
@@ -60,14 +60,13 @@ final class BatchedWritePhase implements Phase {
                 }
             }
             long end = System.nanoTime();
-            double[] cores = CpuUsage.now(context.postgres().postmasterPid()).coresSince(cpuStart);
+            CpuUsage.Cores cores = context.cpuUsage().coresSince(cpuStart);
             long written = OrdersTable.count(c);
             if (written != settings.changes()) {
                 throw new IllegalStateException("batched-write: the table holds " + written + " rows, expected "
                         + settings.changes());
             }
-            PhaseResult result = new PhaseResult(name(), settings.changes(), (end - start) / 1e9, 0, cores[0], cores[1],
-                    cores[2], List.of());
+            PhaseResult result = new PhaseResult(name(), settings.changes(), (end - start) / 1e9, 0, cores, List.of());
             LOG.info("batched-write: {} rows in batches of {} in {} s: {} rows/s", settings.changes(), batch,
                     String.format("%.2f", result.seconds()), String.format("%.0f", result.rate()));
             return result;

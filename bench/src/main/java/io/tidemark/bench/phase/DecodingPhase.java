@@ -62,7 +62,7 @@ final class DecodingPhase implements Phase {
             LOG.info("decoding: {} changes wait in the WAL; reading them through slot {}", items, slot);
 
             long deadline = System.nanoTime() + settings.phaseTimeout().toNanos();
-            CpuUsage cpuStart = CpuUsage.now(context.postgres().postmasterPid());
+            CpuUsage cpuStart = context.cpuUsage();
             long start = System.nanoTime();
             long seen = 0;
             try (Connection replication = pg.connect(db, replicationProperties())) {
@@ -90,13 +90,12 @@ final class DecodingPhase implements Phase {
                     }
                 }
                 long end = System.nanoTime();
-                double[] cores = CpuUsage.now(context.postgres().postmasterPid()).coresSince(cpuStart);
+                CpuUsage.Cores cores = context.cpuUsage().coresSince(cpuStart);
                 stream.setFlushedLSN(stream.getLastReceiveLSN());
                 stream.setAppliedLSN(stream.getLastReceiveLSN());
                 stream.forceUpdateStatus();
                 stream.close();
-                PhaseResult result = new PhaseResult(name(), items, (end - start) / 1e9, 0, cores[0], cores[1],
-                        cores[2], List.of());
+                PhaseResult result = new PhaseResult(name(), items, (end - start) / 1e9, 0, cores, List.of());
                 LOG.info("decoding: {} changes in {} s: {} changes/s", items,
                         String.format("%.2f", result.seconds()), String.format("%.0f", result.rate()));
                 return result;

@@ -1,5 +1,6 @@
 package io.tidemark.bench.phase;
 
+import io.tidemark.bench.load.CpuUsage;
 import io.tidemark.bench.load.VertexLoadSampler.VertexLoad;
 
 import java.util.List;
@@ -12,6 +13,7 @@ import java.util.List;
  * @param startupSeconds for a job: from submission until every task ran (not in {@link #seconds})
  * @param jvmCores cores the bench JVM kept busy on average during the window
  * @param postgresCores cores the PostgreSQL processes kept busy on average during the window
+ * @param redisCores cores the Redis servers kept busy on average during the window (0 without them)
  * @param otherCores cores that other processes on the machine used during the window (noise)
  * @param vertexLoads for a job: how its vertices spent their time during the window
  */
@@ -22,11 +24,19 @@ public record PhaseResult(
         double startupSeconds,
         double jvmCores,
         double postgresCores,
+        double redisCores,
         double otherCores,
         List<VertexLoad> vertexLoads) {
 
     public PhaseResult {
         vertexLoads = List.copyOf(vertexLoads);
+    }
+
+    /** A result with the CPU use of its window. */
+    public PhaseResult(String phase, long items, double seconds, double startupSeconds, CpuUsage.Cores cores,
+            List<VertexLoad> vertexLoads) {
+        this(phase, items, seconds, startupSeconds, cores.jvm(), cores.postgres(), cores.redis(), cores.other(),
+                vertexLoads);
     }
 
     public double rate() {

@@ -2,6 +2,7 @@ package io.tidemark.bench.phase;
 
 import io.tidemark.bench.BenchSettings.PhaseKind;
 import io.tidemark.pipeline.config.ApplyOrder;
+import io.tidemark.pipeline.config.RedisDurability;
 
 /** Creates the phase of each kind. */
 public final class Phases {
@@ -12,9 +13,12 @@ public final class Phases {
         return switch (kind) {
             case DECODING -> new DecodingPhase(context);
             case BATCHED_WRITE -> new BatchedWritePhase(context);
-            case TIDEMARK -> new TidemarkPhase(context, ApplyOrder.KEYED);
-            case TIDEMARK_SOURCE_ORDER -> new TidemarkPhase(context, ApplyOrder.SOURCE);
+            case TIDEMARK -> TidemarkPhase.intoPostgres(context, ApplyOrder.KEYED);
+            case TIDEMARK_SOURCE_ORDER -> TidemarkPhase.intoPostgres(context, ApplyOrder.SOURCE);
             case PLAIN_SQL -> new PlainSqlPhase(context);
+            case TIDEMARK_REDIS -> TidemarkPhase.intoRedis(context, kind.key(), RedisDurability.none());
+            case TIDEMARK_REDIS_REPLICAS -> TidemarkPhase.intoRedis(context, kind.key(), RedisDurability.replicas(1));
+            case TIDEMARK_REDIS_AOF -> TidemarkPhase.intoRedis(context, kind.key(), RedisDurability.aof());
         };
     }
 }

@@ -11,13 +11,15 @@ import org.apache.flink.table.api.EnvironmentSettings;
 import org.apache.flink.table.api.bridge.java.StreamStatementSet;
 import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
 
+import java.sql.SQLException;
+
 /**
  * The baseline: what a Flink user writes without Tidemark. {@code postgres-cdc} (incremental
  * snapshot, pgoutput) into the {@code jdbc} connector in upsert mode (the table has a primary key)
  * with the connector's default buffering, at-least-once, checkpointing at the same interval.
  * Submitted to the same cluster as Tidemark, as a job graph built from the SQL.
  */
-final class PlainSqlPhase extends StreamingJobPhase {
+final class PlainSqlPhase extends StreamingJobPhase<PostgresSinkSide> {
 
     PlainSqlPhase(BenchContext context) {
         super(context);
@@ -34,7 +36,12 @@ final class PlainSqlPhase extends StreamingJobPhase {
     }
 
     @Override
-    protected JobGraph jobGraph(Run run, SavepointRestoreSettings restore) {
+    protected PostgresSinkSide createSink() throws SQLException {
+        return PostgresSinkSide.create(context.postgres(), prefix());
+    }
+
+    @Override
+    protected JobGraph jobGraph(Run<PostgresSinkSide> run, SavepointRestoreSettings restore) {
         Configuration conf = noRestarts();
         conf.setString("execution.checkpointing.interval", context.settings().checkpointInterval().toMillis() + " ms");
         conf.setString("execution.checkpointing.mode", "AT_LEAST_ONCE");
@@ -54,7 +61,7 @@ final class PlainSqlPhase extends StreamingJobPhase {
         return graph;
     }
 
-    private String sourceDdl(Run run) {
+    private String sourceDdl(Run<PostgresSinkSide> run) {
         BenchPostgres pg = context.postgres();
         return "CREATE TABLE src (" + OrdersTable.FLINK_COLUMNS + ") WITH ("
                 + option("connector", "postgres-cdc") + ", "
@@ -73,11 +80,10 @@ final class PlainSqlPhase extends StreamingJobPhase {
                 + option("debezium.publication.autocreate.mode", "filtered") + ")";
     }
 
-    private String sinkDdl(Run run) {
-        BenchPostgres pg = context.postgres();
+    private String sinkDdl(Run<PostgresSinkSide> run) {
         return "CREATE TABLE dst (" + OrdersTable.FLINK_COLUMNS + ") WITH ("
                 + option("connector", "jdbc") + ", "
-                + option("url", pg.jdbcUrl(run.sinkDb())) + ", "
+                + option("url", run.sink().jdbcUrl()) + ", "
                 + option("table-name", OrdersTable.NAME) + ", "
                 + option("username", BenchPostgres.USER) + ", "
                 + option("password", BenchPostgres.PASSWORD) + ")";

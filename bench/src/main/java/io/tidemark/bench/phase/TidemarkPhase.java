@@ -1,6 +1,7 @@
 package io.tidemark.bench.phase;
 
 import io.tidemark.bench.db.BenchPostgres;
+import io.tidemark.bench.db.BenchRedis;
 import io.tidemark.pipeline.config.ApplyOrder;
 import io.tidemark.pipeline.config.CheckpointOptions;
 import io.tidemark.pipeline.config.CheckpointingDef;
@@ -10,71 +11,101 @@ import io.tidemark.pipeline.config.JdbcSinkOptions;
 import io.tidemark.pipeline.config.PipelineDef;
 import io.tidemark.pipeline.config.PostgresSourceDef;
 import io.tidemark.pipeline.config.PostgresSourceOptions;
+import io.tidemark.pipeline.config.RedisDurability;
+import io.tidemark.pipeline.config.RedisSinkDef;
+import io.tidemark.pipeline.config.RedisSinkMode;
+import io.tidemark.pipeline.config.RedisSinkOptions;
 import io.tidemark.pipeline.config.RouteDef;
 import io.tidemark.pipeline.config.Secret;
+import io.tidemark.pipeline.config.SinkDef;
 import io.tidemark.pipeline.config.StartupMode;
 import io.tidemark.pipeline.job.PipelineJob;
 
-import org.apache.flink.configuration.Configuration;
 import org.apache.flink.runtime.jobgraph.JobGraph;
 import org.apache.flink.runtime.jobgraph.SavepointRestoreSettings;
 
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
 
 /**
- * Tidemark's own pipeline ({@link PipelineJob}), with the defaults a user gets from
- * {@code pipeline.yaml} for the sink and the snapshot chunk size. Only the checkpoint interval is the
- * bench's (the same as the plain SQL job's), with no minimum pause, as the plain job has none.
+ * Tidemark's own pipeline ({@link PipelineJob}) from the bench's PostgreSQL source into one sink,
+ * with the defaults a user gets from {@code pipeline.yaml} for the sink and the snapshot chunk size.
+ * Only the checkpoint interval is the bench's (the same as the plain SQL job's), with no minimum
+ * pause, as the plain job has none.
+ *
+ * @param <S> the sink side the pipeline writes to
  */
-final class TidemarkPhase extends StreamingJobPhase {
+final class TidemarkPhase<S extends SinkSide> extends StreamingJobPhase<S> {
 
     private static final String TABLE = "public.orders";
-    private static final String SINK = "warehouse";
 
-    private final ApplyOrder order;
+    /** Where the pipeline writes: an empty sink for each run, and the sink definition that points the pipeline at it. */
+    interface Target<S extends SinkSide> {
+
+        S createSink(String prefix) throws Exception;
+
+        /** The sink as a user would define it in {@code pipeline.yaml}, with that file's defaults. */
+        SinkDef definition(S sink);
+    }
+
+    private final String name;
+    private final String prefix;
+    private final Target<S> target;
     private PipelineJob job;
 
-    TidemarkPhase(BenchContext context, ApplyOrder order) {
+    private TidemarkPhase(BenchContext context, String name, String prefix, Target<S> target) {
         super(context);
-        this.order = order;
+        this.name = name;
+        this.prefix = prefix;
+        this.target = target;
+    }
+
+    /** Into a PostgreSQL database, applying changes in the given order. */
+    static TidemarkPhase<PostgresSinkSide> intoPostgres(BenchContext context, ApplyOrder order) {
+        boolean keyed = order == ApplyOrder.KEYED;
+        return new TidemarkPhase<>(context, keyed ? "tidemark" : "tidemark-source-order",
+                keyed ? "tidemark" : "tidemark_so", new PostgresTarget(context.postgres(), order));
+    }
+
+    /** Into the bench's Redis master (which has one replica), waiting for what {@code durability} asks. */
+    static TidemarkPhase<RedisSinkSide> intoRedis(BenchContext context, String name, RedisDurability durability) {
+        return new TidemarkPhase<>(context, name, name.replace('-', '_'), new RedisTarget(context.redis(), durability));
     }
 
     @Override
     public String name() {
-        return order == ApplyOrder.KEYED ? "tidemark" : "tidemark-source-order";
+        return name;
     }
 
     @Override
     protected String prefix() {
-        return order == ApplyOrder.KEYED ? "tidemark" : "tidemark_so";
+        return prefix;
     }
 
     @Override
-    protected void prepare(Run run) throws Exception {
+    protected S createSink() throws Exception {
+        return target.createSink(prefix);
+    }
+
+    @Override
+    protected void prepare(Run<S> run) throws Exception {
         job = PipelineJob.of(pipeline(run));
         job.prepare();
     }
 
     @Override
-    protected JobGraph jobGraph(Run run, SavepointRestoreSettings restore) {
+    protected JobGraph jobGraph(Run<S> run, SavepointRestoreSettings restore) {
         return job.jobGraph(noRestarts(), restore);
     }
 
-    private PipelineDef pipeline(Run run) {
+    private PipelineDef pipeline(Run<S> run) {
         BenchPostgres pg = context.postgres();
         PostgresSourceDef source = new PostgresSourceDef(
                 pg.host(), pg.port(), run.sourceDb(), BenchPostgres.USER, Secret.literal(BenchPostgres.PASSWORD),
                 List.of(TABLE), run.slot(), run.slot(),
                 PostgresSourceOptions.SNAPSHOT_CHUNK_SIZE.defaultValue(), StartupMode.INITIAL);
-        JdbcSinkDef sink = new JdbcSinkDef(
-                SINK, pg.jdbcUrl(run.sinkDb()), BenchPostgres.USER, Secret.literal(BenchPostgres.PASSWORD),
-                JdbcSinkOptions.BATCH_SIZE.defaultValue(),
-                JdbcSinkOptions.FLUSH_INTERVAL.defaultValue(),
-                JdbcSinkOptions.FLUSH_THREADS.defaultValue(),
-                JdbcSinkOptions.TOMBSTONE_RETENTION.defaultValue(),
-                JdbcSinkOptions.MAX_RETRIES.defaultValue(),
-                order);
+        SinkDef sink = target.definition(run.sink());
         CheckpointingDef checkpointing = new CheckpointingDef(
                 context.settings().checkpointInterval(),
                 CheckpointOptions.TIMEOUT.defaultValue(),
@@ -82,7 +113,55 @@ final class TidemarkPhase extends StreamingJobPhase {
                 ExternalizedRetention.RETAIN_ON_CANCELLATION,
                 run.checkpoints().resolve("checkpoints").toUri().toString(),
                 run.checkpoints().resolve("savepoints").toUri().toString());
-        return new PipelineDef("bench-" + prefix().replace('_', '-') + "-" + run.repetition(), context.settings().parallelism(), source,
-                List.of(sink), List.of(new RouteDef(TABLE, SINK, TABLE)), checkpointing);
+        return new PipelineDef("bench-" + prefix.replace('_', '-') + "-" + run.repetition(), context.settings().parallelism(), source,
+                List.of(sink), List.of(new RouteDef(TABLE, sink.name(), TABLE)), checkpointing);
+    }
+
+    /** A fresh PostgreSQL database on the bench's server, written by Tidemark's JDBC sink. */
+    private record PostgresTarget(BenchPostgres pg, ApplyOrder order) implements Target<PostgresSinkSide> {
+
+        @Override
+        public PostgresSinkSide createSink(String prefix) throws SQLException {
+            return PostgresSinkSide.create(pg, prefix);
+        }
+
+        @Override
+        public SinkDef definition(PostgresSinkSide sink) {
+            return new JdbcSinkDef(
+                    "warehouse", sink.jdbcUrl(), BenchPostgres.USER, Secret.literal(BenchPostgres.PASSWORD),
+                    JdbcSinkOptions.BATCH_SIZE.defaultValue(),
+                    JdbcSinkOptions.FLUSH_INTERVAL.defaultValue(),
+                    JdbcSinkOptions.FLUSH_THREADS.defaultValue(),
+                    JdbcSinkOptions.TOMBSTONE_RETENTION.defaultValue(),
+                    JdbcSinkOptions.MAX_RETRIES.defaultValue(),
+                    order);
+        }
+    }
+
+    /**
+     * The bench's Redis master, emptied for each run, written by Tidemark's Redis sink with the given
+     * {@code durability} and otherwise the defaults of {@code pipeline.yaml} (hashes, batches of
+     * 1,000, no TTL).
+     */
+    private record RedisTarget(BenchRedis redis, RedisDurability durability) implements Target<RedisSinkSide> {
+
+        @Override
+        public RedisSinkSide createSink(String prefix) throws InterruptedException {
+            return RedisSinkSide.create(redis, durability);
+        }
+
+        @Override
+        public SinkDef definition(RedisSinkSide sink) {
+            return new RedisSinkDef(
+                    "cache", RedisSinkMode.STANDALONE, sink.uri(), null, RedisSinkSide.KEY_PREFIX,
+                    RedisSinkOptions.FORMAT.defaultValue(),
+                    null,
+                    RedisSinkOptions.TOMBSTONE_RETENTION.defaultValue(),
+                    RedisSinkOptions.BATCH_SIZE.defaultValue(),
+                    RedisSinkOptions.FLUSH_INTERVAL.defaultValue(),
+                    RedisSinkOptions.MAX_RETRIES.defaultValue(),
+                    durability,
+                    RedisSinkOptions.DURABILITY_TIMEOUT.defaultValue());
+        }
     }
 }

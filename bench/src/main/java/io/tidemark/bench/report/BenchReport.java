@@ -14,9 +14,9 @@ import java.util.Map;
 import java.util.OptionalDouble;
 
 /**
- * The results of a run: the median rate of each phase, the two ratios the bench exists for, and
- * where the jobs spent their time; as plain text for the terminal and as Markdown for
- * {@code docs/benchmarks.md}.
+ * The results of a run: the median rate of each phase, the two ratios the bench exists for, what
+ * a setting of Tidemark's costs against its default where both ran, and where the jobs spent their
+ * time; as plain text for the terminal and as Markdown for {@code docs/benchmarks.md}.
  */
 public final class BenchReport {
 
@@ -24,6 +24,24 @@ public final class BenchReport {
     public static final double PLAIN_SQL_TARGET = 2.0;
     /** {@code tidemark / min(decoding, batched_write)} should reach this. */
     public static final double CEILING_TARGET = 0.6;
+
+    /** A phase that differs from {@code base} in one setting: their ratio is what the setting costs. */
+    record CostRatio(PhaseKind measured, PhaseKind base, String meaning) {
+        String name() {
+            return measured.key() + " / " + base.key();
+        }
+    }
+
+    /** The costs printed when both phases of one ran, in this order. */
+    static final List<CostRatio> COST_RATIOS = List.of(
+            new CostRatio(PhaseKind.TIDEMARK_SOURCE_ORDER, PhaseKind.TIDEMARK, "the cost of apply-order: source"),
+            new CostRatio(PhaseKind.TIDEMARK_REDIS_REPLICAS, PhaseKind.TIDEMARK_REDIS,
+                    "the cost of durability: replicas 1"),
+            new CostRatio(PhaseKind.TIDEMARK_REDIS_AOF, PhaseKind.TIDEMARK_REDIS, "the cost of durability: aof"));
+
+    /** The jobs whose vertices' busy, back-pressured and idle time is shown. */
+    private static final List<PhaseKind> VERTEX_LOAD_PHASES = List.of(PhaseKind.TIDEMARK, PhaseKind.PLAIN_SQL,
+            PhaseKind.TIDEMARK_REDIS, PhaseKind.TIDEMARK_REDIS_REPLICAS, PhaseKind.TIDEMARK_REDIS_AOF);
 
     private final BenchSettings settings;
     private final MachineInfo machine;
@@ -58,11 +76,7 @@ public final class BenchReport {
     }
 
     public OptionalDouble plainSqlRatio() {
-        OptionalDouble tidemark = rate(PhaseKind.TIDEMARK);
-        OptionalDouble plain = rate(PhaseKind.PLAIN_SQL);
-        return tidemark.isPresent() && plain.isPresent()
-                ? OptionalDouble.of(tidemark.getAsDouble() / plain.getAsDouble())
-                : OptionalDouble.empty();
+        return ratio(PhaseKind.TIDEMARK, PhaseKind.PLAIN_SQL);
     }
 
     public OptionalDouble ceilingRatio() {
@@ -76,30 +90,36 @@ public final class BenchReport {
 
     public String text() {
         StringBuilder out = new StringBuilder();
-        out.append(String.format(Locale.ROOT, "Tidemark bench, %s: %d cores, %s, %s, PostgreSQL %s, Flink %s%n",
+        out.append(String.format(Locale.ROOT, "Tidemark bench, %s: %d cores, %s, %s, PostgreSQL %s,%s Flink %s%n",
                 machine.date(), machine.cores(), machine.memory(), machine.javaVersion(), machine.postgresVersion(),
-                machine.flinkVersion()));
+                machine.redisVersion() != null ? " Redis " + machine.redisVersion() + "," : "", machine.flinkVersion()));
         out.append(workload()).append("\n\n");
         out.append(String.format(Locale.ROOT, "load average (1, 5, 15 min): %s at start, %s at end%n%n",
                 machine.loadAtStart(), machine.loadAtEnd()));
-        out.append(String.format(Locale.ROOT, "%-14s %20s %10s %10s %10s %10s %10s   %s%n",
-                "phase", "median rate", "window", "startup", "JVM cores", "PG cores", "other", "rates of all runs"));
+        boolean redis = redisRan();
+        out.append(String.format(Locale.ROOT, "%-23s %20s %10s %10s %10s %10s %s%10s   %s%n",
+                "phase", "median rate", "window", "startup", "JVM cores", "PG cores",
+                redis ? String.format(Locale.ROOT, "%11s ", "Redis cores") : "", "other", "rates of all runs"));
         for (PhaseKind kind : PhaseKind.values()) {
             if (!results.containsKey(kind)) {
                 continue;
             }
             PhaseResult median = medianRun(kind);
-            out.append(String.format(Locale.ROOT, "%-14s %20s %8.2f s %10s %10.2f %10.2f %10.2f   %s%n",
+            out.append(String.format(Locale.ROOT, "%-23s %20s %8.2f s %10s %10.2f %10.2f %s%10.2f   %s%n",
                     kind.key(), number(rate(kind).getAsDouble()) + " " + unit(kind), median.seconds(),
                     median.startupSeconds() > 0 ? String.format(Locale.ROOT, "%.2f s", median.startupSeconds()) : "-",
-                    median.jvmCores(), median.postgresCores(), median.otherCores(), allRates(kind)));
+                    median.jvmCores(), median.postgresCores(),
+                    redis ? String.format(Locale.ROOT, "%11.2f ", median.redisCores()) : "",
+                    median.otherCores(), allRates(kind)));
         }
         out.append('\n');
         out.append(ratioLine("tidemark / plain_sql", plainSqlRatio(), PLAIN_SQL_TARGET));
         out.append(ratioLine("tidemark / min(decoding, batched_write)", ceilingRatio(), CEILING_TARGET));
-        sourceOrderRatio().ifPresent(r -> out.append(String.format(Locale.ROOT, "%-40s %6.2f%n",
-                "tidemark-source-order / tidemark", r)));
-        for (PhaseKind kind : List.of(PhaseKind.TIDEMARK, PhaseKind.PLAIN_SQL)) {
+        for (CostRatio cost : COST_RATIOS) {
+            ratio(cost.measured(), cost.base()).ifPresent(r -> out.append(String.format(Locale.ROOT,
+                    "%-42s %6.2f   %s%n", cost.name(), r, cost.meaning())));
+        }
+        for (PhaseKind kind : VERTEX_LOAD_PHASES) {
             if (!results.containsKey(kind) || medianRun(kind).vertexLoads().isEmpty()) {
                 continue;
             }
@@ -121,30 +141,39 @@ public final class BenchReport {
         md.append("- Machine: ").append(machine.cores()).append(" cores (`nproc`), ").append(machine.memory())
                 .append(" memory, ").append(machine.cpuModel()).append('\n');
         md.append("- Software: ").append(machine.javaVersion()).append(", PostgreSQL ")
-                .append(machine.postgresVersion()).append(" (embedded, one server for every phase), Flink ")
-                .append(machine.flinkVersion()).append(" MiniCluster\n");
+                .append(machine.postgresVersion()).append(" (embedded, one server for every phase), ");
+        if (machine.redisVersion() != null) {
+            md.append("Redis ").append(machine.redisVersion())
+                    .append(" (embedded, a master with one replica for every Redis phase), ");
+        }
+        md.append("Flink ").append(machine.flinkVersion()).append(" MiniCluster\n");
         md.append("- Workload: ").append(workload()).append('\n');
         md.append("- Load average (1, 5, 15 min): ").append(machine.loadAtStart()).append(" at start, ")
                 .append(machine.loadAtEnd()).append(" at end\n\n");
+        boolean redis = redisRan();
         md.append("| phase | median rate | window | startup (not in window) | JVM cores | PostgreSQL cores"
-                + " | other processes' cores | all runs |\n");
-        md.append("|---|---:|---:|---:|---:|---:|---:|---|\n");
+                + (redis ? " | Redis cores" : "") + " | other processes' cores | all runs |\n");
+        md.append("|---|---:|---:|---:|---:|---:|").append(redis ? "---:|" : "").append("---:|---|\n");
         for (PhaseKind kind : PhaseKind.values()) {
             if (!results.containsKey(kind)) {
                 continue;
             }
             PhaseResult median = medianRun(kind);
-            md.append(String.format(Locale.ROOT, "| %s | %s %s | %.2f s | %s | %.2f | %.2f | %.2f | %s |%n",
+            md.append(String.format(Locale.ROOT, "| %s | %s %s | %.2f s | %s | %.2f | %.2f |%s %.2f | %s |%n",
                     kind.key(), number(rate(kind).getAsDouble()), unit(kind), median.seconds(),
                     median.startupSeconds() > 0 ? String.format(Locale.ROOT, "%.2f s", median.startupSeconds()) : "-",
-                    median.jvmCores(), median.postgresCores(), median.otherCores(), allRates(kind)));
+                    median.jvmCores(), median.postgresCores(),
+                    redis ? String.format(Locale.ROOT, " %.2f |", median.redisCores()) : "",
+                    median.otherCores(), allRates(kind)));
         }
         md.append("\n| ratio | value | target | |\n|---|---:|---:|---|\n");
         md.append(ratioRow("tidemark / plain_sql", plainSqlRatio(), PLAIN_SQL_TARGET));
         md.append(ratioRow("tidemark / min(decoding, batched_write)", ceilingRatio(), CEILING_TARGET));
-        sourceOrderRatio().ifPresent(r -> md.append(String.format(Locale.ROOT,
-                "| tidemark-source-order / tidemark | %.2f | — | the cost of apply-order: source |%n", r)));
-        for (PhaseKind kind : List.of(PhaseKind.TIDEMARK, PhaseKind.PLAIN_SQL)) {
+        for (CostRatio cost : COST_RATIOS) {
+            ratio(cost.measured(), cost.base()).ifPresent(r -> md.append(String.format(Locale.ROOT,
+                    "| %s | %.2f | — | %s |%n", cost.name(), r, cost.meaning())));
+        }
+        for (PhaseKind kind : VERTEX_LOAD_PHASES) {
             if (!results.containsKey(kind) || medianRun(kind).vertexLoads().isEmpty()) {
                 continue;
             }
@@ -159,13 +188,17 @@ public final class BenchReport {
         return md.toString();
     }
 
-    /** {@code apply-order: source} against the default, where both ran. */
-    OptionalDouble sourceOrderRatio() {
-        OptionalDouble ordered = rate(PhaseKind.TIDEMARK_SOURCE_ORDER);
-        OptionalDouble keyed = rate(PhaseKind.TIDEMARK);
-        return ordered.isPresent() && keyed.isPresent()
-                ? OptionalDouble.of(ordered.getAsDouble() / keyed.getAsDouble())
+    /** The median rate of {@code measured} over that of {@code base}, where both ran. */
+    public OptionalDouble ratio(PhaseKind measured, PhaseKind base) {
+        OptionalDouble numerator = rate(measured);
+        OptionalDouble denominator = rate(base);
+        return numerator.isPresent() && denominator.isPresent()
+                ? OptionalDouble.of(numerator.getAsDouble() / denominator.getAsDouble())
                 : OptionalDouble.empty();
+    }
+
+    private boolean redisRan() {
+        return results.keySet().stream().anyMatch(PhaseKind::usesRedis);
     }
 
     private String workload() {

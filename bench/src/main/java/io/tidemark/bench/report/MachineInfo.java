@@ -7,12 +7,17 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 
-/** Where and when the numbers were measured, for the record next to them. */
+/**
+ * Where and when the numbers were measured, for the record next to them.
+ *
+ * @param redisVersion the embedded Redis's version, or null when no phase wrote to Redis
+ */
 public record MachineInfo(
         Instant date, int cores, String memory, String cpuModel, String javaVersion, String postgresVersion,
-        String flinkVersion, String loadAtStart, String loadAtEnd) {
+        String redisVersion, String flinkVersion, String loadAtStart, String loadAtEnd) {
 
-    public static MachineInfo current(String postgresVersion, String flinkVersion, String loadAtStart) {
+    public static MachineInfo current(String postgresVersion, String redisVersion, String flinkVersion,
+            String loadAtStart) {
         return new MachineInfo(
                 Instant.now().truncatedTo(ChronoUnit.SECONDS),
                 Runtime.getRuntime().availableProcessors(),
@@ -20,6 +25,7 @@ public record MachineInfo(
                 readCpuModel(),
                 System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"),
                 postgresVersion,
+                redisVersion,
                 flinkVersion,
                 loadAtStart,
                 loadAverage());
