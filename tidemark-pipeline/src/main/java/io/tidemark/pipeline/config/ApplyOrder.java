@@ -16,7 +16,8 @@ public enum ApplyOrder {
     KEYED,
     /**
      * Every change in source order, by one writer: no reordering across rows or tables, so unique
-     * indexes and foreign keys on the sink hold as they did on the source.
+     * indexes and foreign keys on the sink hold as they did on the source; and whole source
+     * transactions per sink commit, so readers never see a state the source never had.
      */
     SOURCE;
 

@@ -89,8 +89,10 @@ public final class JdbcSinkOptions {
                     .withDescription(
                             "keyed applies each row's changes in source order but different rows in parallel"
                                     + " (batches compacted per row, several flushers and subtasks); source applies"
-                                    + " every change in source order with one writer, so that unique indexes besides"
-                                    + " the primary key and foreign keys on the sink tables hold. With keyed, sink"
+                                    + " every change in source order with one writer, and commits whole source"
+                                    + " transactions only, so that unique indexes besides the primary key and foreign"
+                                    + " keys on the sink tables hold and readers never see part of a source"
+                                    + " transaction. With keyed, sink"
                                     + " tables with such constraints are refused at start.");
 
     static final OptionField<String> NAME_FIELD = required(NAME, ValueTypes.name());
