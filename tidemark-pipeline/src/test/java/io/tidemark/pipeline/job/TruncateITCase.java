@@ -17,10 +17,7 @@ import io.tidemark.pipeline.testing.Rows;
 import io.tidemark.pipeline.testing.TestJobs;
 
 import org.apache.flink.api.common.JobID;
-import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.client.program.rest.RestClusterClient;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.test.junit5.InjectClusterClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -184,21 +181,15 @@ class TruncateITCase extends PostgresTestBase implements MiniClusterTests {
         try (Connection c = connect(source)) {
             workload.seed(c, 100);
         }
-        // without restarts, so that the job ends with the failure (with them it fails the same way at every attempt)
-        Configuration noRestarts = new Configuration();
-        noRestarts.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
         this.client = client;
-        JobID jobId = TestJobs.submit(client, job, noRestarts);
+        JobID jobId = TestJobs.submit(client, job, TestJobs.noRestarts());
         jobs.add(jobId);
         await().atMost(Duration.ofMinutes(1)).until(() -> count(sink, "SELECT count(*) FROM orders") == 100);
         try (Connection c = connect(source)) {
             workload.truncate(c);
             workload.run(c, 50);
         }
-        await().atMost(Duration.ofMinutes(1)).until(() -> client.getJobStatus(jobId).get() == JobStatus.FAILED);
-        Throwable failure = client.requestJobResult(jobId).get().getSerializedThrowable().orElseThrow()
-                .deserializeError(getClass().getClassLoader());
-        assertThat(rootMessage(failure)).matches("source table public\\.orders was truncated at LSN [0-9A-F]+/[0-9A-F]+"
+        assertThat(TestJobs.rootFailure(client, jobId)).matches("source table public\\.orders was truncated at LSN [0-9A-F]+/[0-9A-F]+"
                 + " and source\\.truncate is fail: the pipeline stops before the truncate; set source\\.truncate:"
                 + " apply to empty the table in the sinks and go on");
         assertThat(count(sink, "SELECT count(*) FROM orders")).as("nothing after the truncate applied").isEqualTo(100);
@@ -229,13 +220,6 @@ class TruncateITCase extends PostgresTestBase implements MiniClusterTests {
             workload.run(c, 1_000);
         }
         await().atMost(Duration.ofMinutes(3)).until(() -> FailureInjector.failures(scenario) >= 3);
-    }
-
-    private static String rootMessage(Throwable t) {
-        while (t.getCause() != null) {
-            t = t.getCause();
-        }
-        return t.getMessage();
     }
 
     private static List<String> postgresRows(String db) throws Exception {

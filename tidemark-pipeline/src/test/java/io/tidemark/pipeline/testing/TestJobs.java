@@ -5,6 +5,7 @@ import io.tidemark.pipeline.job.PipelineComposer;
 import io.tidemark.pipeline.job.PipelineJob;
 
 import org.apache.flink.api.common.JobID;
+import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.client.program.rest.RestClusterClient;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
@@ -44,6 +45,24 @@ public final class TestJobs {
         restart.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_MAX_BACKOFF, Duration.ofSeconds(2));
         restart.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_ATTEMPTS, 1_000);
         return restart;
+    }
+
+    /** No restarts: a job that fails ends with its failure (with restarts it fails the same way at every attempt). */
+    public static Configuration noRestarts() {
+        Configuration restart = new Configuration();
+        restart.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
+        return restart;
+    }
+
+    /** Waits until the job has failed and returns the message of its root cause. */
+    public static String rootFailure(RestClusterClient<?> client, JobID jobId) throws Exception {
+        await().atMost(Duration.ofMinutes(1)).until(() -> client.getJobStatus(jobId).get() == JobStatus.FAILED);
+        Throwable t = client.requestJobResult(jobId).get().getSerializedThrowable().orElseThrow()
+                .deserializeError(TestJobs.class.getClassLoader());
+        while (t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t.getMessage();
     }
 
     /** The pipeline with a {@link FailureInjector} between source and routing. */

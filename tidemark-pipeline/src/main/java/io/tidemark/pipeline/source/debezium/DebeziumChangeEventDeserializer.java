@@ -15,6 +15,9 @@ import org.apache.flink.cdc.connectors.shaded.org.apache.kafka.connect.source.So
 import org.apache.flink.cdc.debezium.DebeziumDeserializationSchema;
 import org.apache.flink.util.Collector;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -162,6 +165,34 @@ public final class DebeziumChangeEventDeserializer implements DebeziumDeserializ
         return ChangeEventTypeInfo.INSTANCE;
     }
 
+    private static final byte[] UNAVAILABLE_BYTES = UNAVAILABLE_VALUE.getBytes(StandardCharsets.UTF_8);
+
+    /**
+     * Whether a raw value is Debezium's placeholder for an unchanged TOASTed value, in whichever
+     * form its converter gives it for the column's type: the text for strings, JSON and types it
+     * does not know, its bytes for bytea, a list holding it for arrays.
+     */
+    static boolean isUnavailable(Object raw) {
+        if (raw instanceof String text) {
+            return text.equals(UNAVAILABLE_VALUE);
+        }
+        if (raw instanceof ByteBuffer buffer) {
+            return buffer.remaining() == UNAVAILABLE_BYTES.length
+                    && buffer.duplicate().equals(ByteBuffer.wrap(UNAVAILABLE_BYTES));
+        }
+        if (raw instanceof byte[] bytes) {
+            return Arrays.equals(bytes, UNAVAILABLE_BYTES);
+        }
+        if (raw instanceof List<?> list) {
+            for (Object element : list) {
+                if (isUnavailable(element)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     /** Column names, key positions and value converters of one row schema, computed once. */
     private static final class RowLayout {
         final String[] names;
@@ -207,7 +238,7 @@ public final class DebeziumChangeEventDeserializer implements DebeziumDeserializ
             Object[] values = new Object[fields.length];
             for (int i = 0; i < fields.length; i++) {
                 Object raw = row.get(fields[i]);
-                if (UNAVAILABLE_VALUE.equals(raw)) {
+                if (isUnavailable(raw)) {
                     throw new IllegalStateException(
                             "column " + names[i] + " of " + table + " arrived without its value"
                                     + " (an unchanged TOASTed value in PostgreSQL); run ALTER TABLE " + table

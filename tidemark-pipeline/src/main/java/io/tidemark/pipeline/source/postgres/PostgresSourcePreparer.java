@@ -20,8 +20,10 @@ import java.util.stream.Collectors;
 /**
  * Checks and prepares a PostgreSQL source before the job starts, so that what a user got wrong is
  * one clear line at startup instead of a job that fails and restarts forever: logical decoding on,
- * every captured table present with a primary key, and whole rows in the WAL where a value can be
- * TOASTed (otherwise an update that leaves a large value unchanged arrives without it).
+ * every captured table present with a primary key, not partitioned (its changes would arrive under
+ * the partitions' names), with a replica identity that puts the key of a deleted row into the WAL,
+ * and whole rows in the WAL where a value can be TOASTed (otherwise an update that leaves a large
+ * value unchanged arrives without it).
  *
  * <p>It also creates the publication for all captured tables, once. Left to Debezium
  * ({@code publication.autocreate.mode=filtered}), each snapshot backfill task narrows the shared
@@ -139,8 +141,10 @@ public final class PostgresSourcePreparer {
         List<String> problems = new ArrayList<>();
         String relation = null;
         String identity = null;
+        boolean partitioned = false;
         try (PreparedStatement ps = c.prepareStatement(
-                "SELECT c.oid, c.relreplident FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                "SELECT c.oid, c.relreplident, c.relkind = 'p' FROM pg_class c"
+                        + " JOIN pg_namespace n ON n.oid = c.relnamespace"
                         + " WHERE n.nspname = ? AND c.relname = ? AND c.relkind IN ('r', 'p')")) {
             ps.setString(1, table.schema());
             ps.setString(2, table.table());
@@ -148,12 +152,25 @@ public final class PostgresSourcePreparer {
                 if (rs.next()) {
                     relation = rs.getString(1);
                     identity = rs.getString(2);
+                    partitioned = rs.getBoolean(3);
                 }
             }
         }
         if (relation == null) {
             problems.add("source.tables: table " + table + " does not exist in the source database;"
                     + " create it or remove it from source.tables");
+            return problems;
+        }
+        if (partitioned) {
+            // pgoutput publishes a partition's changes under the partition's name (unless the
+            // publication publishes via the root, which Flink CDC 3.5 does not read back to the parent)
+            problems.add("source.tables: table " + table + " is partitioned (partitions "
+                    + single(c, "SELECT coalesce(string_agg(quote_ident(n.nspname) || '.' || quote_ident(c.relname),"
+                            + " ', ' ORDER BY n.nspname, c.relname), 'none yet') FROM pg_inherits i"
+                            + " JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
+                            + " WHERE i.inhparent = " + Long.parseLong(relation))
+                    + "), and its changes reach the slot only under the partitions' names, which Tidemark does"
+                    + " not capture yet: list the partitions in source.tables instead, each routed to the sink table");
             return problems;
         }
         try (PreparedStatement ps = c.prepareStatement(
@@ -168,23 +185,70 @@ public final class PostgresSourcePreparer {
             }
         }
         if (!"f".equals(identity)) {
+            String toastable;
             try (PreparedStatement ps = c.prepareStatement(
                     "SELECT string_agg(attname, ', ' ORDER BY attnum) FROM pg_attribute"
                             + " WHERE attrelid = ?::oid AND attnum > 0 AND NOT attisdropped AND attstorage <> 'p'")) {
                 ps.setString(1, relation);
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
-                    String toastable = rs.getString(1);
-                    if (toastable != null) {
-                        problems.add("source.tables: table " + table + " has columns that PostgreSQL may store"
-                                + " out of line (" + toastable + ") but its replica identity is not FULL, so an"
-                                + " update that leaves such a value unchanged would arrive without it;"
-                                + " run ALTER TABLE " + table + " REPLICA IDENTITY FULL");
-                    }
+                    toastable = rs.getString(1);
                 }
+            }
+            Optional<String> identityProblem = replicaIdentityProblem(c, table, relation, identity, toastable != null);
+            if (identityProblem.isPresent()) {
+                problems.add(identityProblem.get()); // its fix says FULL where a value can be TOASTed
+            } else if (toastable != null) {
+                problems.add("source.tables: table " + table + " has columns that PostgreSQL may store"
+                        + " out of line (" + toastable + ") but its replica identity is not FULL, so an"
+                        + " update that leaves such a value unchanged would arrive without it;"
+                        + " run ALTER TABLE " + table + " REPLICA IDENTITY FULL");
             }
         }
         return problems;
+    }
+
+    /**
+     * A replica identity that puts no primary key into the WAL for a delete: NOTHING, or USING
+     * INDEX on an index whose columns are not the primary key's. Debezium's delete event then
+     * carries no key values, and the sink could not find the row.
+     */
+    private static Optional<String> replicaIdentityProblem(Connection c, TableId table, String relation,
+            String identity, boolean toastable) throws SQLException {
+        String fix = "; run ALTER TABLE " + table + " REPLICA IDENTITY " + (toastable ? "FULL" : "DEFAULT (or FULL)");
+        if ("n".equals(identity)) {
+            return Optional.of("source.tables: table " + table + " has REPLICA IDENTITY NOTHING, so its deletes"
+                    + " reach the WAL without the primary key and could not be applied" + fix);
+        }
+        if (!"i".equals(identity)) {
+            return Optional.empty();
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT ic.relname,"
+                + " (SELECT string_agg(a.attname, ', ' ORDER BY k.ord) FROM unnest(i.indkey) WITH ORDINALITY k(attnum, ord)"
+                + "  JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum),"
+                + " (SELECT string_agg(a.attname, ', ' ORDER BY a.attname) FROM unnest(i.indkey) k(attnum)"
+                + "  JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum),"
+                + " (SELECT string_agg(a.attname, ', ' ORDER BY k.ord) FROM pg_index p"
+                + "  CROSS JOIN LATERAL unnest(p.indkey) WITH ORDINALITY k(attnum, ord)"
+                + "  JOIN pg_attribute a ON a.attrelid = p.indrelid AND a.attnum = k.attnum"
+                + "  WHERE p.indrelid = i.indrelid AND p.indisprimary),"
+                + " (SELECT string_agg(a.attname, ', ' ORDER BY a.attname) FROM pg_index p"
+                + "  CROSS JOIN LATERAL unnest(p.indkey) k(attnum)"
+                + "  JOIN pg_attribute a ON a.attrelid = p.indrelid AND a.attnum = k.attnum"
+                + "  WHERE p.indrelid = i.indrelid AND p.indisprimary)"
+                + " FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid"
+                + " WHERE i.indrelid = ?::oid AND i.indisreplident")) {
+            ps.setString(1, relation);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next() || rs.getString(3) == null || rs.getString(3).equals(rs.getString(5))) {
+                    return Optional.empty(); // the primary key's columns, in any order: deletes carry the key
+                }
+                return Optional.of("source.tables: table " + table + " has REPLICA IDENTITY USING INDEX "
+                        + rs.getString(1) + " (" + rs.getString(2) + "), which is not its primary key ("
+                        + rs.getString(4) + "), so its deletes reach the WAL without the primary key and could"
+                        + " not be applied" + fix);
+            }
+        }
     }
 
     private static String single(Connection c, String sql) throws SQLException {
