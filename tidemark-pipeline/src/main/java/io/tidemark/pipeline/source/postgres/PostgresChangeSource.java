@@ -75,6 +75,9 @@ public final class PostgresChangeSource implements ChangeSource {
         factory.decodingPluginName("pgoutput");
         factory.splitSize(def.snapshotChunkSize());
         factory.skipSnapshotBackfill(false);
+        // a partitioned table is captured under its own name: listed as a table, its partitions'
+        // changes published under it (PostgresSourcePreparer creates the publication that way)
+        factory.setIncludePartitionedTables(true);
         factory.includeSchemaChanges(false);
         factory.closeIdleReaders(true);
         factory.heartbeatInterval(Duration.ofSeconds(30));

@@ -20,19 +20,22 @@ import java.util.stream.Collectors;
 /**
  * Checks and prepares a PostgreSQL source before the job starts, so that what a user got wrong is
  * one clear line at startup instead of a job that fails and restarts forever: logical decoding on,
- * every captured table present with a primary key, not partitioned (its changes would arrive under
- * the partitions' names), with a replica identity that puts the key of a deleted row into the WAL,
- * and whole rows in the WAL where a value can be TOASTed (otherwise an update that leaves a large
- * value unchanged arrives without it).
+ * every captured table present with a primary key, with a replica identity that puts the key of a
+ * deleted row into the WAL, and whole rows in the WAL where a value can be TOASTed (otherwise an
+ * update that leaves a large value unchanged arrives without it) — for a partitioned table, in
+ * every leaf partition, whose rows the WAL holds.
  *
  * <p>It also creates the publication for all captured tables, once. Left to Debezium
  * ({@code publication.autocreate.mode=filtered}), each snapshot backfill task narrows the shared
  * publication to its own chunk's table, and pgoutput then drops the other tables' changes made in
- * that window: changes would be lost during the snapshot.
+ * that window: changes would be lost during the snapshot. It publishes partitions' changes under
+ * their root table's name ({@code publish_via_partition_root}), which is the one captured.
  */
 public final class PostgresSourcePreparer {
 
     private final PostgresSourceDef def;
+    /** The captured tables that are partitioned, found by {@link #prepare()}. */
+    private final List<TableId> partitionedTables = new ArrayList<>();
 
     public PostgresSourcePreparer(PostgresSourceDef def) {
         this.def = def;
@@ -83,7 +86,7 @@ public final class PostgresSourcePreparer {
         String publication = def.publicationName();
         Boolean allTables = null;
         try (PreparedStatement ps = c.prepareStatement("SELECT puballtables, pubinsert, pubupdate, pubdelete,"
-                + " pubtruncate FROM pg_publication WHERE pubname = ?")) {
+                + " pubtruncate, pubviaroot FROM pg_publication WHERE pubname = ?")) {
             ps.setString(1, publication);
             try (ResultSet rs = ps.executeQuery()) {
                 if (rs.next()) {
@@ -93,6 +96,13 @@ public final class PostgresSourcePreparer {
                         return Optional.of("source.publication-name: publication " + publication + " does not"
                                 + " publish every operation; run ALTER PUBLICATION " + quote(publication)
                                 + " SET (publish = 'insert, update, delete, truncate')");
+                    }
+                    // without it, a partition's changes carry the partition's name, which is not captured
+                    if (!rs.getBoolean(6) && !partitionedTables.isEmpty()) {
+                        return Optional.of("source.publication-name: publication " + publication + " publishes"
+                                + " the changes of partitioned table " + partitionedTables.get(0) + " under its"
+                                + " partitions' names, which are not captured; run ALTER PUBLICATION "
+                                + quote(publication) + " SET (publish_via_partition_root = true)");
                     }
                 }
             }
@@ -122,7 +132,9 @@ public final class PostgresSourcePreparer {
                 .map(t -> quote(t.schema()) + "." + quote(t.table()))
                 .collect(Collectors.joining(", "));
         String ddl = allTables == null
+                // partitions' changes under their root's name, which is the captured one
                 ? "CREATE PUBLICATION " + quote(publication) + " FOR TABLE " + tables
+                        + " WITH (publish_via_partition_root = true)"
                 : "ALTER PUBLICATION " + quote(publication) + " ADD TABLE " + tables;
         try (Statement st = c.createStatement()) {
             st.execute(ddl);
@@ -137,7 +149,7 @@ public final class PostgresSourcePreparer {
         return "\"" + identifier.replace("\"", "\"\"") + "\"";
     }
 
-    private static List<String> checkTable(Connection c, TableId table) throws SQLException {
+    private List<String> checkTable(Connection c, TableId table) throws SQLException {
         List<String> problems = new ArrayList<>();
         String relation = null;
         String identity = null;
@@ -162,16 +174,11 @@ public final class PostgresSourcePreparer {
             return problems;
         }
         if (partitioned) {
-            // pgoutput publishes a partition's changes under the partition's name (unless the
-            // publication publishes via the root, which Flink CDC 3.5 does not read back to the parent)
-            problems.add("source.tables: table " + table + " is partitioned (partitions "
-                    + single(c, "SELECT coalesce(string_agg(quote_ident(n.nspname) || '.' || quote_ident(c.relname),"
-                            + " ', ' ORDER BY n.nspname, c.relname), 'none yet') FROM pg_inherits i"
-                            + " JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
-                            + " WHERE i.inhparent = " + Long.parseLong(relation))
-                    + "), and its changes reach the slot only under the partitions' names, which Tidemark does"
-                    + " not capture yet: list the partitions in source.tables instead, each routed to the sink table");
-            return problems;
+            // the WAL holds the partitions' rows: each leaf needs what a table of its own would
+            for (String leaf : leafPartitions(c, relation)) {
+                problems.addAll(checkTable(c, TableId.parse(leaf)));
+            }
+            partitionedTables.add(table);
         }
         try (PreparedStatement ps = c.prepareStatement(
                 "SELECT count(*) FROM pg_index WHERE indrelid = ?::oid AND indisprimary")) {
@@ -249,6 +256,22 @@ public final class PostgresSourcePreparer {
                         + " not be applied" + fix);
             }
         }
+    }
+
+    /** The leaf partitions of a partitioned table, at any depth, as {@code schema.table}. */
+    private static List<String> leafPartitions(Connection c, String relation) throws SQLException {
+        List<String> leaves = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT n.nspname || '.' || r.relname"
+                + " FROM pg_partition_tree(?::oid::regclass) t JOIN pg_class r ON r.oid = t.relid"
+                + " JOIN pg_namespace n ON n.oid = r.relnamespace WHERE t.isleaf ORDER BY 1")) {
+            ps.setString(1, relation);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    leaves.add(rs.getString(1));
+                }
+            }
+        }
+        return leaves;
     }
 
     private static String single(Connection c, String sql) throws SQLException {
