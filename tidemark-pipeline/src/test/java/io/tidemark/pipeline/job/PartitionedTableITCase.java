@@ -26,7 +26,8 @@ import static org.awaitility.Awaitility.await;
 /**
  * A declaratively partitioned PostgreSQL table is captured under its parent's name: snapshot and
  * stream, rows inserted into, updated in, moved between (a change of the partition key) and deleted
- * from three partitions, with three failures injected, end equal in a plain sink table. Before, the
+ * from three partitions, with three failures injected, end equal in a plain sink table, and so after
+ * a truncate of the partitioned table. Before, the
  * parent was accepted at startup and then never captured: the sink stayed empty.
  */
 class PartitionedTableITCase extends PostgresTestBase implements MiniClusterTests {
@@ -87,6 +88,13 @@ class PartitionedTableITCase extends PostgresTestBase implements MiniClusterTest
             assertThat(rows(sink, "measurements", COLUMNS, "id, region"))
                     .containsExactlyElementsOf(rows(source, "measurements", COLUMNS, "id, region"));
             assertThat(moved).as("rows that changed partition").isGreaterThan(300);
+
+            // a truncate of the partitioned table empties the sink table too; rows after it stay
+            execute(source, "TRUNCATE measurements",
+                    "INSERT INTO measurements SELECT g, 1 + g % 3, g, 'after truncate' FROM generate_series(1, 30) g");
+            await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(500)).until(() ->
+                    rows(source, "measurements", COLUMNS, "id, region").equals(rows(sink, "measurements", COLUMNS, "id, region")));
+            assertThat(count(sink, "SELECT count(*) FROM measurements")).isEqualTo(30);
         } finally {
             TestJobs.cancel(client, jobId);
         }
