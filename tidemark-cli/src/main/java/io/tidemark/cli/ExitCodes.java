@@ -1,6 +1,7 @@
 package io.tidemark.cli;
 
 import io.tidemark.pipeline.config.ConfigException;
+import io.tidemark.pipeline.source.SourcePositionLostException;
 import io.tidemark.snapshot.SnapshotException;
 
 import picocli.CommandLine;
@@ -72,7 +73,7 @@ public final class ExitCodes {
         if (e instanceof TimeoutException) {
             return TIMEOUT;
         }
-        if (e instanceof IncompatibleStateException) {
+        if (e instanceof IncompatibleStateException || e instanceof SourcePositionLostException) {
             return INCOMPATIBLE_STATE;
         }
         if (e instanceof InterruptedException) {

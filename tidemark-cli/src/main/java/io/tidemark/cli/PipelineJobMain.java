@@ -7,6 +7,7 @@ import io.tidemark.pipeline.job.PipelineJob;
 import org.apache.flink.configuration.ConfigConstants;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.GlobalConfiguration;
+import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 import java.nio.file.Path;
@@ -29,7 +30,11 @@ public final class PipelineJobMain {
         PipelineDef def = PipelineConfigLoader.load(configFile(args));
         PipelineJob job = PipelineJob.of(def);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        env.configure(jobConfiguration(def, clusterConfiguration()));
+        Configuration cluster = clusterConfiguration();
+        env.configure(jobConfiguration(def, cluster));
+        if (cluster.getOptional(StateRecoveryOptions.SAVEPOINT_PATH).isPresent()) {
+            job.checkResumable(); // a restore must not skip changes the source no longer holds
+        }
         job.prepare();
         job.composer().compose(env);
         env.execute("tidemark-" + def.name());

@@ -6,6 +6,7 @@ import io.tidemark.cli.snapshot.SnapshotCommand;
 import io.tidemark.cli.snapshot.StorageOptions;
 import io.tidemark.pipeline.config.PipelineConfigLoader;
 import io.tidemark.pipeline.config.PipelineDef;
+import io.tidemark.pipeline.job.PipelineJob;
 import io.tidemark.snapshot.JobSubmission;
 import io.tidemark.snapshot.SnapshotService;
 import io.tidemark.snapshot.storage.SnapshotInfo;
@@ -22,6 +23,7 @@ import picocli.CommandLine.Parameters;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -105,6 +107,7 @@ public final class RestoreCommand extends SnapshotCommand {
             run.common = common;
             return run.runEmbedded(def, SavepointRestoreSettings.forPath(restorePath, allowNonRestoredState, claimMode));
         }
+        checkResumable(def);
         // the operator target restarts the FlinkDeployment's own job; it takes no jar
         Path jobJar = cluster.kubernetes() ? Path.of("(the FlinkDeployment's jarURI)") : jobJar();
         JobSubmission submission = new JobSubmission(jobJar, PipelineJobMain.class.getName(),
@@ -182,6 +185,23 @@ public final class RestoreCommand extends SnapshotCommand {
                 default -> throw new CommandLine.TypeConversionException(
                         "'" + value + "' is not a claim mode; use claim or no-claim");
             };
+        }
+    }
+
+    /**
+     * Refuses a restore whose source position is gone before any job starts. A source this machine
+     * cannot reach is left to the job, which checks again when it starts on the cluster.
+     */
+    private void checkResumable(PipelineDef def) throws Exception {
+        try {
+            PipelineJob.of(def).checkResumable();
+        } catch (SQLException e) {
+            if (e.getSQLState() == null || !e.getSQLState().startsWith("08")) {
+                throw e;
+            }
+            err().println(Main.PREFIX + "cannot reach the source from here to check that it still holds the"
+                    + " savepoint's position (" + e.getMessage().lines().findFirst().orElse("") + "); the job checks"
+                    + " when it starts");
         }
     }
 }

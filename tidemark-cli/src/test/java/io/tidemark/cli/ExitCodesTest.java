@@ -1,6 +1,7 @@
 package io.tidemark.cli;
 
 import io.tidemark.pipeline.config.ConfigException;
+import io.tidemark.pipeline.source.SourcePositionLostException;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -27,6 +28,7 @@ class ExitCodesTest {
                 Arguments.of(new NoSuchFileException("/x"), ExitCodes.NOT_FOUND),
                 Arguments.of(new TimeoutException("took too long"), ExitCodes.TIMEOUT),
                 Arguments.of(new IncompatibleStateException("cannot map", null), ExitCodes.INCOMPATIBLE_STATE),
+                Arguments.of(new SourcePositionLostException("slot gone"), ExitCodes.INCOMPATIBLE_STATE),
                 Arguments.of(new InterruptedException("stopped"), ExitCodes.INTERRUPTED),
                 Arguments.of(new IllegalStateException("broken"), ExitCodes.FAILURE),
                 Arguments.of(new RuntimeException(), ExitCodes.FAILURE),

@@ -313,6 +313,43 @@ class SnapshotLifecycleITCase {
         assertThat(runningJobs()).as("no failed restore started a job").containsExactly(resumed);
     }
 
+    /**
+     * A restore whose source position is gone: the job's replication slot was dropped while it was
+     * stopped, so PostgreSQL no longer holds the changes after the savepoint. Before, the restored
+     * job made a new slot at the current position and those changes never arrived. Now the
+     * restore script refuses in one line with exit code 6, starts no job and writes nothing.
+     */
+    @Test
+    void aRestoreWhoseSlotIsGoneIsRefusedAndStartsNoJob() throws Exception {
+        insert(100);
+        JobID first = start();
+        awaitSinkEqualsSource();
+        CliRun stop = CliRun.of("savepoint", "stop", first.toString(), "--rest-address", rest.toString(),
+                "--target-dir", savepoints.toUri().toString(), "--output", "json");
+        assertThat(stop.exitCode()).as(stop.toString()).isZero();
+        String stopped = JSON.readTree(stop.out()).get("path").asText();
+        Map<Long, String> sinkBefore = sinkRows();
+        String slot = single(sourceDb, "SELECT slot_name FROM pg_replication_slots WHERE database = '" + sourceDb + "'");
+        sql(sourceDb, "SELECT pg_drop_replication_slot('" + slot + "')");
+        updateAndDelete(1, 50); // changes the dropped slot would have kept
+
+        Map<String, String> env = Map.of("TIDEMARK_REST_ADDRESS", rest.toString(), "TIDEMARK_PIPELINE",
+                pipelineFile.toString(), "TIDEMARK_JOB_JAR", cliJar().toString());
+        Run refused = script("restore_from_savepoint.sh", env, stopped);
+
+        assertThat(refused.exitCode()).as(refused.toString()).isEqualTo(ExitCodes.INCOMPATIBLE_STATE);
+        assertThat(refused.out()).isEmpty();
+        // the restore first says which snapshot it checked, then refuses in one line
+        assertThat(refused.err().lines()).last().asString().isEqualTo("tidemark: source: replication slot "
+                + slot + " does not exist, so the changes after the savepoint are gone from PostgreSQL; start the"
+                + " pipeline anew with a snapshot into empty sink tables (tidemark run --config FILE, without"
+                + " --from-savepoint)");
+        assertThat(refused.err().lines()).filteredOn(line -> line.contains("slot")).hasSize(1);
+        assertThat(runningJobs()).as("no job started").isEmpty();
+        assertThat(sinkRows()).as("nothing written").isEqualTo(sinkBefore);
+        assertThat(sourceSnapshotRuns()).as("no slot made").isZero();
+    }
+
     @Test
     void theShippedCliListsCleansAndDisposesSavepointsOnS3ThroughFlinksS3Plugin() throws Exception {
         insert(50);
@@ -450,6 +487,14 @@ class SnapshotLifecycleITCase {
                 ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_replication_slots WHERE database = '" + sourceDb + "'")) {
             rs.next();
             return rs.getLong(1);
+        }
+    }
+
+    private static String single(String db, String query) throws Exception {
+        try (Connection c = postgres.getDatabase("postgres", db).getConnection(); Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery(query)) {
+            rs.next();
+            return rs.getString(1);
         }
     }
 

@@ -54,6 +54,14 @@ public final class PipelineJob {
         return conf;
     }
 
+    /**
+     * Before a job resumes from a checkpoint or savepoint: checks that the source still holds the
+     * changes after it (see {@link io.tidemark.pipeline.source.ChangeSource#checkResumable()}).
+     */
+    public void checkResumable() throws Exception {
+        composer.source().checkResumable();
+    }
+
     /** Checks and prepares the source and the sinks; run once before submitting. */
     public void prepare() throws Exception {
         composer.source().prepare();

@@ -27,6 +27,14 @@ public interface ChangeSource extends Serializable {
     default void prepare() throws Exception {}
 
     /**
+     * Checks, before a job resumes from a checkpoint or savepoint, that the source still holds the
+     * changes after the position it resumes from.
+     *
+     * @throws SourcePositionLostException if they are gone: resuming would skip them
+     */
+    default void checkResumable() throws Exception {}
+
+    /**
      * The primary key columns of each captured table, read from the source before the job is
      * submitted, so that sinks can check theirs match; empty where the source cannot tell.
      */

@@ -58,6 +58,11 @@ public final class PostgresChangeSource implements ChangeSource {
     }
 
     @Override
+    public void checkResumable() throws Exception {
+        new PostgresSourcePreparer(def).checkResumable();
+    }
+
+    @Override
     public Map<TableId, List<String>> primaryKeys() throws Exception {
         return new PostgresSourcePreparer(def).primaryKeys();
     }

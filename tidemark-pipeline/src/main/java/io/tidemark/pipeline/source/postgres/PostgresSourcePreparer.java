@@ -2,6 +2,7 @@ package io.tidemark.pipeline.source.postgres;
 
 import io.tidemark.pipeline.config.PostgresSourceDef;
 import io.tidemark.pipeline.event.TableId;
+import io.tidemark.pipeline.source.SourcePositionLostException;
 import io.tidemark.pipeline.source.SourceTables;
 
 import java.sql.Connection;
@@ -58,6 +59,37 @@ public final class PostgresSourcePreparer {
         props.setProperty("password", def.password().resolve());
         return DriverManager.getConnection(
                 "jdbc:postgresql://" + def.hostname() + ":" + def.port() + "/" + def.database(), props);
+    }
+
+    /**
+     * Before a job resumes: its replication slot must still exist, with its WAL. Without the slot
+     * Flink CDC would create a new one at the current position, and every change since the
+     * checkpoint would be skipped without a trace.
+     */
+    public void checkResumable() throws SQLException {
+        String fix = "; start the pipeline anew with a snapshot into empty sink tables (tidemark run --config FILE,"
+                + " without --from-savepoint)";
+        try (Connection c = connect();
+                PreparedStatement ps = c.prepareStatement(
+                        "SELECT database, wal_status FROM pg_replication_slots WHERE slot_name = ?")) {
+            ps.setString(1, def.slotName());
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    throw new SourcePositionLostException("source: replication slot " + def.slotName()
+                            + " does not exist, so the changes after the savepoint are gone from PostgreSQL" + fix);
+                }
+                if (!def.database().equals(rs.getString(1))) {
+                    throw new SourcePositionLostException("source: replication slot " + def.slotName()
+                            + " belongs to database " + rs.getString(1) + ", not " + def.database()
+                            + ", so it holds none of this pipeline's changes" + fix);
+                }
+                if ("lost".equals(rs.getString(2))) {
+                    throw new SourcePositionLostException("source: replication slot " + def.slotName()
+                            + " has lost WAL it needed (wal_status lost: max_slot_wal_keep_size was exceeded), so"
+                            + " changes after the savepoint are gone from PostgreSQL" + fix);
+                }
+            }
+        }
     }
 
     public void prepare() throws SQLException {
