@@ -107,7 +107,7 @@ public final class RestoreCommand extends SnapshotCommand {
             run.common = common;
             return run.runEmbedded(def, SavepointRestoreSettings.forPath(restorePath, allowNonRestoredState, claimMode));
         }
-        checkResumable(def);
+        checkResumable(def, restorePath);
         // the operator target restarts the FlinkDeployment's own job; it takes no jar
         Path jobJar = cluster.kubernetes() ? Path.of("(the FlinkDeployment's jarURI)") : jobJar();
         JobSubmission submission = new JobSubmission(jobJar, PipelineJobMain.class.getName(),
@@ -137,9 +137,13 @@ public final class RestoreCommand extends SnapshotCommand {
      * (no S3 credentials here, say, while the cluster has them) is left for the cluster to check,
      * with a warning.
      */
+    /** Whether this process could read the snapshot, and so the source position in it. */
+    private boolean snapshotReadableHere;
+
     private String checkedSnapshot() throws Exception {
         try {
             SnapshotInfo snapshot = storage.storage().inspect(path);
+            snapshotReadableHere = true;
             err().println(Main.PREFIX + path + " holds a complete " + snapshot.kind().name().toLowerCase()
                     + " (checkpoint " + snapshot.checkpointId() + ", " + bytes(snapshot.sizeBytes()) + ")");
             return snapshot.path();
@@ -192,9 +196,13 @@ public final class RestoreCommand extends SnapshotCommand {
      * Refuses a restore whose source position is gone before any job starts. A source this machine
      * cannot reach is left to the job, which checks again when it starts on the cluster.
      */
-    private void checkResumable(PipelineDef def) throws Exception {
+    private void checkResumable(PipelineDef def, String restorePath) throws Exception {
         try {
-            PipelineJob.of(def).checkResumable();
+            if (snapshotReadableHere) {
+                PipelineJob.of(def).checkResumable(restorePath);
+            } else {
+                PipelineJob.of(def).checkResumable();
+            }
         } catch (SQLException e) {
             if (e.getSQLState() == null || !e.getSQLState().startsWith("08")) {
                 throw e;

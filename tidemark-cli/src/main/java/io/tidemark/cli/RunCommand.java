@@ -73,7 +73,7 @@ public final class RunCommand extends TidemarkCommand {
         PipelineJob job = PipelineJob.of(def);
         say.println("Checking source " + def.source().tables() + " and preparing " + ConfigCheckCommand.count(def.sinks().size(), "sink") + " ...");
         if (restore.restoreSavepoint()) {
-            job.checkResumable(); // before anything is prepared or started
+            job.checkResumable(restore.getRestorePath()); // before anything is prepared or started
         }
         job.prepare();
 

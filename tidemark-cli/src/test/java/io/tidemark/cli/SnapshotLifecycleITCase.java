@@ -350,6 +350,45 @@ class SnapshotLifecycleITCase {
         assertThat(sourceSnapshotRuns()).as("no slot made").isZero();
     }
 
+    /**
+     * A restore from an older savepoint after a newer run of the job let the slot confirm past it:
+     * PostgreSQL would stream from the slot's position, and the changes between the savepoint and
+     * that position would never arrive. The savepoint's own position is read from its state (the
+     * source reader's stream split), and the restore is refused with exit code 6.
+     */
+    @Test
+    void aRestoreFromASavepointTheSlotHasPassedIsRefused() throws Exception {
+        insert(100);
+        JobID job = start();
+        awaitSinkEqualsSource();
+        CliRun trigger = CliRun.of("savepoint", "trigger", job.toString(), "--rest-address", rest.toString(),
+                "--config", pipelineFile.toString());
+        assertThat(trigger.exitCode()).as(trigger.toString()).isZero();
+        String older = trigger.out().strip();
+        String afterSavepoint = single(sourceDb, "SELECT pg_current_wal_lsn()::text");
+        // the job runs on; Flink CDC confirms its completed checkpoints' positions to the slot
+        updateAndDelete(1, 60);
+        insert(50);
+        awaitSinkEqualsSource();
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).until(() -> "t".equals(single(sourceDb,
+                "SELECT confirmed_flush_lsn > '" + afterSavepoint + "'::pg_lsn FROM pg_replication_slots WHERE database = '"
+                        + sourceDb + "'")));
+        cancel(job);
+        Map<Long, String> sinkBefore = sinkRows();
+
+        CliRun refused = CliRun.of("restore", older, "--config", pipelineFile.toString(), "--rest-address",
+                rest.toString(), "--jar", cliJar().toString());
+
+        assertThat(refused.exitCode()).as(refused.toString()).isEqualTo(ExitCodes.INCOMPATIBLE_STATE);
+        assertThat(refused.out()).isEmpty();
+        assertThat(refused.err().lines()).last().asString().matches("tidemark: source: replication slot \\S+ has"
+                + " confirmed up to [0-9A-F]+/[0-9A-F]+, past [0-9A-F]+/[0-9A-F]+ where the savepoint resumes, so the"
+                + " changes between them are gone from PostgreSQL; restore a newer savepoint or start the pipeline anew"
+                + " with a snapshot into empty sink tables \\(tidemark run --config FILE, without --from-savepoint\\)");
+        assertThat(runningJobs()).as("no job started").isEmpty();
+        assertThat(sinkRows()).as("nothing written").isEqualTo(sinkBefore);
+    }
+
     @Test
     void theShippedCliListsCleansAndDisposesSavepointsOnS3ThroughFlinksS3Plugin() throws Exception {
         insert(50);

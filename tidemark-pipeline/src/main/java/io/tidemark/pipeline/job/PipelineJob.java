@@ -62,6 +62,14 @@ public final class PipelineJob {
         composer.source().checkResumable();
     }
 
+    /**
+     * {@link #checkResumable()}, also against the position the source resumes from in the savepoint
+     * or checkpoint at {@code restorePath} (read from its state).
+     */
+    public void checkResumable(String restorePath) throws Exception {
+        composer.source().checkResumable(restorePath, OperatorUids.SOURCE);
+    }
+
     /** Checks and prepares the source and the sinks; run once before submitting. */
     public void prepare() throws Exception {
         composer.source().prepare();

@@ -35,6 +35,15 @@ public interface ChangeSource extends Serializable {
     default void checkResumable() throws Exception {}
 
     /**
+     * {@link #checkResumable()}, and, where the source can tell, that the source still holds the
+     * changes after the position the source operator {@code uid} resumes from in the savepoint or
+     * checkpoint at {@code restorePath}.
+     */
+    default void checkResumable(String restorePath, String uid) throws Exception {
+        checkResumable();
+    }
+
+    /**
      * The primary key columns of each captured table, read from the source before the job is
      * submitted, so that sinks can check theirs match; empty where the source cannot tell.
      */

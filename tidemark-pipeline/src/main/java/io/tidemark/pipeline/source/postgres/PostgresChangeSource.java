@@ -3,18 +3,24 @@ package io.tidemark.pipeline.source.postgres;
 import io.tidemark.pipeline.config.PostgresSourceDef;
 import io.tidemark.pipeline.config.StartupMode;
 import io.tidemark.pipeline.event.ChangeEvent;
+import io.tidemark.pipeline.event.SourcePosition;
 import io.tidemark.pipeline.source.ChangeSource;
 import io.tidemark.pipeline.source.debezium.DebeziumChangeEventDeserializer;
+import io.tidemark.pipeline.source.SavepointSourceSplits;
 import io.tidemark.pipeline.source.debezium.DebeziumTuning;
 import io.tidemark.pipeline.source.debezium.TransactionRecords;
 
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.cdc.connectors.base.options.StartupOptions;
 import org.apache.flink.cdc.connectors.postgres.source.config.PostgresSourceConfigFactory;
+import org.apache.flink.cdc.connectors.base.source.meta.split.SourceSplitBase;
+import org.apache.flink.cdc.connectors.postgres.source.offset.PostgresOffset;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 import io.tidemark.pipeline.event.TableId;
+
+import io.debezium.connector.postgresql.connection.Lsn;
 
 import java.time.Duration;
 import java.util.List;
@@ -60,6 +66,23 @@ public final class PostgresChangeSource implements ChangeSource {
     @Override
     public void checkResumable() throws Exception {
         new PostgresSourcePreparer(def).checkResumable();
+    }
+
+    /**
+     * The slot must exist and must not have confirmed past the LSN the savepoint's stream split
+     * resumes from: PostgreSQL would then stream from the slot's position and skip what lies between.
+     * A savepoint taken during the snapshot has no stream split yet; then only the slot is checked.
+     */
+    @Override
+    public void checkResumable(String restorePath, String uid) throws Exception {
+        PostgresSourcePreparer preparer = new PostgresSourcePreparer(def);
+        preparer.checkResumable();
+        for (SourceSplitBase split : SavepointSourceSplits.read(restorePath, uid, createSource().getSplitSerializer())) {
+            if (split.isStreamSplit()) {
+                Lsn resumeAt = ((PostgresOffset) split.asStreamSplit().getStartingOffset()).getLsn();
+                preparer.checkSlotHolds(SourcePosition.ofLsn(resumeAt.asLong()));
+            }
+        }
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.tidemark.pipeline.source.postgres;
 
 import io.tidemark.pipeline.config.PostgresSourceDef;
+import io.tidemark.pipeline.event.SourcePosition;
 import io.tidemark.pipeline.event.TableId;
 import io.tidemark.pipeline.source.SourcePositionLostException;
 import io.tidemark.pipeline.source.SourceTables;
@@ -87,6 +88,31 @@ public final class PostgresSourcePreparer {
                     throw new SourcePositionLostException("source: replication slot " + def.slotName()
                             + " has lost WAL it needed (wal_status lost: max_slot_wal_keep_size was exceeded), so"
                             + " changes after the savepoint are gone from PostgreSQL" + fix);
+                }
+            }
+        }
+    }
+
+    /**
+     * The slot must not have confirmed past {@code resumeLsn}, where a restored job resumes:
+     * PostgreSQL would stream from the slot's confirmed position and the changes in between, already
+     * released, would never arrive. (Flink CDC confirms only positions of completed checkpoints, so
+     * the newest savepoint always passes; an older one, after a newer job ran, may not.)
+     */
+    public void checkSlotHolds(SourcePosition resumeLsn) throws SQLException {
+        String described = resumeLsn.toLsnString();
+        try (Connection c = connect();
+                PreparedStatement ps = c.prepareStatement("SELECT confirmed_flush_lsn::text,"
+                        + " confirmed_flush_lsn - ?::text::pg_lsn FROM pg_replication_slots WHERE slot_name = ?")) {
+            ps.setString(1, described);
+            ps.setString(2, def.slotName());
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next() && rs.getString(1) != null && rs.getLong(2) > 0) {
+                    throw new SourcePositionLostException("source: replication slot " + def.slotName()
+                            + " has confirmed up to " + rs.getString(1) + ", past " + described + " where the savepoint"
+                            + " resumes, so the changes between them are gone from PostgreSQL; restore a newer savepoint"
+                            + " or start the pipeline anew with a snapshot into empty sink tables (tidemark run"
+                            + " --config FILE, without --from-savepoint)");
                 }
             }
         }
