@@ -7,6 +7,7 @@ import io.tidemark.cli.snapshot.StorageOptions;
 import io.tidemark.pipeline.config.PipelineConfigLoader;
 import io.tidemark.pipeline.config.PipelineDef;
 import io.tidemark.pipeline.job.PipelineJob;
+import io.tidemark.pipeline.source.SourcePositionLostException;
 import io.tidemark.snapshot.JobSubmission;
 import io.tidemark.snapshot.SnapshotService;
 import io.tidemark.snapshot.storage.SnapshotInfo;
@@ -23,7 +24,6 @@ import picocli.CommandLine.Parameters;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -193,8 +193,9 @@ public final class RestoreCommand extends SnapshotCommand {
     }
 
     /**
-     * Refuses a restore whose source position is gone before any job starts. A source this machine
-     * cannot reach is left to the job, which checks again when it starts on the cluster.
+     * Refuses a restore whose source position is gone before any job starts. A source this process
+     * cannot check (not reachable from here, or its password only set where the job runs, as with
+     * the operator) is left to the job, which checks the slot again when it starts on the cluster.
      */
     private void checkResumable(PipelineDef def, String restorePath) throws Exception {
         try {
@@ -203,13 +204,11 @@ public final class RestoreCommand extends SnapshotCommand {
             } else {
                 PipelineJob.of(def).checkResumable();
             }
-        } catch (SQLException e) {
-            if (e.getSQLState() == null || !e.getSQLState().startsWith("08")) {
-                throw e;
-            }
-            err().println(Main.PREFIX + "cannot reach the source from here to check that it still holds the"
-                    + " savepoint's position (" + e.getMessage().lines().findFirst().orElse("") + "); the job checks"
-                    + " when it starts");
+        } catch (SourcePositionLostException e) {
+            throw e;
+        } catch (Exception e) {
+            err().println(Main.PREFIX + "warning: cannot check from here that the source still holds the"
+                    + " snapshot's position (" + oneLine(e) + "); the job checks its slot when it starts");
         }
     }
 }

@@ -107,6 +107,8 @@ class OperatorTargetITCase {
         JobID resumed = JobID.fromHexString(restore.out().strip());
         assertThat(resumed).isNotEqualTo(job);
         assertThat(restore.err()).contains("cannot check " + stopped + " from here");
+        // the source's password is only set in the pod: the job checks its slot when it starts
+        assertThat(restore.err()).contains("cannot check from here that the source still holds the snapshot's position");
 
         CliRun unknown = CliRun.of(concat(new String[] {"savepoint", "trigger", job.toString()}, target));
         assertThat(unknown.exitCode()).as("the old job is gone").isEqualTo(ExitCodes.NOT_FOUND);
