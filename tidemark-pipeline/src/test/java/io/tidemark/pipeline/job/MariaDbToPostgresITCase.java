@@ -102,9 +102,50 @@ class MariaDbToPostgresITCase extends PostgresTestBase {
         }
     }
 
+    /**
+     * Binlog compression turned on while the job streams: Flink CDC's binlog reader skips compressed
+     * events without a word (before, the job kept running and their changes never arrived). The
+     * job now stops, naming the event and the setting; the start-up check refuses such a server.
+     */
+    @Test
+    void binlogCompressionTurnedOnWhileTheJobRunsStopsIt(@InjectClusterClient RestClusterClient<?> client)
+            throws Exception {
+        try (MariaDbTestServer server = MariaDbTestServer.startPrivate(true)) {
+            String sourceDb = server.createDatabase("src_compressed");
+            server.runDdl(sourceDb, "mysql/orders");
+            String sinkDb = createDatabase("sink_compressed");
+            runDdl(sinkDb, "orders");
+            OrdersWorkload workload = new OrdersWorkload(19, 1);
+            try (Connection c = server.connect(sourceDb)) {
+                workload.seed(c, 100);
+            }
+            PipelineJob job = PipelineJob.of(pipeline(server, sourceDb, sinkDb, "5411-5414"));
+            job.prepare();
+            JobID jobId = TestJobs.submit(client, job, TestJobs.noRestarts());
+            try {
+                await().atMost(Duration.ofMinutes(1)).until(() -> count(sinkDb, "SELECT count(*) FROM orders") == 100);
+                server.execute("", "SET GLOBAL log_bin_compress = ON", "SET GLOBAL log_bin_compress_min_len = 10");
+                try (Connection c = server.connect(sourceDb)) {
+                    workload.run(c, 50);
+                }
+
+                assertThat(TestJobs.rootFailure(client, jobId))
+                        .matches("source: the binlog holds a compressed event \\(\\w+\\) at \\S+:\\d+, which Flink CDC"
+                                + " 3\\.5 cannot read: the changes in it would be lost without a trace; turn binlog"
+                                + " compression off .*");
+            } finally {
+                TestJobs.cancel(client, jobId);
+            }
+        }
+    }
+
     private PipelineDef pipeline(String sourceDb, String sinkDb) {
-        MySqlSourceDef source = new MySqlSourceDef("127.0.0.1", mariadb.port(), MariaDbTestServer.USER,
-                Secret.literal(MariaDbTestServer.PASSWORD), List.of(sourceDb + ".orders"), "5401-5404", "UTC",
+        return pipeline(mariadb, sourceDb, sinkDb, "5401-5404");
+    }
+
+    private PipelineDef pipeline(MariaDbTestServer server, String sourceDb, String sinkDb, String serverIds) {
+        MySqlSourceDef source = new MySqlSourceDef("127.0.0.1", server.port(), MariaDbTestServer.USER,
+                Secret.literal(MariaDbTestServer.PASSWORD), List.of(sourceDb + ".orders"), serverIds, "UTC",
                 1000, StartupMode.INITIAL);
         PipelineDef base = pipeline("it-maria-pg", "unused", sinkDb, List.of("public.orders"), temp, 2);
         JdbcSinkDef sink = (JdbcSinkDef) base.sinks().get(0);

@@ -51,7 +51,8 @@ class MySqlSourcePreparerITCase {
 
     @AfterEach
     void restoreBinlogSettings() {
-        server.execute("", "SET GLOBAL binlog_format = 'ROW'", "SET GLOBAL binlog_row_image = 'FULL'");
+        server.execute("", "SET GLOBAL binlog_format = 'ROW'", "SET GLOBAL binlog_row_image = 'FULL'",
+                "SET GLOBAL log_bin_compress = OFF");
     }
 
     @Test
@@ -67,6 +68,16 @@ class MySqlSourcePreparerITCase {
                     .containsExactly("source: the server's binary log is off (log_bin=OFF); start the server with"
                             + " --log-bin, --binlog-format=ROW and --binlog-row-image=FULL");
         }
+    }
+
+    @Test
+    void aCompressedBinlogIsRefused() {
+        server.execute("", "SET GLOBAL log_bin_compress = ON");
+
+        assertThat(problems(preparer(server, "cdc", "UTC", "shop.orders"))).containsExactly(
+                "source: log_bin_compress is ON, and Flink CDC 3.5 cannot read compressed binlog events: their"
+                        + " changes would be lost without a trace; run SET GLOBAL log_bin_compress = OFF and set it"
+                        + " off in the server's configuration");
     }
 
     @Test
