@@ -21,6 +21,7 @@ import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Turns Debezium's row-change records, as Flink CDC's sources emit them, into {@link ChangeEvent}s
@@ -41,6 +42,7 @@ public final class DebeziumChangeEventDeserializer implements DebeziumDeserializ
 
     private final SourceRecordLocator locator;
     private final TruncateHandling truncate;
+    private final Set<TableId> wholeRowTables;
 
     private transient Map<Schema, RowLayout> layouts;
     // transient fields come back as false/0 after deserialization, whatever their initializer says
@@ -52,8 +54,19 @@ public final class DebeziumChangeEventDeserializer implements DebeziumDeserializ
     }
 
     public DebeziumChangeEventDeserializer(SourceRecordLocator locator, TruncateHandling truncate) {
+        this(locator, truncate, Set.of());
+    }
+
+    /**
+     * @param wholeRowTables tables whose updates must carry the old row ({@code REPLICA IDENTITY
+     *     FULL}, required where PostgreSQL may TOAST a value): one that arrives without it means
+     *     the identity changed while the job ran, and unchanged TOASTed values are missing from it
+     */
+    public DebeziumChangeEventDeserializer(SourceRecordLocator locator, TruncateHandling truncate,
+            Set<TableId> wholeRowTables) {
         this.locator = locator;
         this.truncate = truncate;
+        this.wholeRowTables = Set.copyOf(wholeRowTables);
     }
 
     /** Called by the emitter before it passes the records of one snapshot chunk. */
@@ -116,6 +129,13 @@ public final class DebeziumChangeEventDeserializer implements DebeziumDeserializ
             commitTime = ts == null ? 0L : ts;
         }
 
+        if (operation == ChangeOperation.UPDATE && before == null && wholeRowTables.contains(table)) {
+            // Debezium sends NULL for an unchanged TOASTed array or numeric it cannot convert: stop first
+            throw new IllegalStateException("table " + table + " sent an update without its old row, so its replica"
+                    + " identity is no longer FULL and values PostgreSQL keeps out of line may be missing from it;"
+                    + " run ALTER TABLE " + table + " REPLICA IDENTITY FULL (the update at " + locator.describe(position)
+                    + " was not applied)");
+        }
         Struct image = operation.isUpsert() ? after : before;
         if (image == null) {
             throw new IllegalStateException(

@@ -26,6 +26,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 
 /**
  * Builds the PostgreSQL change stream from a {@link PostgresSourceDef}: Flink CDC's incremental
@@ -38,6 +39,11 @@ public final class PostgresChangeSource implements ChangeSource {
 
     private final PostgresSourceDef def;
     private final boolean transactionEnds;
+    /**
+     * What {@link #prepare()} found must stay {@code REPLICA IDENTITY FULL}, for the deserializer's
+     * run-time check; empty (no check) for a job built without {@code prepare()}.
+     */
+    private Set<TableId> wholeRowTables = Set.of();
 
     public PostgresChangeSource(PostgresSourceDef def) {
         this(def, false);
@@ -60,7 +66,9 @@ public final class PostgresChangeSource implements ChangeSource {
 
     @Override
     public void prepare() throws Exception {
-        new PostgresSourcePreparer(def).prepare();
+        PostgresSourcePreparer preparer = new PostgresSourcePreparer(def);
+        preparer.prepare();
+        wholeRowTables = preparer.wholeRowTables();
     }
 
     @Override
@@ -121,6 +129,7 @@ public final class PostgresChangeSource implements ChangeSource {
             TransactionRecords.provide(debezium);
         }
         factory.debeziumProperties(debezium);
-        return new TidemarkPostgresSource(factory, new DebeziumChangeEventDeserializer(new PostgresRecordLocator(), def.truncate()));
+        return new TidemarkPostgresSource(factory, new DebeziumChangeEventDeserializer(new PostgresRecordLocator(), def.truncate(),
+                wholeRowTables));
     }
 }

@@ -12,6 +12,8 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.Set;
 import java.util.List;
 import java.util.Map;
 import java.sql.Statement;
@@ -38,6 +40,8 @@ public final class PostgresSourcePreparer {
     private final PostgresSourceDef def;
     /** The captured tables that are partitioned, found by {@link #prepare()}. */
     private final List<TableId> partitionedTables = new ArrayList<>();
+    /** The captured tables with values PostgreSQL may TOAST, which must stay FULL; found by {@link #prepare()}. */
+    private final Set<TableId> wholeRowTables = new LinkedHashSet<>();
 
     public PostgresSourcePreparer(PostgresSourceDef def) {
         this.def = def;
@@ -60,6 +64,15 @@ public final class PostgresSourcePreparer {
         props.setProperty("password", def.password().resolve());
         return DriverManager.getConnection(
                 "jdbc:postgresql://" + def.hostname() + ":" + def.port() + "/" + def.database(), props);
+    }
+
+    /**
+     * After {@link #prepare()}: the captured tables with columns PostgreSQL may store out of line,
+     * which the check made sure have {@code REPLICA IDENTITY FULL}. An update of one of them that
+     * arrives without its old row means the identity was changed while the job ran.
+     */
+    public Set<TableId> wholeRowTables() {
+        return Set.copyOf(wholeRowTables);
     }
 
     /**
@@ -249,17 +262,20 @@ public final class PostgresSourcePreparer {
                 }
             }
         }
-        if (!"f".equals(identity)) {
-            String toastable;
-            try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT string_agg(attname, ', ' ORDER BY attnum) FROM pg_attribute"
-                            + " WHERE attrelid = ?::oid AND attnum > 0 AND NOT attisdropped AND attstorage <> 'p'")) {
-                ps.setString(1, relation);
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    toastable = rs.getString(1);
-                }
+        String toastable;
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT string_agg(attname, ', ' ORDER BY attnum) FROM pg_attribute"
+                        + " WHERE attrelid = ?::oid AND attnum > 0 AND NOT attisdropped AND attstorage <> 'p'")) {
+            ps.setString(1, relation);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                toastable = rs.getString(1);
             }
+        }
+        if (toastable != null) {
+            wholeRowTables.add(table);
+        }
+        if (!"f".equals(identity)) {
             Optional<String> identityProblem = replicaIdentityProblem(c, table, relation, identity, toastable != null);
             if (identityProblem.isPresent()) {
                 problems.add(identityProblem.get()); // its fix says FULL where a value can be TOASTed
