@@ -25,8 +25,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -50,15 +48,13 @@ public final class JdbcChangeWriter implements WriterOnlySink.HoldingWriter {
     private static final Logger LOG = LoggerFactory.getLogger(JdbcChangeWriter.class);
 
     private static final Duration TOMBSTONE_EXPIRY_EVERY = Duration.ofMinutes(10);
-    /** How often an idle first flusher looks for parked changes that a replay left behind. */
-    static final Duration RELEASE_PARKED_EVERY = Duration.ofSeconds(30);
     /** How often subtask 0 reads its dead-letter queue's counts for the pending/replayed gauges. */
     private static final Duration DEAD_LETTER_GAUGES_EVERY = Duration.ofSeconds(30);
 
     private final int batchSize;
     private final long flushIntervalMillis;
     private final ProcessingTimeService timeService;
-    private final Flusher[] flushers;
+    private final BatchFlusher[] flushers;
     private final ChangeBatch[] pending;
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private final Object idle = new Object();
@@ -113,7 +109,7 @@ public final class JdbcChangeWriter implements WriterOnlySink.HoldingWriter {
         this.subtasks = subtasks;
         this.truncations = new TableTruncations(dialect, sinkTables, pipeline, sinkName);
         Counter retries = metrics.counter("tidemarkRetries");
-        this.flushers = new Flusher[flushThreads];
+        this.flushers = new BatchFlusher[flushThreads];
         this.pending = new ChangeBatch[flushThreads];
         long horizon;
         try {
@@ -130,7 +126,8 @@ public final class JdbcChangeWriter implements WriterOnlySink.HoldingWriter {
                         connections, dialect, sinkTables, pipeline,
                         sinkName + "-" + subtask + "-" + i, maxRetries, transientCodes, rejected);
                 applier.countRetriesIn(retries);
-                flushers[i] = new Flusher(applier, "tidemark-jdbc-flusher-" + sinkName + "-" + subtask + "-" + i);
+                flushers[i] = new BatchFlusher(applier, "tidemark-jdbc-flusher-" + sinkName + "-" + subtask + "-" + i,
+                        i == 0, flusherListener());
                 pending[i] = inSourceOrder ? ChangeBatch.ordered() : new ChangeBatch();
             }
             // take the sink over from older attempts first: their writes can no longer commit after this
@@ -141,7 +138,7 @@ public final class JdbcChangeWriter implements WriterOnlySink.HoldingWriter {
                 truncations.load(c);
                 return null;
             });
-            for (Flusher flusher : flushers) {
+            for (BatchFlusher flusher : flushers) {
                 flusher.applier.fencedBy(fence, epoch);
                 flusher.applier.setRecoveryHorizon(horizon);
             }
@@ -166,7 +163,7 @@ public final class JdbcChangeWriter implements WriterOnlySink.HoldingWriter {
                     "tidemark-tombstone-expiry-" + sinkName);
             tombstoneExpiry.start(TOMBSTONE_EXPIRY_EVERY);
         }
-        for (Flusher flusher : flushers) {
+        for (BatchFlusher flusher : flushers) {
             flusher.start();
         }
         scheduleFlush();
@@ -304,6 +301,30 @@ public final class JdbcChangeWriter implements WriterOnlySink.HoldingWriter {
         scheduleFlush();
     }
 
+    /** Counts what the flushers commit and keeps the first failure, waking {@link #flush} either way. */
+    private BatchFlusher.Listener flusherListener() {
+        return new BatchFlusher.Listener() {
+            @Override
+            public void applied(int changes) {
+                changesWritten.inc(changes);
+                synchronized (idle) {
+                    inFlight--;
+                    idle.notifyAll();
+                }
+            }
+
+            @Override
+            public void failed(Throwable t) {
+                if (!closed) {
+                    failure.compareAndSet(null, t);
+                }
+                synchronized (idle) {
+                    idle.notifyAll();
+                }
+            }
+        };
+    }
+
     private void checkFailure() throws IOException {
         Throwable t = failure.get();
         if (t != null) {
@@ -339,12 +360,12 @@ public final class JdbcChangeWriter implements WriterOnlySink.HoldingWriter {
     }
 
     private void closeFlusherThreads() {
-        for (Flusher flusher : flushers) {
+        for (BatchFlusher flusher : flushers) {
             if (flusher != null) {
                 flusher.interrupt();
             }
         }
-        for (Flusher flusher : flushers) {
+        for (BatchFlusher flusher : flushers) {
             if (flusher != null) {
                 try {
                     flusher.join(10_000);
@@ -352,55 +373,6 @@ public final class JdbcChangeWriter implements WriterOnlySink.HoldingWriter {
                     Thread.currentThread().interrupt();
                 }
                 flusher.applier.close();
-            }
-        }
-    }
-
-    /**
-     * One background thread with one connection, applying its partition's batches in order. The
-     * first one also applies parked changes that a replay left behind (see {@link
-     * BatchApplier#releaseParked}) every {@link #RELEASE_PARKED_EVERY} while it has nothing to do.
-     */
-    private final class Flusher extends Thread {
-        final BatchApplier applier;
-        final BlockingQueue<ChangeBatch> queue = new ArrayBlockingQueue<>(2);
-        private long lastRelease = System.nanoTime();
-
-        Flusher(BatchApplier applier, String name) {
-            super(name);
-            this.applier = applier;
-            setDaemon(true);
-        }
-
-        @Override
-        public void run() {
-            try {
-                while (!isInterrupted()) {
-                    ChangeBatch batch = queue.poll(1, TimeUnit.SECONDS);
-                    if (batch == null && this == flushers[0]
-                            && System.nanoTime() - lastRelease > RELEASE_PARKED_EVERY.toNanos()) {
-                        lastRelease = System.nanoTime();
-                        applier.releaseParked();
-                    }
-                    if (batch == null) {
-                        continue;
-                    }
-                    applier.apply(batch);
-                    changesWritten.inc(batch.size());
-                    synchronized (idle) {
-                        inFlight--;
-                        idle.notifyAll();
-                    }
-                }
-            } catch (InterruptedException e) {
-                // closing
-            } catch (Throwable t) {
-                if (!closed) {
-                    failure.compareAndSet(null, t);
-                }
-                synchronized (idle) {
-                    idle.notifyAll();
-                }
             }
         }
     }

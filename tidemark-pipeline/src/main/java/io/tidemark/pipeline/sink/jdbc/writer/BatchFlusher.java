@@ -1,0 +1,66 @@
+package io.tidemark.pipeline.sink.jdbc.writer;
+
+import java.time.Duration;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One background thread of a {@link JdbcChangeWriter} with one connection (its {@link
+ * BatchApplier}), applying its partition's batches in order, so that the task thread keeps
+ * decoding while the database writes. The first one also applies parked changes that a replay
+ * left behind (see {@link BatchApplier#releaseParked}) every {@link #RELEASE_PARKED_EVERY} while
+ * it has nothing to do. It reports every applied batch, and the failure that ends it, to its writer.
+ */
+final class BatchFlusher extends Thread {
+
+    /** How often an idle first flusher looks for parked changes that a replay left behind. */
+    static final Duration RELEASE_PARKED_EVERY = Duration.ofSeconds(30);
+
+    /** What the writer learns from its flushers. */
+    interface Listener {
+        /** A batch of {@code changes} changes was committed. */
+        void applied(int changes);
+
+        /** The flusher stopped on {@code failure}; the writer fails on its next call. */
+        void failed(Throwable failure);
+    }
+
+    final BatchApplier applier;
+    /** The batches handed to this flusher, at most two waiting. */
+    final BlockingQueue<ChangeBatch> queue = new ArrayBlockingQueue<>(2);
+    private final boolean releasesParked;
+    private final Listener listener;
+    private long lastRelease = System.nanoTime();
+
+    BatchFlusher(BatchApplier applier, String name, boolean releasesParked, Listener listener) {
+        super(name);
+        this.applier = applier;
+        this.releasesParked = releasesParked;
+        this.listener = listener;
+        setDaemon(true);
+    }
+
+    @Override
+    public void run() {
+        try {
+            while (!isInterrupted()) {
+                ChangeBatch batch = queue.poll(1, TimeUnit.SECONDS);
+                if (batch == null && releasesParked
+                        && System.nanoTime() - lastRelease > RELEASE_PARKED_EVERY.toNanos()) {
+                    lastRelease = System.nanoTime();
+                    applier.releaseParked();
+                }
+                if (batch == null) {
+                    continue;
+                }
+                applier.apply(batch);
+                listener.applied(batch.size());
+            }
+        } catch (InterruptedException e) {
+            // closing
+        } catch (Throwable t) {
+            listener.failed(t);
+        }
+    }
+}
