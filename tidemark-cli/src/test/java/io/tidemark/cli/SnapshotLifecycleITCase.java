@@ -324,10 +324,7 @@ class SnapshotLifecycleITCase {
         insert(100);
         JobID first = start();
         awaitSinkEqualsSource();
-        CliRun stop = CliRun.of("savepoint", "stop", first.toString(), "--rest-address", rest.toString(),
-                "--target-dir", savepoints.toUri().toString(), "--output", "json");
-        assertThat(stop.exitCode()).as(stop.toString()).isZero();
-        String stopped = JSON.readTree(stop.out()).get("path").asText();
+        String stopped = stopWithSavepoint(first);
         Map<Long, String> sinkBefore = sinkRows();
         String slot = single(sourceDb, "SELECT slot_name FROM pg_replication_slots WHERE database = '" + sourceDb + "'");
         sql(sourceDb, "SELECT pg_drop_replication_slot('" + slot + "')");
@@ -361,10 +358,7 @@ class SnapshotLifecycleITCase {
         insert(100);
         JobID job = start();
         awaitSinkEqualsSource();
-        CliRun trigger = CliRun.of("savepoint", "trigger", job.toString(), "--rest-address", rest.toString(),
-                "--config", pipelineFile.toString());
-        assertThat(trigger.exitCode()).as(trigger.toString()).isZero();
-        String older = trigger.out().strip();
+        String older = triggerSavepoint(job);
         String afterSavepoint = single(sourceDb, "SELECT pg_current_wal_lsn()::text");
         // the job runs on; Flink CDC confirms its completed checkpoints' positions to the slot
         updateAndDelete(1, 60);
@@ -527,6 +521,22 @@ class SnapshotLifecycleITCase {
             rs.next();
             return rs.getLong(1);
         }
+    }
+
+    /** {@code tidemark savepoint trigger}: the savepoint's path. */
+    private String triggerSavepoint(JobID job) {
+        CliRun trigger = CliRun.of("savepoint", "trigger", job.toString(), "--rest-address", rest.toString(),
+                "--config", pipelineFile.toString());
+        assertThat(trigger.exitCode()).as(trigger.toString()).isZero();
+        return trigger.out().strip();
+    }
+
+    /** {@code tidemark savepoint stop}: the savepoint's path; the job has finished. */
+    private String stopWithSavepoint(JobID job) throws Exception {
+        CliRun stop = CliRun.of("savepoint", "stop", job.toString(), "--rest-address", rest.toString(),
+                "--target-dir", savepoints.toUri().toString(), "--output", "json");
+        assertThat(stop.exitCode()).as(stop.toString()).isZero();
+        return JSON.readTree(stop.out()).get("path").asText();
     }
 
     private static String single(String db, String query) throws Exception {
