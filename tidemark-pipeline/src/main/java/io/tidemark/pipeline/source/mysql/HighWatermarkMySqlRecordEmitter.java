@@ -45,14 +45,18 @@ final class HighWatermarkMySqlRecordEmitter extends MySqlRecordEmitter<ChangeEve
     private static final Logger LOG = LoggerFactory.getLogger(HighWatermarkMySqlRecordEmitter.class);
 
     private final DebeziumChangeEventDeserializer deserializer;
+    /** Whether offsets carry Debezium's transaction context (only then is the split's offset cleaned). */
+    private final boolean transactionEnds;
     private final MySqlSourceDef source;
     private final Set<TableId> captured;
     private BinlogTruncateScanner truncates;
 
     HighWatermarkMySqlRecordEmitter(
-            DebeziumChangeEventDeserializer deserializer, MySqlSourceReaderMetrics metrics, MySqlSourceDef source) {
+            DebeziumChangeEventDeserializer deserializer, MySqlSourceReaderMetrics metrics, MySqlSourceDef source,
+            boolean transactionEnds) {
         super(deserializer, metrics, false);
         this.deserializer = deserializer;
+        this.transactionEnds = transactionEnds;
         this.source = source;
         this.captured = source.tables().stream().map(TableId::parse).collect(Collectors.toUnmodifiableSet());
     }
@@ -96,7 +100,8 @@ final class HighWatermarkMySqlRecordEmitter extends MySqlRecordEmitter<ChangeEve
             return;
         }
         super.processElement(element, output, splitState);
-        if (splitState.isBinlogSplitState() && splitState.asBinlogSplitState().getStartingOffset() != null) {
+        if (transactionEnds && splitState.isBinlogSplitState()
+                && splitState.asBinlogSplitState().getStartingOffset() != null) {
             Map<String, String> offset = splitState.asBinlogSplitState().getStartingOffset().getOffset();
             Map<String, ?> clean = TransactionRecords.withoutTransactionContext(offset);
             if (clean != offset) {

@@ -95,7 +95,9 @@ public final class MySqlChangeSource implements ChangeSource {
         DebeziumChangeEventDeserializer deserializer =
                 new DebeziumChangeEventDeserializer(new MySqlRecordLocator(), def.truncate());
         MySqlSourceDef source = def;
+        boolean withTransactionEnds = transactionEnds;
         return MySqlSourceWithEmitter.create(factory, deserializer,
-                (metrics, config) -> new HighWatermarkMySqlRecordEmitter(deserializer, metrics, source));
+                (metrics, config) -> new HighWatermarkMySqlRecordEmitter(deserializer, metrics, source,
+                        withTransactionEnds));
     }
 }

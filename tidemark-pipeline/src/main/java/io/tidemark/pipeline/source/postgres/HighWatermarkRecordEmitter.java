@@ -28,13 +28,17 @@ import java.util.Map;
 final class HighWatermarkRecordEmitter extends IncrementalSourceRecordEmitter<ChangeEvent> {
 
     private final DebeziumChangeEventDeserializer deserializer;
+    /** Whether offsets carry Debezium's transaction context, which {@link #getOffsetPosition} drops. */
+    private final boolean transactionEnds;
 
     HighWatermarkRecordEmitter(
             DebeziumChangeEventDeserializer deserializer,
             SourceReaderMetrics metrics,
-            OffsetFactory offsetFactory) {
+            OffsetFactory offsetFactory,
+            boolean transactionEnds) {
         super(deserializer, metrics, false, offsetFactory);
         this.deserializer = deserializer;
+        this.transactionEnds = transactionEnds;
     }
 
     @Override
@@ -87,7 +91,7 @@ final class HighWatermarkRecordEmitter extends IncrementalSourceRecordEmitter<Ch
      */
     @Override
     public Offset getOffsetPosition(Map<String, ?> offset) {
-        return super.getOffsetPosition(TransactionRecords.withoutTransactionContext(offset));
+        return super.getOffsetPosition(transactionEnds ? TransactionRecords.withoutTransactionContext(offset) : offset);
     }
 
     private static long highWatermarkLsn(List<SourceRecord> records) {

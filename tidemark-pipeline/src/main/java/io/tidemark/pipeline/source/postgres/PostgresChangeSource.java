@@ -130,6 +130,6 @@ public final class PostgresChangeSource implements ChangeSource {
         }
         factory.debeziumProperties(debezium);
         return new TidemarkPostgresSource(factory, new DebeziumChangeEventDeserializer(new PostgresRecordLocator(), def.truncate(),
-                wholeRowTables));
+                wholeRowTables), transactionEnds);
     }
 }

@@ -23,20 +23,23 @@ public final class TidemarkPostgresSource
     private static final long serialVersionUID = 1L;
 
     private final DebeziumChangeEventDeserializer deserializer;
+    private final boolean transactionEnds;
 
-    TidemarkPostgresSource(
-            PostgresSourceConfigFactory configFactory, DebeziumChangeEventDeserializer deserializer) {
+    /** @param transactionEnds whether Debezium sends transaction metadata (see {@link PostgresChangeSource}) */
+    TidemarkPostgresSource(PostgresSourceConfigFactory configFactory, DebeziumChangeEventDeserializer deserializer,
+            boolean transactionEnds) {
         super(
                 configFactory,
                 deserializer,
                 new PostgresOffsetFactory(),
                 new PostgresDialect(configFactory.create(0)));
         this.deserializer = deserializer;
+        this.transactionEnds = transactionEnds;
     }
 
     @Override
     protected RecordEmitter<SourceRecords, ChangeEvent, SourceSplitState> createRecordEmitter(
             SourceConfig sourceConfig, SourceReaderMetrics sourceReaderMetrics) {
-        return new HighWatermarkRecordEmitter(deserializer, sourceReaderMetrics, offsetFactory);
+        return new HighWatermarkRecordEmitter(deserializer, sourceReaderMetrics, offsetFactory, transactionEnds);
     }
 }
