@@ -65,6 +65,16 @@ public final class TestJobs {
         return t.getMessage();
     }
 
+    /**
+     * Throws (not an assertion error, so that an Awaitility poll stops at once) with the job's root
+     * failure if it has failed; a condition polled for a running job checks this first.
+     */
+    public static void requireNotFailed(RestClusterClient<?> client, JobID jobId) throws Exception {
+        if (client.getJobStatus(jobId).get() == JobStatus.FAILED) {
+            throw new IllegalStateException("job failed: " + rootFailure(client, jobId));
+        }
+    }
+
     /** The pipeline with a {@link FailureInjector} between source and routing. */
     public static PipelineJob failingAt(PipelineDef def, String scenario, long... points) {
         return new PipelineJob(def, PipelineComposer.of(def).withStageAfterSource(

@@ -33,17 +33,19 @@ interface DebeziumValueConverter extends Serializable {
         if (logical != null) {
             switch (logical) {
                 case "io.debezium.time.Date":
-                    return raw -> raw == null ? null : LocalDate.ofEpochDay(((Number) raw).longValue());
+                    return raw -> raw == null ? null : date(((Number) raw).longValue());
                 case "io.debezium.time.Timestamp":
-                    return raw -> raw == null ? null : micros(((Number) raw).longValue() * 1_000L);
+                    return raw -> raw == null ? null : timestamp(((Number) raw).longValue() * 1_000L);
                 case "io.debezium.time.MicroTimestamp":
-                    return raw -> raw == null ? null : micros(((Number) raw).longValue());
+                    return raw -> raw == null ? null : timestamp(((Number) raw).longValue());
                 case "io.debezium.time.NanoTimestamp":
                     return raw -> raw == null ? null : nanos(((Number) raw).longValue());
                 case "io.debezium.time.ZonedTimestamp":
-                    return raw -> raw == null
-                            ? null
+                    return raw -> raw == null || INFINITIES.contains(raw)
+                            ? raw
                             : OffsetDateTime.parse((String) raw, DateTimeFormatter.ISO_OFFSET_DATE_TIME);
+                case "io.tidemark.postgres.Numeric":
+                    return raw -> raw == null || SPECIAL_NUMBERS.contains(raw) ? raw : new BigDecimal((String) raw);
                 case "io.debezium.time.Time":
                     return raw -> raw == null ? null : LocalTime.ofNanoOfDay(((Number) raw).longValue() * 1_000_000L);
                 case "io.debezium.time.MicroTime":
@@ -100,6 +102,42 @@ interface DebeziumValueConverter extends Serializable {
     }
 
     long MICROS_PER_DAY = 86_400_000_000L;
+
+    /** PostgreSQL's infinite dates and timestamps, as PostgreSQL writes and reads them. */
+    java.util.Set<String> INFINITIES = java.util.Set.of("infinity", "-infinity");
+
+    /** A numeric's special values, as PostgreSQL writes and reads them. */
+    java.util.Set<String> SPECIAL_NUMBERS = java.util.Set.of("NaN", "Infinity", "-Infinity");
+
+    /** Debezium's stand-ins for PostgreSQL's infinite date (days) and timestamp (microseconds). */
+    long INFINITE_DAYS = io.debezium.connector.postgresql.PostgresValueConverter.POSITIVE_INFINITY_LOCAL_DATE.toEpochDay();
+    long MINUS_INFINITE_DAYS = io.debezium.connector.postgresql.PostgresValueConverter.NEGATIVE_INFINITY_LOCAL_DATE.toEpochDay();
+    long INFINITE_MICROS = io.debezium.time.Conversions.toEpochMicros(
+            io.debezium.connector.postgresql.PostgresValueConverter.POSITIVE_INFINITY_INSTANT);
+    long MINUS_INFINITE_MICROS = io.debezium.time.Conversions.toEpochMicros(
+            io.debezium.connector.postgresql.PostgresValueConverter.NEGATIVE_INFINITY_INSTANT);
+
+    /** A date, or PostgreSQL's {@code infinity} / {@code -infinity} for Debezium's stand-ins of them. */
+    static Object date(long epochDay) {
+        if (epochDay == INFINITE_DAYS) {
+            return "infinity";
+        }
+        if (epochDay == MINUS_INFINITE_DAYS) {
+            return "-infinity";
+        }
+        return LocalDate.ofEpochDay(epochDay);
+    }
+
+    /** A timestamp, or PostgreSQL's {@code infinity} / {@code -infinity} for Debezium's stand-ins of them. */
+    static Object timestamp(long epochMicros) {
+        if (epochMicros == INFINITE_MICROS) {
+            return "infinity";
+        }
+        if (epochMicros == MINUS_INFINITE_MICROS) {
+            return "-infinity";
+        }
+        return micros(epochMicros);
+    }
 
     /**
      * A time of day, or, for a MySQL TIME outside one day (it is a duration there, from -838:59:59

@@ -125,6 +125,10 @@ public final class PostgresChangeSource implements ChangeSource {
         debezium.setProperty("publication.autocreate.mode", "disabled");
         // Debezium 1.9 skips TRUNCATE by default; the sinks apply it (or the deserializer stops on it)
         debezium.setProperty("truncate.handling.mode", "include");
+        // exact values: numerics (NaN and ±Infinity included) and bit strings as text, intervals
+        // as ISO 8601 (Debezium's default turns a month into 30.4375 days)
+        PostgresValueConverters.install(debezium);
+        debezium.setProperty("interval.handling.mode", "string");
         if (transactionEnds) {
             TransactionRecords.provide(debezium);
         }

@@ -7,7 +7,6 @@ import org.apache.flink.cdc.connectors.base.config.SourceConfig;
 import org.apache.flink.cdc.connectors.base.source.meta.split.SourceRecords;
 import org.apache.flink.cdc.connectors.base.source.meta.split.SourceSplitState;
 import org.apache.flink.cdc.connectors.base.source.metrics.SourceReaderMetrics;
-import org.apache.flink.cdc.connectors.postgres.source.PostgresDialect;
 import org.apache.flink.cdc.connectors.postgres.source.PostgresSourceBuilder;
 import org.apache.flink.cdc.connectors.postgres.source.config.PostgresSourceConfigFactory;
 import org.apache.flink.cdc.connectors.postgres.source.offset.PostgresOffsetFactory;
@@ -32,7 +31,7 @@ public final class TidemarkPostgresSource
                 configFactory,
                 deserializer,
                 new PostgresOffsetFactory(),
-                new PostgresDialect(configFactory.create(0)));
+                new TidemarkPostgresDialect(configFactory.create(0)));
         this.deserializer = deserializer;
         this.transactionEnds = transactionEnds;
     }

@@ -1,0 +1,101 @@
+package io.tidemark.pipeline.source.postgres;
+
+import org.apache.flink.cdc.connectors.shaded.org.apache.kafka.connect.data.SchemaBuilder;
+
+import io.debezium.data.SpecialValueDecimal;
+import io.debezium.spi.converter.CustomConverter;
+import io.debezium.spi.converter.RelationalColumn;
+
+import java.math.BigDecimal;
+import java.time.OffsetTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Properties;
+
+/**
+ * Debezium converters for the PostgreSQL values its own converters cannot carry exactly: numerics
+ * (with {@code decimal.handling.mode=precise} a NaN or ±Infinity fails the record, and with
+ * {@code string} every numeric becomes indistinguishable from text) travel as their exact text
+ * under the logical name {@link #NUMERIC}; bit strings travel as their text of 0s and 1s instead
+ * of Debezium's little-endian bytes (or a boolean for {@code bit(1)}); an hstore travels as its
+ * PostgreSQL text instead of Debezium's JSON, which an hstore column does not read back; a
+ * {@code timetz} keeps the offset it was written with instead of moving to UTC.
+ */
+public final class PostgresValueConverters implements CustomConverter<SchemaBuilder, RelationalColumn> {
+
+    /** The logical name of a numeric carried as text: a plain decimal, {@code NaN}, {@code Infinity} or {@code -Infinity}. */
+    public static final String NUMERIC = "io.tidemark.postgres.Numeric";
+
+    /** The logical name of a bit string carried as its text. */
+    public static final String BITS = "io.tidemark.postgres.Bits";
+
+    /** The logical name of a {@code timetz} carried as ISO text with the offset it was written with. */
+    public static final String TIME_WITH_OFFSET = "io.tidemark.postgres.TimeWithOffset";
+
+    /** The logical name of an hstore carried as its PostgreSQL text ({@code "k"=>"v"}). */
+    public static final String HSTORE = "io.tidemark.postgres.Hstore";
+
+    /** The Debezium properties that install these converters. */
+    public static void install(Properties debezium) {
+        debezium.setProperty("converters", "tidemark");
+        debezium.setProperty("tidemark.type", PostgresValueConverters.class.getName());
+    }
+
+    @Override
+    public void configure(Properties properties) {}
+
+    @Override
+    public void converterFor(RelationalColumn column, ConverterRegistration<SchemaBuilder> registration) {
+        switch (column.typeName()) {
+            case "numeric":
+            case "decimal":
+                registration.register(SchemaBuilder.string().name(NUMERIC).optional(), PostgresValueConverters::numeric);
+                break;
+            case "bit":
+            case "varbit":
+            case "bit varying":
+                registration.register(SchemaBuilder.string().name(BITS).optional(), PostgresValueConverters::bits);
+                break;
+            case "timetz":
+            case "time with time zone":
+                registration.register(SchemaBuilder.string().name(TIME_WITH_OFFSET).optional(),
+                        raw -> raw == null ? null : ((OffsetTime) raw).format(DateTimeFormatter.ISO_OFFSET_TIME));
+                break;
+            case "hstore":
+                registration.register(SchemaBuilder.string().name(HSTORE).optional(), raw -> raw == null ? null : raw.toString());
+                break;
+            default:
+                // Debezium's own converter
+        }
+    }
+
+    private static Object numeric(Object raw) {
+        if (raw == null) {
+            return null;
+        }
+        if (raw instanceof SpecialValueDecimal special) {
+            return special.getDecimalValue().map(BigDecimal::toString).orElseGet(() -> specialText(special));
+        }
+        if (raw instanceof BigDecimal decimal) {
+            return decimal.toString();
+        }
+        if (raw instanceof Double d) {
+            return d.isNaN() ? "NaN" : d > 0 ? "Infinity" : "-Infinity";
+        }
+        return raw.toString();
+    }
+
+    private static String specialText(SpecialValueDecimal special) {
+        double value = special.toDouble();
+        return Double.isNaN(value) ? "NaN" : value > 0 ? "Infinity" : "-Infinity";
+    }
+
+    private static Object bits(Object raw) {
+        if (raw == null) {
+            return null;
+        }
+        if (raw instanceof Boolean b) {
+            return b ? "1" : "0";
+        }
+        return raw.toString();
+    }
+}

@@ -1,0 +1,118 @@
+package io.tidemark.pipeline.job;
+
+import io.tidemark.pipeline.config.PipelineDef;
+import io.tidemark.pipeline.testing.PostgresTestBase;
+import io.tidemark.pipeline.testing.TestJobs;
+
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.client.program.rest.RestClusterClient;
+import org.apache.flink.runtime.jobgraph.SavepointRestoreSettings;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.test.junit5.InjectClusterClient;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Every value a PostgreSQL user has — numeric NaN and ±Infinity, ±infinity dates and timestamps,
+ * arbitrary-precision numerics, intervals, network and money types, timetz, enums, domains, xml,
+ * bit strings, ranges, hstore and arrays — reaches a PostgreSQL sink exactly, in
+ * the snapshot and in the stream.
+ */
+class PostgresValuesITCase extends PostgresTestBase {
+
+    static final String COLUMNS = "id, num, num_scaled, f8, f4, born, ts, tstz, span, addr, net, mac, mac8, price,"
+            + " clock, feeling, qty, doc::text AS doc, flags, vflags, ints, periods, amounts, attrs, grid, words, moods";
+
+    /**
+     * Rows with the special and the unusual values, ids from {@code base}; a numeric ±Infinity only
+     * where {@code numericInfinity} (Debezium 1.9's pgoutput decoder cannot read it: see the README).
+     */
+    static String[] rows(int base, boolean numericInfinity) {
+        String infinity = numericInfinity ? "'Infinity'" : "'NaN'";
+        String minusInfinity = numericInfinity ? "'-Infinity'" : "-1e-30";
+        return new String[] {
+            "INSERT INTO pg_values VALUES (" + (base + 1) + ", 'NaN', 'NaN', 'NaN', 'Infinity', 'infinity',"
+                    + " 'infinity', 'infinity', '1 year 2 mons 3 days 04:05:06.789', '192.168.0.1/24',"
+                    + " '10.0.0.0/8', '08:00:2b:01:02:03', '08:00:2b:01:02:03:04:05', 1234.56,"
+                    + " '04:05:06.789+02', 'happy', 7, '<a b=\"1\">x &amp; y</a>', B'1010', B'10110', '[1,10)',"
+                    + " '[2024-01-01 00:00+00,2024-06-01 00:00+00)', '(1.5,2.5]', '\"k\"=>\"v\", \"x y\"=>NULL',"
+                    + " '{1,2,NULL}', '{a,b,\"c d\",NULL}', '{sad,happy}')",
+            "INSERT INTO pg_values VALUES (" + (base + 2) + ", " + infinity + ", -0.01, '-Infinity', 'NaN', '-infinity',"
+                    + " '-infinity', '-infinity', '-1 days -00:00:01', '::1', '2001:db8::/32', 'ff:ff:ff:ff:ff:ff',"
+                    + " '00:00:00:00:00:00:00:00', -12.34, '23:59:59.999999-11:30', 'sad', 1, '<empty/>', B'0000',"
+                    + " B'', 'empty', '(,2024-01-01 00:00+00]', '[0,)', '', '{}', '{}', '{}')",
+            "INSERT INTO pg_values (id, num, span, doc) VALUES (" + (base + 3) + ", " + minusInfinity + ", '0', '')",
+            "INSERT INTO pg_values (id, num) VALUES (" + (base + 4) + ", 1e30)",
+            "INSERT INTO pg_values (id, num) VALUES (" + (base + 5) + ", 1e-30)",
+            "INSERT INTO pg_values (id, num, num_scaled) VALUES (" + (base + 6) + ","
+                    + " 123456789012345678901234567890.123456789012345678901234567890, 9999999999.99)",
+            "INSERT INTO pg_values (id) VALUES (" + (base + 7) + ")",
+        };
+    }
+
+    @RegisterExtension
+    static final MiniClusterExtension FLINK = new MiniClusterExtension(
+            new MiniClusterResourceConfiguration.Builder()
+                    .setNumberTaskManagers(1)
+                    .setNumberSlotsPerTaskManager(2)
+                    .build());
+
+    @TempDir
+    Path temp;
+
+    @Test
+    void everyPostgresValueRoundTripsInSnapshotAndStream(@InjectClusterClient RestClusterClient<?> client)
+            throws Exception {
+        String source = createDatabase("src_values");
+        String sink = createDatabase("sink_values");
+        runDdl(source, "pg-values");
+        runDdl(sink, "pg-values");
+        execute(source, rows(0, true));
+
+        PipelineDef def = pipeline("it-values", source, sink, List.of("public.pg_values"), temp, 1);
+        PipelineJob job = PipelineJob.of(def);
+        job.prepare();
+        JobID jobId = client.submitJob(job.jobGraph(TestJobs.noRestarts(), SavepointRestoreSettings.none()))
+                .get(1, TimeUnit.MINUTES);
+        try {
+            await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+                TestJobs.requireNotFailed(client, jobId);
+                assertThat(count(sink, "SELECT count(*) FROM pg_values")).isEqualTo(7);
+            });
+
+            execute(source, rows(100, true));
+            execute(source,
+                    "UPDATE pg_values SET num = 'Infinity', born = '-infinity', tstz = now(), grid = '{5}' WHERE id = 1",
+                    "UPDATE pg_values SET num = 'NaN', num_scaled = 'NaN', attrs = 'a=>b' WHERE id = 4",
+                    "UPDATE pg_values SET num = 1e-30, ts = 'infinity', span = '-178000000 years' WHERE id = 2",
+                    "DELETE FROM pg_values WHERE id = 3",
+                    "DELETE FROM pg_values WHERE id = 101");
+
+            await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+                TestJobs.requireNotFailed(client, jobId);
+                assertThat(rows(sink, "pg_values", COLUMNS, "id"))
+                        .containsExactlyElementsOf(rows(source, "pg_values", COLUMNS, "id"));
+            });
+            List<String> expected = rows(source, "pg_values", COLUMNS, "id");
+            assertThat(expected).hasSize(12);
+            assertThat(String.join("\n", expected))
+                    .contains("NaN", "Infinity", "-infinity", "1000000000000000000000000000000",
+                            "0.000000000000000000000000000001", "x &amp; y", "04:05:06.789+02");
+        } finally {
+            if (client.getJobStatus(jobId).get() == JobStatus.RUNNING) {
+                client.cancel(jobId).get(30, TimeUnit.SECONDS);
+            }
+        }
+    }
+}
