@@ -66,11 +66,11 @@ public final class MySqlChangeSource implements ChangeSource {
     }
 
     public MySqlSource<ChangeEvent> createSource() {
-        MySqlSourceConfigFactory factory = new MySqlSourceConfigFactory();
+        // the password is resolved where the source's readers and enumerator open, not here
+        MySqlSourceConfigFactory factory = new SecretMySqlSourceConfigFactory(def.password());
         factory.hostname(def.hostname());
         factory.port(def.port());
         factory.username(def.username());
-        factory.password(def.password().resolve());
         factory.databaseList(def.databases().toArray(String[]::new));
         factory.tableList(def.tables().toArray(String[]::new));
         factory.serverId(def.serverIds());

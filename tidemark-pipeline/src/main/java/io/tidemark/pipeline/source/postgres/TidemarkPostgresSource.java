@@ -7,7 +7,6 @@ import org.apache.flink.cdc.connectors.base.config.SourceConfig;
 import org.apache.flink.cdc.connectors.base.source.meta.split.SourceRecords;
 import org.apache.flink.cdc.connectors.base.source.meta.split.SourceSplitState;
 import org.apache.flink.cdc.connectors.base.source.metrics.SourceReaderMetrics;
-import org.apache.flink.cdc.connectors.postgres.source.PostgresDialect;
 import org.apache.flink.cdc.connectors.postgres.source.PostgresSourceBuilder;
 import org.apache.flink.cdc.connectors.postgres.source.config.PostgresSourceConfigFactory;
 import org.apache.flink.cdc.connectors.postgres.source.offset.PostgresOffsetFactory;
@@ -15,7 +14,8 @@ import org.apache.flink.connector.base.source.reader.RecordEmitter;
 
 /**
  * Flink CDC's incremental PostgreSQL source (parallel snapshot, then pgoutput streaming) whose
- * record emitter gives snapshot rows their chunk's high watermark as source position.
+ * record emitter gives snapshot rows their chunk's high watermark as source position. Its dialect
+ * is built where it runs (see {@link DeferredPostgresDialect}), so no password is in the job graph.
  */
 public final class TidemarkPostgresSource
         extends PostgresSourceBuilder.PostgresIncrementalSource<ChangeEvent> {
@@ -32,7 +32,7 @@ public final class TidemarkPostgresSource
                 configFactory,
                 deserializer,
                 new PostgresOffsetFactory(),
-                new PostgresDialect(configFactory.create(0)));
+                new DeferredPostgresDialect(configFactory));
         this.deserializer = deserializer;
         this.transactionEnds = transactionEnds;
     }
