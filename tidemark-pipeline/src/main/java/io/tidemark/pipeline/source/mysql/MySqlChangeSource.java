@@ -83,11 +83,14 @@ public final class MySqlChangeSource implements ChangeSource {
         factory.startupOptions(
                 def.startupMode() == StartupMode.LATEST ? StartupOptions.latest() : StartupOptions.initial());
         Properties jdbc = new Properties();
-        jdbc.setProperty("useSSL", "false");
+        // Connector/J's sslMode overrides the useSSL Debezium derives from database.ssl.mode
+        jdbc.setProperty("sslMode", def.tls().connectorJMode());
         jdbc.setProperty("allowPublicKeyRetrieval", "true");
         factory.jdbcProperties(jdbc);
         Properties debezium = DebeziumTuning.properties();
         debezium.setProperty("binary.handling.mode", "bytes");
+        // the binlog client's TLS (Debezium 1.9 defaults to disabled)
+        debezium.setProperty("database.ssl.mode", def.tls().debeziumMode());
         if (transactionEnds) {
             TransactionRecords.provide(debezium);
         }
