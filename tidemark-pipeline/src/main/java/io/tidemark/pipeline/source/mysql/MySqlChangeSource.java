@@ -4,6 +4,7 @@ import io.tidemark.pipeline.config.MySqlSourceDef;
 import io.tidemark.pipeline.config.StartupMode;
 import io.tidemark.pipeline.event.ChangeEvent;
 import io.tidemark.pipeline.source.ChangeSource;
+import io.tidemark.pipeline.source.SavepointSourceSplits;
 import io.tidemark.pipeline.source.debezium.DebeziumChangeEventDeserializer;
 import io.tidemark.pipeline.source.debezium.DebeziumTuning;
 import io.tidemark.pipeline.source.debezium.TransactionRecords;
@@ -12,6 +13,7 @@ import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.cdc.connectors.mysql.source.MySqlSource;
 import org.apache.flink.cdc.connectors.mysql.source.MySqlSourceWithEmitter;
 import org.apache.flink.cdc.connectors.mysql.source.config.MySqlSourceConfigFactory;
+import org.apache.flink.cdc.connectors.mysql.source.split.MySqlSplit;
 import org.apache.flink.cdc.connectors.mysql.table.StartupOptions;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -58,6 +60,21 @@ public final class MySqlChangeSource implements ChangeSource {
     @Override
     public void prepare() throws Exception {
         new MySqlSourcePreparer(def).prepare();
+    }
+
+    /**
+     * The server's binlog must still hold the position the savepoint's binlog split resumes from:
+     * the file there and reaching the position (see {@link MySqlResumeCheck}). A savepoint taken
+     * during the snapshot has no binlog split yet; then nothing is checked.
+     */
+    @Override
+    public void checkResumable(String restorePath, String uid) throws Exception {
+        MySqlResumeCheck check = new MySqlResumeCheck(def);
+        for (MySqlSplit split : SavepointSourceSplits.read(restorePath, uid, createSource().getSplitSerializer())) {
+            if (split.isBinlogSplit()) {
+                check.checkHolds(split.asBinlogSplit().getStartingOffset());
+            }
+        }
     }
 
     @Override
