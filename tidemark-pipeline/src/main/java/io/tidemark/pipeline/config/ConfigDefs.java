@@ -29,7 +29,8 @@ final class ConfigDefs {
                     values.get(MySqlSourceOptions.SERVER_TIME_ZONE),
                     values.get(MySqlSourceOptions.SNAPSHOT_CHUNK_SIZE),
                     values.get(MySqlSourceOptions.STARTUP_MODE),
-                    values.get(MySqlSourceOptions.TRUNCATE));
+                    values.get(MySqlSourceOptions.TRUNCATE),
+                    values.get(MySqlSourceOptions.TLS));
         }
         if (!type.equals(PostgresSourceOptions.TYPE_NAME)) {
             throw new IllegalStateException("no source definition for type " + type);

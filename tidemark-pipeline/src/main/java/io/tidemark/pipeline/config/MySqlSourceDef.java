@@ -14,7 +14,8 @@ public record MySqlSourceDef(
         String serverTimeZone,
         int snapshotChunkSize,
         StartupMode startupMode,
-        TruncateHandling truncate)
+        TruncateHandling truncate,
+        MySqlTls tls)
         implements SourceDef {
 
     public MySqlSourceDef {
@@ -26,9 +27,18 @@ public record MySqlSourceDef(
         Objects.requireNonNull(serverTimeZone, "serverTimeZone cannot be null");
         Objects.requireNonNull(startupMode, "startupMode cannot be null");
         Objects.requireNonNull(truncate, "truncate cannot be null");
+        Objects.requireNonNull(tls, "tls cannot be null");
     }
 
-    /** A source that applies truncates (the default). */
+    /** A source with TLS where the server offers it (the default). */
+    public MySqlSourceDef(String hostname, int port, String username, Secret password, List<String> tables,
+            String serverIds, String serverTimeZone, int snapshotChunkSize, StartupMode startupMode,
+            TruncateHandling truncate) {
+        this(hostname, port, username, password, tables, serverIds, serverTimeZone, snapshotChunkSize, startupMode,
+                truncate, MySqlTls.PREFERRED);
+    }
+
+    /** A source that applies truncates, with TLS where the server offers it (the defaults). */
     public MySqlSourceDef(String hostname, int port, String username, Secret password, List<String> tables,
             String serverIds, String serverTimeZone, int snapshotChunkSize, StartupMode startupMode) {
         this(hostname, port, username, password, tables, serverIds, serverTimeZone, snapshotChunkSize, startupMode,

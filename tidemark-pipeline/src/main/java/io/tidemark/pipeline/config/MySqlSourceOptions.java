@@ -69,6 +69,17 @@ public final class MySqlSourceOptions {
                             "Time zone of the server's session, used to read TIMESTAMP columns; it must match"
                                     + " the server's time_zone, which is checked at startup.");
 
+    public static final ConfigOption<MySqlTls> TLS =
+            ConfigOptions.key("tls")
+                    .enumType(MySqlTls.class)
+                    .defaultValue(MySqlTls.PREFERRED)
+                    .withDescription(
+                            "TLS on every connection to the server (the binlog reader's, the snapshot's and"
+                                    + " Tidemark's own checks): preferred uses it where the server offers it;"
+                                    + " required refuses a plain connection; verify-ca also verifies the server's"
+                                    + " certificate against the JVM's trust store, verify-identity also its host"
+                                    + " name; disabled never uses it.");
+
     public static final ConfigOption<Integer> SNAPSHOT_CHUNK_SIZE = SourceOptions.SNAPSHOT_CHUNK_SIZE;
 
     public static final ConfigOption<StartupMode> STARTUP_MODE = SourceOptions.STARTUP_MODE;
@@ -86,6 +97,7 @@ public final class MySqlSourceOptions {
             derived(SERVER_ID, ValueTypes.serverIdRange(),
                     "`pipeline.parallelism` ids from a start derived from `pipeline.name`"),
             withDefault(SERVER_TIME_ZONE, ValueTypes.zoneId()),
+            withDefault(TLS, ValueTypes.enumOf(MySqlTls.class)),
             withDefault(SNAPSHOT_CHUNK_SIZE, ValueTypes.integer(1, Integer.MAX_VALUE)),
             withDefault(STARTUP_MODE, ValueTypes.enumOf(StartupMode.class)),
             withDefault(TRUNCATE, ValueTypes.enumOf(TruncateHandling.class)));

@@ -426,6 +426,7 @@ class PipelineConfigLoaderTest {
         assertThat(source.serverTimeZone()).isEqualTo("UTC");
         assertThat(source.snapshotChunkSize()).isEqualTo(8096);
         assertThat(source.startupMode()).isEqualTo(StartupMode.INITIAL);
+        assertThat(source.tls()).isEqualTo(MySqlTls.PREFERRED);
         // one id per parallel reader, stable for the pipeline name
         assertThat(source.serverIds()).isEqualTo(MySqlSourceOptions.defaultServerIds("shop-to-warehouse", 3));
         assertThat(MySqlSourceOptions.serverIdCount(source.serverIds())).isEqualTo(3);
@@ -441,6 +442,16 @@ class PipelineConfigLoaderTest {
         MySqlSourceDef source = (MySqlSourceDef) def.source();
         assertThat(source.serverIds()).isEqualTo("5400-5403");
         assertThat(source.serverTimeZone()).isEqualTo("Europe/Berlin");
+    }
+
+    @Test
+    void mysqlSourceTakesATlsModeInConnectorJsTermsAndRefusesOthersInOneLine() throws Exception {
+        PipelineDef def = PipelineConfigLoader.parse(MYSQL_SOURCE.replace("  tables:", "  tls: verify-ca\n  tables:"), FILE);
+
+        assertThat(((MySqlSourceDef) def.source()).tls()).isEqualTo(MySqlTls.VERIFY_CA);
+        assertThat(problems(MYSQL_SOURCE.replace("  tables:", "  tls: yes-please\n  tables:"))).containsExactly(
+                "source.tls: expected one of [preferred, required, verify-ca, verify-identity, disabled], got"
+                        + " \"yes-please\"");
     }
 
     @Test
@@ -692,7 +703,7 @@ class PipelineConfigLoaderTest {
                         "postgres key on a mysql source",
                         with("type: postgres", "type: mysql"),
                         "source.database: unknown key; valid keys are type, hostname, port, username, password,"
-                                + " tables, server-id, server-time-zone, snapshot-chunk-size, startup-mode, truncate"),
+                                + " tables, server-id, server-time-zone, tls, snapshot-chunk-size, startup-mode, truncate"),
                 arguments(
                         "bad enum value",
                         with("  database: shop\n", "  database: shop\n  startup-mode: earliest\n"),

@@ -58,10 +58,34 @@ public final class MariaDbTestServer implements AutoCloseable {
      * the caller closes it.
      */
     public static MariaDbTestServer startPrivate(boolean binlog) throws IOException, InterruptedException {
-        return start(binlog);
+        return start(binlog, List.of());
+    }
+
+    /**
+     * A server of the caller's own that offers TLS, with a self-signed certificate for 127.0.0.1
+     * made by {@code openssl}; the caller closes it.
+     */
+    public static MariaDbTestServer startPrivateWithTls() throws IOException, InterruptedException {
+        Path certs = Files.createTempDirectory("tidemark-mariadb-tls");
+        Path key = certs.resolve("server-key.pem");
+        Path cert = certs.resolve("server-cert.pem");
+        Process openssl = new ProcessBuilder(List.of("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                        "-keyout", key.toString(), "-out", cert.toString(), "-days", "2", "-subj", "/CN=127.0.0.1"))
+                .redirectErrorStream(true)
+                .redirectOutput(certs.resolve("openssl.log").toFile())
+                .start();
+        if (!openssl.waitFor(60, TimeUnit.SECONDS) || openssl.exitValue() != 0) {
+            throw new IOException("openssl could not make a certificate; see " + certs.resolve("openssl.log"));
+        }
+        return start(true, List.of("--ssl-cert=" + cert, "--ssl-key=" + key));
     }
 
     private static MariaDbTestServer start(boolean binlog) throws IOException, InterruptedException {
+        return start(binlog, List.of());
+    }
+
+    private static MariaDbTestServer start(boolean binlog, List<String> extraArguments)
+            throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory("tidemark-mariadb");
         Path data = dir.resolve("data");
         Path init = dir.resolve("init.sql");
@@ -87,6 +111,7 @@ public final class MariaDbTestServer implements AutoCloseable {
             command.addAll(List.of("--log-bin=" + dir.resolve("binlog"), "--binlog-format=ROW",
                     "--binlog-row-image=FULL"));
         }
+        command.addAll(extraArguments);
         Process server = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolve("mariadb.log").toFile())
@@ -124,6 +149,18 @@ public final class MariaDbTestServer implements AutoCloseable {
             for (String sql : statements) {
                 st.execute(sql);
             }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
+
+    /** The first column of the first row {@code sql} returns. */
+    public String single(String database, String sql) {
+        try (Connection c = connect(database); Statement st = c.createStatement(); var rs = st.executeQuery(sql)) {
+            if (!rs.next()) {
+                throw new IllegalStateException("no row from " + sql);
+            }
+            return rs.getString(1);
         } catch (SQLException e) {
             throw new IllegalStateException(e.getMessage(), e);
         }

@@ -4,6 +4,7 @@ import io.tidemark.pipeline.config.MySqlSourceDef;
 import io.tidemark.pipeline.config.StartupMode;
 import io.tidemark.pipeline.event.ChangeEvent;
 import io.tidemark.pipeline.source.ChangeSource;
+import io.tidemark.pipeline.source.SavepointSourceSplits;
 import io.tidemark.pipeline.source.debezium.DebeziumChangeEventDeserializer;
 import io.tidemark.pipeline.source.debezium.DebeziumTuning;
 import io.tidemark.pipeline.source.debezium.TransactionRecords;
@@ -12,6 +13,7 @@ import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.cdc.connectors.mysql.source.MySqlSource;
 import org.apache.flink.cdc.connectors.mysql.source.MySqlSourceWithEmitter;
 import org.apache.flink.cdc.connectors.mysql.source.config.MySqlSourceConfigFactory;
+import org.apache.flink.cdc.connectors.mysql.source.split.MySqlSplit;
 import org.apache.flink.cdc.connectors.mysql.table.StartupOptions;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -60,17 +62,32 @@ public final class MySqlChangeSource implements ChangeSource {
         new MySqlSourcePreparer(def).prepare();
     }
 
+    /**
+     * The server's binlog must still hold the position the savepoint's binlog split resumes from:
+     * the file there and reaching the position (see {@link MySqlResumeCheck}). A savepoint taken
+     * during the snapshot has no binlog split yet; then nothing is checked.
+     */
+    @Override
+    public void checkResumable(String restorePath, String uid) throws Exception {
+        MySqlResumeCheck check = new MySqlResumeCheck(def);
+        for (MySqlSplit split : SavepointSourceSplits.read(restorePath, uid, createSource().getSplitSerializer())) {
+            if (split.isBinlogSplit()) {
+                check.checkHolds(split.asBinlogSplit().getStartingOffset());
+            }
+        }
+    }
+
     @Override
     public Map<TableId, List<String>> primaryKeys() throws Exception {
         return new MySqlSourcePreparer(def).primaryKeys();
     }
 
     public MySqlSource<ChangeEvent> createSource() {
-        MySqlSourceConfigFactory factory = new MySqlSourceConfigFactory();
+        // the password is resolved where the source's readers and enumerator open, not here
+        MySqlSourceConfigFactory factory = new SecretMySqlSourceConfigFactory(def.password());
         factory.hostname(def.hostname());
         factory.port(def.port());
         factory.username(def.username());
-        factory.password(def.password().resolve());
         factory.databaseList(def.databases().toArray(String[]::new));
         factory.tableList(def.tables().toArray(String[]::new));
         factory.serverId(def.serverIds());
@@ -83,11 +100,14 @@ public final class MySqlChangeSource implements ChangeSource {
         factory.startupOptions(
                 def.startupMode() == StartupMode.LATEST ? StartupOptions.latest() : StartupOptions.initial());
         Properties jdbc = new Properties();
-        jdbc.setProperty("useSSL", "false");
+        // Connector/J's sslMode overrides the useSSL Debezium derives from database.ssl.mode
+        jdbc.setProperty("sslMode", def.tls().connectorJMode());
         jdbc.setProperty("allowPublicKeyRetrieval", "true");
         factory.jdbcProperties(jdbc);
         Properties debezium = DebeziumTuning.properties();
         debezium.setProperty("binary.handling.mode", "bytes");
+        // the binlog client's TLS (Debezium 1.9 defaults to disabled)
+        debezium.setProperty("database.ssl.mode", def.tls().debeziumMode());
         if (transactionEnds) {
             TransactionRecords.provide(debezium);
         }

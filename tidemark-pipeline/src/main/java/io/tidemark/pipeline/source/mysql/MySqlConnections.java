@@ -9,8 +9,8 @@ import java.util.Properties;
 
 /**
  * Opens a plain JDBC connection to the MySQL or MariaDB server of a source, for what Tidemark asks
- * the server itself (the start-up checks, the binlog's truncates); the password is resolved here,
- * when connecting, and never kept.
+ * the server itself (the start-up checks, the binlog's truncates), with the source's TLS mode; the
+ * password is resolved here, when connecting, and never kept.
  */
 final class MySqlConnections {
 
@@ -20,7 +20,7 @@ final class MySqlConnections {
         Properties props = new Properties();
         props.setProperty("user", def.username());
         props.setProperty("password", def.password().resolve());
-        props.setProperty("useSSL", "false");
+        props.setProperty("sslMode", def.tls().connectorJMode());
         props.setProperty("allowPublicKeyRetrieval", "true");
         props.setProperty("connectTimeout", "30000");
         return DriverManager.getConnection("jdbc:mysql://" + def.hostname() + ":" + def.port() + "/", props);

@@ -76,8 +76,9 @@ public final class MySqlSourcePreparer {
         try {
             return MySqlConnections.open(def);
         } catch (SQLException e) {
+            String tls = def.tls().requiresTls() ? " with TLS (source.tls: " + def.tls() + ")" : "";
             throw new SQLException("source: cannot connect to " + def.hostname() + ":" + def.port() + " as "
-                    + def.username() + ": " + firstLine(e), e.getSQLState(), e.getErrorCode(), e);
+                    + def.username() + tls + ": " + firstLine(e), e.getSQLState(), e.getErrorCode(), e);
         }
     }
 

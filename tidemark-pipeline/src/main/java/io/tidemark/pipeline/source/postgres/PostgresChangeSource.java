@@ -99,12 +99,12 @@ public final class PostgresChangeSource implements ChangeSource {
     }
 
     public TidemarkPostgresSource createSource() {
-        PostgresSourceConfigFactory factory = new PostgresSourceConfigFactory();
+        // the password is resolved where the source's readers and enumerator open, not here
+        PostgresSourceConfigFactory factory = new SecretPostgresSourceConfigFactory(def.password());
         factory.hostname(def.hostname());
         factory.port(def.port());
         factory.database(def.database());
         factory.username(def.username());
-        factory.password(def.password().resolve());
         factory.schemaList(def.tables().stream().map(t -> t.substring(0, t.indexOf('.'))).distinct().toArray(String[]::new));
         factory.tableList(def.tables().toArray(String[]::new));
         factory.slotName(def.slotName());

@@ -14,7 +14,8 @@ import org.apache.flink.connector.base.source.reader.RecordEmitter;
 
 /**
  * Flink CDC's incremental PostgreSQL source (parallel snapshot, then pgoutput streaming) whose
- * record emitter gives snapshot rows their chunk's high watermark as source position.
+ * record emitter gives snapshot rows their chunk's high watermark as source position. Its dialect
+ * is built where it runs (see {@link DeferredPostgresDialect}), so no password is in the job graph.
  */
 public final class TidemarkPostgresSource
         extends PostgresSourceBuilder.PostgresIncrementalSource<ChangeEvent> {
@@ -31,7 +32,7 @@ public final class TidemarkPostgresSource
                 configFactory,
                 deserializer,
                 new PostgresOffsetFactory(),
-                new TidemarkPostgresDialect(configFactory.create(0)));
+                new DeferredPostgresDialect(configFactory));
         this.deserializer = deserializer;
         this.transactionEnds = transactionEnds;
     }
