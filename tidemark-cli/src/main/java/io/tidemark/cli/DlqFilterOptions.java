@@ -1,7 +1,9 @@
 package io.tidemark.cli;
 
 import io.tidemark.pipeline.dlq.DeadLetterFilter;
+import io.tidemark.pipeline.event.TableId;
 
+import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
 import java.time.Instant;
@@ -10,7 +12,8 @@ import java.util.Optional;
 /** The entry filters that {@code dlq list}, {@code replay} and {@code purge} share, mixed into each. */
 public final class DlqFilterOptions {
 
-    @Option(names = "--table", paramLabel = "SCHEMA.TABLE", description = "Only entries of this source table.")
+    @Option(names = "--table", paramLabel = "SCHEMA.TABLE", converter = TableName.class,
+            description = "Only entries of this source table, written as in pipeline.yaml (\"Sales\".\"Order Items\").")
     String table;
 
     @Option(names = "--key", paramLabel = "KEY", description = "Only entries of the row with this primary key (as list shows it).")
@@ -28,6 +31,21 @@ public final class DlqFilterOptions {
     /** Whether any of the row filters is given (the sink alone does not count). */
     boolean any() {
         return table != null || key != null || from != null || to != null || errorClass != null;
+    }
+
+    /**
+     * A table as {@code pipeline.yaml} writes it, in its normal written form: the queue stores the
+     * source table so, and {@code "public"."orders"} must find {@code public.orders}.
+     */
+    static final class TableName implements CommandLine.ITypeConverter<String> {
+        @Override
+        public String convert(String value) {
+            try {
+                return TableId.parseQualified(value).toString();
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(value + " " + e.getMessage());
+            }
+        }
     }
 
     DeadLetterFilter filter(boolean includeReplayed) {

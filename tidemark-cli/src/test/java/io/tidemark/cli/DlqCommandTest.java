@@ -147,6 +147,33 @@ class DlqCommandTest {
     }
 
     @Test
+    void aQuotedTableFilterFindsTheEntriesOfThatTableHoweverItIsSpelled() throws Exception {
+        TableId items = new TableId("Sales", "Order Items");
+        ChangeEvent change = new ChangeEvent(ChangeOperation.UPDATE, items, COLUMNS, new int[] {0}, null,
+                new Object[] {7L, "c7", new BigDecimal("1.00"), "n", 1}, SourcePosition.ofLsn(130), 0);
+        Instant at = Instant.parse("2026-01-02T03:10:00Z");
+        try (JdbcDeadLetterQueue queue = new JdbcDeadLetterQueue(
+                new JdbcConnectionFactory(url(), "postgres", Secret.literal(PASSWORD)), "_tidemark_dlq")) {
+            queue.add(List.of(new DeadLetter("shop", "warehouse", "Reporting.\"Order Items\"", change,
+                    DeadLetterKind.REJECTED, "42703", "ERROR: column does not exist", 3, at, at.plusSeconds(5))));
+        }
+
+        for (String spelling : List.of("Sales.\"Order Items\"", "\"Sales\".\"Order Items\"")) {
+            CliRun run = CliRun.of("dlq", "list", file.toString(), "--table", spelling);
+            assertThat(run.exitCode()).as(run.toString()).isEqualTo(ExitCodes.OK);
+            assertThat(run.outLines()).hasSize(2);
+            assertThat(run.outLines().get(1)).contains("Sales.\"Order Items\"", "42703");
+        }
+        assertThat(CliRun.of("dlq", "list", file.toString(), "--table", "public.orders").outLines()).hasSize(4);
+
+        CliRun unquoted = CliRun.of("dlq", "list", file.toString(), "--table", "Sales.Order Items");
+        assertThat(unquoted.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(unquoted.errLines()).containsExactly("tidemark: Invalid value for option '--table': Sales.Order"
+                + " Items has the name Order Items that needs double quotes: write it as \"Order Items\" (bare names"
+                + " are letters, digits, _ and $, not starting with a digit) (see 'tidemark dlq list --help')");
+    }
+
+    @Test
     void showPrintsTheWholeEntryWithItsRowAndMessage() {
         CliRun run = CliRun.of("dlq", "show", file.toString(), "1");
 

@@ -1,5 +1,7 @@
 package io.tidemark.pipeline.config;
 
+import io.tidemark.pipeline.event.TableId;
+
 import java.util.List;
 import java.util.Objects;
 
@@ -47,6 +49,6 @@ public record MySqlSourceDef(
 
     /** The databases that hold the captured tables. */
     public List<String> databases() {
-        return tables.stream().map(t -> t.substring(0, t.indexOf('.'))).distinct().toList();
+        return tables.stream().map(t -> TableId.parse(t).schema()).distinct().toList();
     }
 }

@@ -50,7 +50,8 @@ public final class MySqlSourceOptions {
                     .stringType()
                     .asList()
                     .noDefaultValue()
-                    .withDescription("Tables to capture, each as database.table.");
+                    .withDescription("Tables to capture, each as database.table; a name with spaces or other characters"
+                            + " in double quotes, as in \"Shop Floor\".\"Order Lines\".");
 
     public static final ConfigOption<String> SERVER_ID =
             ConfigOptions.key("server-id")
@@ -93,7 +94,7 @@ public final class MySqlSourceOptions {
             withDefault(PORT, ValueTypes.integer(1, 65535)),
             required(USERNAME, ValueTypes.string()),
             required(PASSWORD, ValueTypes.secretReference()),
-            required(TABLES, ValueTypes.tableList()),
+            required(TABLES, TableNames.sourceTableList()),
             derived(SERVER_ID, ValueTypes.serverIdRange(),
                     "`pipeline.parallelism` ids from a start derived from `pipeline.name`"),
             withDefault(SERVER_TIME_ZONE, ValueTypes.zoneId()),

@@ -54,7 +54,8 @@ public final class PostgresSourceOptions {
                     .stringType()
                     .asList()
                     .noDefaultValue()
-                    .withDescription("Tables to capture, each as schema.table.");
+                    .withDescription("Tables to capture, each as schema.table; a name with capitals kept, spaces or other"
+                            + " characters in double quotes, as in \"Sales\".\"Order Items\".");
 
     public static final ConfigOption<String> SLOT_NAME =
             ConfigOptions.key("slot-name")
@@ -83,7 +84,7 @@ public final class PostgresSourceOptions {
             required(DATABASE, ValueTypes.string()),
             required(USERNAME, ValueTypes.string()),
             required(PASSWORD, ValueTypes.secretReference()),
-            required(TABLES, ValueTypes.tableList()),
+            required(TABLES, TableNames.sourceTableList()),
             derived(SLOT_NAME, ValueTypes.identifier(), "`tidemark_` + `pipeline.name` with `-` replaced by `_`"),
             derived(PUBLICATION_NAME, ValueTypes.identifier(), "same as `slot-name`"),
             withDefault(SNAPSHOT_CHUNK_SIZE, ValueTypes.integer(1, Integer.MAX_VALUE)),

@@ -25,13 +25,14 @@ public final class RouteOptions {
             ConfigOptions.key("sink-table")
                     .stringType()
                     .noDefaultValue()
-                    .withDescription("Table written in the sink, as schema.table.");
+                    .withDescription("Table written in the sink, as schema.table (on MySQL and MariaDB the schema is the"
+                            + " database), quoted like source.tables.");
 
     static final OptionSection SECTION = OptionSection.of(
             "routes[]",
-            required(SOURCE_TABLE, ValueTypes.tableName()),
+            required(SOURCE_TABLE, TableNames.tableName()),
             required(SINK, ValueTypes.name()),
-            derived(SINK_TABLE, ValueTypes.tableName(), "same as `source-table`"));
+            derived(SINK_TABLE, TableNames.tableName(), "same as `source-table`"));
 
     private RouteOptions() {}
 }

@@ -22,7 +22,6 @@ import java.util.stream.Collectors;
 final class ValueTypes {
 
     static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
-    static final Pattern TABLE = Pattern.compile("[A-Za-z_][A-Za-z0-9_$]*\\.[A-Za-z_][A-Za-z0-9_$]*");
     static final Pattern SERVER_ID_RANGE = Pattern.compile("([0-9]{1,10})(?:\\s*-\\s*([0-9]{1,10}))?");
     static final Pattern ERROR_CODE = Pattern.compile("[0-9A-Za-z]{5}|[0-9]{1,6}");
     static final Pattern IDENTIFIER = Pattern.compile("[a-z0-9_]{1,63}");
@@ -217,48 +216,6 @@ final class ValueTypes {
                 }
             }
             return valid ? List.copyOf(codes) : null;
-        });
-    }
-
-    static ValueType<String> tableName() {
-        return matching(TABLE, "schema.table", "string: schema.table");
-    }
-
-    /** A non-empty list of distinct {@code schema.table} names; each bad element is reported on its own. */
-    static ValueType<List<String>> tableList() {
-        ValueType<String> element = tableName();
-        return new Basic<>("list of schema.table", List.of(), (node, path, problems) -> {
-            if (!node.isArray()) {
-                problems.add(path, "expected a list of schema.table names, got " + describe(node));
-                return null;
-            }
-            if (node.isEmpty()) {
-                problems.add(path, "expected at least one schema.table name, got an empty list");
-                return null;
-            }
-            List<String> tables = new ArrayList<>();
-            Map<String, Integer> firstIndex = new HashMap<>();
-            boolean valid = true;
-            for (int i = 0; i < node.size(); i++) {
-                String elementPath = Problems.index(path, i);
-                JsonNode item = node.get(i);
-                String table = item.isNull()
-                        ? missing(elementPath, problems, "expected schema.table, got nothing")
-                        : element.read(item, elementPath, problems);
-                if (table == null) {
-                    valid = false;
-                } else if (firstIndex.containsKey(table)) {
-                    problems.add(
-                            elementPath,
-                            "duplicate of " + Problems.index(path, firstIndex.get(table)) + " (" + table
-                                    + "); list each table once");
-                    valid = false;
-                } else {
-                    firstIndex.put(table, i);
-                    tables.add(table);
-                }
-            }
-            return valid ? List.copyOf(tables) : null;
         });
     }
 

@@ -39,4 +39,40 @@ public final class SourceTables {
         }
         return keys;
     }
+
+    /**
+     * Flink CDC's {@code schemaList}/{@code databaseList} for the captured tables: each schema as a
+     * regular expression that matches only its own name (Debezium matches these lists as regular
+     * expressions, split at commas).
+     */
+    public static String[] schemaFilters(List<String> tables) {
+        return tables.stream().map(t -> literalFilter(TableId.parse(t).schema())).distinct().toArray(String[]::new);
+    }
+
+    /**
+     * Flink CDC's {@code tableList}: each table as a regular expression that matches only its
+     * {@code schema.table} as Debezium names it (the two names joined by a dot, unquoted).
+     */
+    public static String[] tableFilters(List<String> tables) {
+        return tables.stream()
+                .map(TableId::parse)
+                .map(t -> literalFilter(t.schema()) + "\\." + literalFilter(t.table()))
+                .toArray(String[]::new);
+    }
+
+    /**
+     * {@code name} as an entry of a Debezium include list that matches it literally: regular
+     * expression characters escaped, and a comma as {@code \,}, which Debezium's list splitter
+     * turns back into a comma (a literal one in the expression).
+     */
+    static String literalFilter(String name) {
+        StringBuilder out = new StringBuilder(name.length() + 8);
+        for (char c : name.toCharArray()) {
+            if ("\\^$.|?*+()[]{},".indexOf(c) >= 0) {
+                out.append('\\');
+            }
+            out.append(c);
+        }
+        return out.toString();
+    }
 }

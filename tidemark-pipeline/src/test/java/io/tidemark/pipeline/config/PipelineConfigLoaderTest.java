@@ -223,6 +223,26 @@ class PipelineConfigLoaderTest {
     }
 
     @Test
+    void quotedNamesAreReadInTheirNormalWrittenFormSoEitherSpellingMatches() throws Exception {
+        String yaml = MINIMAL.replace("tables: [public.orders, public.customers]",
+                "tables: ['\"public\".\"orders\"', '\"Sales\".\"Order-Items\"']") + """
+                routes:
+                  - source-table: public.orders
+                    sink: warehouse
+                    sink-table: '"Reporting"."Line ""Items"" (copy)"'
+                  - source-table: 'Sales."Order-Items"'
+                    sink: warehouse
+                """;
+
+        PipelineDef pipeline = PipelineConfigLoader.parse(yaml, FILE);
+
+        assertThat(pipeline.source().tables()).containsExactly("public.orders", "Sales.\"Order-Items\"");
+        assertThat(pipeline.routes()).containsExactly(
+                new RouteDef("public.orders", "warehouse", "Reporting.\"Line \"\"Items\"\" (copy)\""),
+                new RouteDef("Sales.\"Order-Items\"", "warehouse", "Sales.\"Order-Items\""));
+    }
+
+    @Test
     void partialRoutesAreNotCompletedButRejected() {
         String yaml = MINIMAL + """
                 routes:
@@ -724,7 +744,41 @@ class PipelineConfigLoaderTest {
                 arguments(
                         "table without schema",
                         with("[public.orders, public.customers]", "[orders, public.customers]"),
-                        "source.tables[0]: expected schema.table, got \"orders\""),
+                        "source.tables[0]: \"orders\" has no schema; write schema.table, as in public.orders"),
+                arguments(
+                        "unbalanced quote in a table name",
+                        with("[public.orders, public.customers]", "[public.orders, '\"Sales.orders']"),
+                        "source.tables[1]: \"\\\"Sales.orders\" has a double quote at position 1 that is never closed;"
+                                + " close it, and write a quote inside a name as \"\""),
+                arguments(
+                        "table name with three parts",
+                        with("[public.orders, public.customers]", "[public.orders, shop.public.customers]"),
+                        "source.tables[1]: \"shop.public.customers\" has 3 dot-separated names where schema.table"
+                                + " has 2; put a name that contains a dot in double quotes, as in \"Sales\".\"Q1.Orders\""),
+                arguments(
+                        "table name with a space, unquoted",
+                        with("[public.orders, public.customers]", "[public.orders, Sales.Order Items]"),
+                        "source.tables[1]: \"Sales.Order Items\" has the name Order Items that needs double quotes:"
+                                + " write it as \"Order Items\" (bare names are letters, digits, _ and $, not starting"
+                                + " with a digit)"),
+                arguments(
+                        "quoted table name Flink CDC cannot keep in its checkpoints",
+                        with("[public.orders, public.customers]", "[public.orders, '\"Sales\".\"Order Items\"']"),
+                        "source.tables[1]: Sales.\"Order Items\" cannot be captured: Flink CDC 3.5 keeps a table's"
+                                + " name in its checkpoints unquoted and cannot read one with a space, a dot or a double"
+                                + " quote back (the job would fail at its first checkpoint); rename the table or its schema"),
+                arguments(
+                        "table name that Flink CDC reads as a regular expression",
+                        with("[public.orders, public.customers]", "[public.orders, public.orders$archive]"),
+                        "source.tables[1]: public.orders$archive cannot be captured: Flink CDC 3.5 matches the table's"
+                                + " snapshot chunks against its name read as a regular expression, which"
+                                + " public.orders$archive does not match (a character such as $ ( [ { * + ? | \\ ^ or a"
+                                + " comma), so changes made while a chunk is read would be lost; rename the table or its"
+                                + " schema"),
+                arguments(
+                        "quoted and bare spellings of one table",
+                        with("[public.orders, public.customers]", "[public.orders, '\"public\".\"orders\"']"),
+                        "source.tables[1]: duplicate of source.tables[0] (public.orders); list each table once"),
                 arguments(
                         "table listed twice",
                         with("[public.orders, public.customers]", "[public.orders, public.orders]"),

@@ -67,6 +67,12 @@ public final class TransactionRecords {
         return stripped;
     }
 
+    /** A table as Debezium names a data collection: {@code schema.table}, unquoted. */
+    private static TableId debeziumName(String collection) {
+        int dot = collection.indexOf('.');
+        return dot < 0 ? new TableId("", collection) : new TableId(collection.substring(0, dot), collection.substring(dot + 1));
+    }
+
     /** The COMMIT event of an END record, or null for a BEGIN record. */
     static ChangeEvent commitOf(SourceRecord record) {
         Struct value = (Struct) record.value();
@@ -76,7 +82,7 @@ public final class TransactionRecords {
         List<Struct> collections = value.getArray("data_collections");
         TableId first = collections == null || collections.isEmpty()
                 ? new TableId("", "")
-                : TableId.parse(collections.get(0).getString("data_collection"));
+                : debeziumName(collections.get(0).getString("data_collection"));
         return ChangeEvent.commit(value.getString("id"), first, 0L);
     }
 }

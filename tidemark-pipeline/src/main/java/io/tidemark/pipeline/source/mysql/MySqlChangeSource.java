@@ -5,6 +5,7 @@ import io.tidemark.pipeline.config.StartupMode;
 import io.tidemark.pipeline.event.ChangeEvent;
 import io.tidemark.pipeline.source.ChangeSource;
 import io.tidemark.pipeline.source.SavepointSourceSplits;
+import io.tidemark.pipeline.source.SourceTables;
 import io.tidemark.pipeline.source.debezium.DebeziumChangeEventDeserializer;
 import io.tidemark.pipeline.source.debezium.DebeziumTuning;
 import io.tidemark.pipeline.source.debezium.TransactionRecords;
@@ -88,8 +89,8 @@ public final class MySqlChangeSource implements ChangeSource {
         factory.hostname(def.hostname());
         factory.port(def.port());
         factory.username(def.username());
-        factory.databaseList(def.databases().toArray(String[]::new));
-        factory.tableList(def.tables().toArray(String[]::new));
+        factory.databaseList(SourceTables.schemaFilters(def.tables()));
+        factory.tableList(SourceTables.tableFilters(def.tables()));
         factory.serverId(def.serverIds());
         factory.serverTimeZone(def.serverTimeZone());
         factory.splitSize(def.snapshotChunkSize());

@@ -7,6 +7,7 @@ import io.tidemark.pipeline.event.SourcePosition;
 import io.tidemark.pipeline.source.ChangeSource;
 import io.tidemark.pipeline.source.debezium.DebeziumChangeEventDeserializer;
 import io.tidemark.pipeline.source.SavepointSourceSplits;
+import io.tidemark.pipeline.source.SourceTables;
 import io.tidemark.pipeline.source.debezium.DebeziumTuning;
 import io.tidemark.pipeline.source.debezium.TransactionRecords;
 
@@ -105,8 +106,8 @@ public final class PostgresChangeSource implements ChangeSource {
         factory.port(def.port());
         factory.database(def.database());
         factory.username(def.username());
-        factory.schemaList(def.tables().stream().map(t -> t.substring(0, t.indexOf('.'))).distinct().toArray(String[]::new));
-        factory.tableList(def.tables().toArray(String[]::new));
+        factory.schemaList(SourceTables.schemaFilters(def.tables()));
+        factory.tableList(SourceTables.tableFilters(def.tables()));
         factory.slotName(def.slotName());
         factory.decodingPluginName("pgoutput");
         factory.splitSize(def.snapshotChunkSize());

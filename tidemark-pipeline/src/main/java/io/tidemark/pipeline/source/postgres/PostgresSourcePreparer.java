@@ -220,6 +220,18 @@ public final class PostgresSourcePreparer {
         return "\"" + identifier.replace("\"", "\"\"") + "\"";
     }
 
+    /**
+     * The table as PostgreSQL reads it in a statement a user is told to run: a part quoted unless
+     * PostgreSQL would read it bare as the same name (lower case; it folds anything else).
+     */
+    static String sqlName(TableId table) {
+        return sqlPart(table.schema()) + "." + sqlPart(table.table());
+    }
+
+    private static String sqlPart(String identifier) {
+        return identifier.matches("[a-z_][a-z0-9_$]*") ? identifier : quote(identifier);
+    }
+
     private List<String> checkTable(Connection c, TableId table) throws SQLException {
         List<String> problems = new ArrayList<>();
         String relation = null;
@@ -246,8 +258,8 @@ public final class PostgresSourcePreparer {
         }
         if (partitioned) {
             // the WAL holds the partitions' rows: each leaf needs what a table of its own would
-            for (String leaf : leafPartitions(c, relation)) {
-                problems.addAll(checkTable(c, TableId.parse(leaf)));
+            for (TableId leaf : leafPartitions(c, relation)) {
+                problems.addAll(checkTable(c, leaf));
             }
             partitionedTables.add(table);
         }
@@ -283,7 +295,7 @@ public final class PostgresSourcePreparer {
                 problems.add("source.tables: table " + table + " has columns that PostgreSQL may store"
                         + " out of line (" + toastable + ") but its replica identity is not FULL, so an"
                         + " update that leaves such a value unchanged would arrive without it;"
-                        + " run ALTER TABLE " + table + " REPLICA IDENTITY FULL");
+                        + " run ALTER TABLE " + sqlName(table) + " REPLICA IDENTITY FULL");
             }
         }
         return problems;
@@ -296,7 +308,7 @@ public final class PostgresSourcePreparer {
      */
     private static Optional<String> replicaIdentityProblem(Connection c, TableId table, String relation,
             String identity, boolean toastable) throws SQLException {
-        String fix = "; run ALTER TABLE " + table + " REPLICA IDENTITY " + (toastable ? "FULL" : "DEFAULT (or FULL)");
+        String fix = "; run ALTER TABLE " + sqlName(table) + " REPLICA IDENTITY " + (toastable ? "FULL" : "DEFAULT (or FULL)");
         if ("n".equals(identity)) {
             return Optional.of("source.tables: table " + table + " has REPLICA IDENTITY NOTHING, so its deletes"
                     + " reach the WAL without the primary key and could not be applied" + fix);
@@ -332,16 +344,16 @@ public final class PostgresSourcePreparer {
         }
     }
 
-    /** The leaf partitions of a partitioned table, at any depth, as {@code schema.table}. */
-    private static List<String> leafPartitions(Connection c, String relation) throws SQLException {
-        List<String> leaves = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT n.nspname || '.' || r.relname"
+    /** The leaf partitions of a partitioned table, at any depth. */
+    private static List<TableId> leafPartitions(Connection c, String relation) throws SQLException {
+        List<TableId> leaves = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT n.nspname, r.relname"
                 + " FROM pg_partition_tree(?::oid::regclass) t JOIN pg_class r ON r.oid = t.relid"
-                + " JOIN pg_namespace n ON n.oid = r.relnamespace WHERE t.isleaf ORDER BY 1")) {
+                + " JOIN pg_namespace n ON n.oid = r.relnamespace WHERE t.isleaf ORDER BY 1, 2")) {
             ps.setString(1, relation);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    leaves.add(rs.getString(1));
+                    leaves.add(new TableId(rs.getString(1), rs.getString(2)));
                 }
             }
         }

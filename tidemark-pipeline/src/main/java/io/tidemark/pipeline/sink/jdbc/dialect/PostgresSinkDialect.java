@@ -2,8 +2,6 @@ package io.tidemark.pipeline.sink.jdbc.dialect;
 
 import io.tidemark.pipeline.event.TableId;
 
-import org.apache.flink.connector.jdbc.postgres.database.dialect.PostgresDialect;
-
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLRecoverableException;
@@ -15,8 +13,8 @@ import java.util.stream.Collectors;
 /**
  * PostgreSQL target. Upserts are {@code INSERT ... ON CONFLICT DO UPDATE ... WHERE pos < new pos},
  * sent as multi-row statements ({@code reWriteBatchedInserts}); strings are sent untyped
- * ({@code stringtype=unspecified}) so that uuid, json and enum columns accept them. Quoting comes
- * from flink-connector-jdbc's PostgreSQL dialect.
+ * ({@code stringtype=unspecified}) so that uuid, json and enum columns accept them. Every table
+ * and column name is double-quoted, so it means exactly the name the source or the route gives.
  */
 public final class PostgresSinkDialect implements SinkDialect {
 
@@ -29,8 +27,6 @@ public final class PostgresSinkDialect implements SinkDialect {
     private static final String TRUNCATE_ARRIVALS = "public._tidemark_truncate_arrivals";
     private static final String DEFERRED = "public._tidemark_deferred";
 
-    private final PostgresDialect jdbcDialect = new PostgresDialect();
-
     @Override
     public String metadataTable(String name) {
         return "public." + name;
@@ -41,9 +37,14 @@ public final class PostgresSinkDialect implements SinkDialect {
         return "postgresql";
     }
 
+    /**
+     * PostgreSQL's rule for a delimited identifier: in double quotes, a quote inside doubled.
+     * (flink-connector-jdbc 3.3's {@code PostgresDialect.quoteIdentifier} returns the name as it is,
+     * which PostgreSQL folds to lower case and cannot take with a space or a symbol.)
+     */
     @Override
     public String quoteIdentifier(String identifier) {
-        return jdbcDialect.quoteIdentifier(identifier);
+        return "\"" + identifier.replace("\"", "\"\"") + "\"";
     }
 
     @Override
