@@ -31,7 +31,11 @@ CREATE TABLE pg_values (
     attrs HSTORE,
     grid INT[][],
     words TEXT[][],
-    moods mood[]
+    moods mood[],
+    decimals NUMERIC[],
+    stamps TIMESTAMPTZ[],
+    blobs BYTEA[],
+    checks BOOLEAN[]
 );
 --;;
 ALTER TABLE pg_values REPLICA IDENTITY FULL;

@@ -3,6 +3,7 @@ package io.tidemark.pipeline.sink.redis;
 import io.tidemark.pipeline.config.RedisValueFormat;
 import io.tidemark.pipeline.event.ChangeEvent;
 import io.tidemark.pipeline.event.TableId;
+import io.tidemark.pipeline.event.ValueText;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
@@ -13,13 +14,7 @@ import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.time.Duration;
-import java.time.LocalDate;
-import java.time.LocalDateTime;
-import java.time.LocalTime;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -159,40 +154,7 @@ public final class RedisRowEncoder implements Serializable {
 
     /** A column value (of the types of {@link io.tidemark.pipeline.event.RowValues}) as hash field text. */
     public static String text(Object value) {
-        if (value == null) {
-            return "";
-        }
-        if (value instanceof String s) {
-            return s;
-        }
-        if (value instanceof byte[] bytes) {
-            return Base64.getEncoder().encodeToString(bytes);
-        }
-        if (value instanceof BigDecimal d) {
-            return d.toPlainString();
-        }
-        if (value instanceof LocalDate d) {
-            return DateTimeFormatter.ISO_LOCAL_DATE.format(d);
-        }
-        if (value instanceof LocalTime t) {
-            return DateTimeFormatter.ISO_LOCAL_TIME.format(t);
-        }
-        if (value instanceof LocalDateTime t) {
-            return DateTimeFormatter.ISO_LOCAL_DATE_TIME.format(t);
-        }
-        if (value instanceof OffsetDateTime t) {
-            return DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(t);
-        }
-        if (value instanceof List<?> list) {
-            StringWriter out = new StringWriter();
-            try (JsonGenerator gen = JSON.createGenerator(out)) {
-                writeJson(gen, list);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            return out.toString();
-        }
-        return value.toString(); // Boolean, Short, Integer, Long, Float, Double
+        return ValueText.text(value);
     }
 
     /** The position comes first, so that the script can read it without decoding the document. */
@@ -203,39 +165,12 @@ public final class RedisRowEncoder implements Serializable {
             gen.writeStringField(GuardedWriteScript.POSITION_FIELD, Long.toString(position));
             for (int i = 0; i < columns.length; i++) {
                 gen.writeFieldName(columns[i]);
-                writeJson(gen, row[i]);
+                ValueText.writeJson(gen, row[i]);
             }
             gen.writeEndObject();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         return out.toString();
-    }
-
-    private static void writeJson(JsonGenerator gen, Object value) throws IOException {
-        if (value == null) {
-            gen.writeNull();
-        } else if (value instanceof Boolean b) {
-            gen.writeBoolean(b);
-        } else if (value instanceof Short || value instanceof Integer || value instanceof Long) {
-            gen.writeNumber(((Number) value).longValue());
-        } else if (value instanceof BigDecimal d) {
-            gen.writeNumber(d);
-        } else if (value instanceof Double || value instanceof Float) {
-            double d = ((Number) value).doubleValue();
-            if (Double.isFinite(d)) {
-                gen.writeNumber(value.toString()); // a float's own shortest text, not its double widening
-            } else {
-                gen.writeString(value.toString()); // JSON has no NaN or Infinity
-            }
-        } else if (value instanceof List<?> list) {
-            gen.writeStartArray();
-            for (Object element : list) {
-                writeJson(gen, element);
-            }
-            gen.writeEndArray();
-        } else {
-            gen.writeString(text(value));
-        }
     }
 }

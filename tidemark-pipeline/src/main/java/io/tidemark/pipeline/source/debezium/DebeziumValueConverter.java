@@ -44,6 +44,12 @@ interface DebeziumValueConverter extends Serializable {
                     return raw -> raw == null || INFINITIES.contains(raw)
                             ? raw
                             : OffsetDateTime.parse((String) raw, DateTimeFormatter.ISO_OFFSET_DATE_TIME);
+                case "io.tidemark.postgres.Array":
+                    {
+                        String elementType = schema.parameters().get("elementType");
+                        return raw -> raw == null ? null : io.tidemark.pipeline.source.postgres.PostgresArrayLiteral
+                                .parse((String) raw, elementType);
+                    }
                 case "io.tidemark.postgres.Numeric":
                     return raw -> raw == null || SPECIAL_NUMBERS.contains(raw) ? raw : new BigDecimal((String) raw);
                 case "io.debezium.time.Time":

@@ -18,7 +18,8 @@ import java.util.Properties;
  * under the logical name {@link #NUMERIC}; bit strings travel as their text of 0s and 1s instead
  * of Debezium's little-endian bytes (or a boolean for {@code bit(1)}); an hstore travels as its
  * PostgreSQL text instead of Debezium's JSON, which an hstore column does not read back; a
- * {@code timetz} keeps the offset it was written with instead of moving to UTC.
+ * {@code timetz} keeps the offset it was written with instead of moving to UTC; an array of any
+ * dimension travels as its PostgreSQL text (Debezium's converter knows one dimension).
  */
 public final class PostgresValueConverters implements CustomConverter<SchemaBuilder, RelationalColumn> {
 
@@ -30,6 +31,12 @@ public final class PostgresValueConverters implements CustomConverter<SchemaBuil
 
     /** The logical name of a {@code timetz} carried as ISO text with the offset it was written with. */
     public static final String TIME_WITH_OFFSET = "io.tidemark.postgres.TimeWithOffset";
+
+    /** The logical name of an array carried as its PostgreSQL text, its element type in {@link #ELEMENT_TYPE}. */
+    public static final String ARRAY = "io.tidemark.postgres.Array";
+
+    /** The schema parameter of an {@link #ARRAY} naming the element type ({@code int4}, {@code text}, …). */
+    public static final String ELEMENT_TYPE = "elementType";
 
     /** The logical name of an hstore carried as its PostgreSQL text ({@code "k"=>"v"}). */
     public static final String HSTORE = "io.tidemark.postgres.Hstore";
@@ -64,7 +71,13 @@ public final class PostgresValueConverters implements CustomConverter<SchemaBuil
                 registration.register(SchemaBuilder.string().name(HSTORE).optional(), raw -> raw == null ? null : raw.toString());
                 break;
             default:
-                // Debezium's own converter
+                if (column.typeName().startsWith("_")) {
+                    // an array: its PostgreSQL text, read into nested lists by PostgresArrayLiteral
+                    registration.register(SchemaBuilder.string().name(ARRAY)
+                                    .parameter(ELEMENT_TYPE, column.typeName().substring(1)).optional(),
+                            raw -> raw == null ? null : raw.toString());
+                }
+                // otherwise Debezium's own converter
         }
     }
 

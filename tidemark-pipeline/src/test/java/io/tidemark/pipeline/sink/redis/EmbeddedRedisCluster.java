@@ -215,7 +215,7 @@ final class EmbeddedRedisCluster implements AutoCloseable {
         servers.get(port).stop();
     }
 
-    /** Waits until every live node reports cluster_state:ok and the test client knows the topology. */
+    /** Waits until every live node reports cluster_state:ok and the test client knows the topology, roles settled. */
     void awaitHealthy() {
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).ignoreExceptions().until(() -> {
             for (Map.Entry<Integer, Redis> server : servers.entrySet()) {
@@ -224,6 +224,16 @@ final class EmbeddedRedisCluster implements AutoCloseable {
                 }
             }
             client.refreshPartitions();
+            // a node that cluster_state:ok already counts may still be turning from master into replica;
+            // the client must not route writes (FLUSHALL in a test's setup) to it
+            for (io.lettuce.core.cluster.models.partitions.RedisClusterNode known : client.getPartitions()) {
+                Redis server = servers.get(known.getUri().getPort());
+                if (server != null && server.isActive()
+                        && known.is(io.lettuce.core.cluster.models.partitions.RedisClusterNode.NodeFlag.UPSTREAM)
+                        && !"master".equals(String.valueOf(node(known.getUri().getPort()).role().get(0)))) {
+                    return false;
+                }
+            }
             return true;
         });
     }

@@ -214,6 +214,10 @@ public final class MySqlSinkDialect implements SinkDialect {
         if (value instanceof LocalTime time) {
             return time.format(TIME);
         }
+        if (value instanceof java.util.List<?> array) {
+            // no array type here: a JSON array (nested for more dimensions), for a JSON or text column
+            return io.tidemark.pipeline.event.ValueText.text(array);
+        }
         return value;
     }
 

@@ -160,15 +160,21 @@ final class SinkTableWriter implements AutoCloseable {
     private Array toArray(int column, List<?> list) throws SQLException {
         String typeName = sinkTypeNames[column];
         String elementType = typeName.startsWith("_") ? typeName.substring(1) : "text";
+        return connection.createArrayOf(elementType, elements(list));
+    }
+
+    /** A list's elements for the driver; a list inside (a multi-dimensional array) as a nested array. */
+    private static Object[] elements(List<?> list) {
         Object[] elements = new Object[list.size()];
         for (int i = 0; i < elements.length; i++) {
             Object e = list.get(i);
+            // bytea elements as PostgreSQL's hex text: the driver takes bytes only in a flat byte[][]
             elements[i] = e == null || e instanceof Number || e instanceof String || e instanceof Boolean
-                            || e instanceof byte[]
                     ? e
-                    : e.toString();
+                    : e instanceof byte[] bytes ? "\\x" + java.util.HexFormat.of().formatHex(bytes)
+                    : e instanceof List<?> inner ? elements(inner) : e.toString();
         }
-        return connection.createArrayOf(elementType, elements);
+        return elements;
     }
 
     static List<String> keyStrings(List<ChangeEvent> events) {
