@@ -44,6 +44,13 @@ interface DebeziumValueConverter extends Serializable {
                     return raw -> raw == null || INFINITIES.contains(raw)
                             ? raw
                             : OffsetDateTime.parse((String) raw, DateTimeFormatter.ISO_OFFSET_DATE_TIME);
+                case "io.debezium.data.Bits":
+                    {
+                        // MySQL BIT(n): Debezium's little-endian bytes as the text of n bits, as
+                        // PostgreSQL writes a bit string (and a MySQL sink binds it back to bytes)
+                        int length = Integer.parseInt(schema.parameters().get("length"));
+                        return raw -> raw == null ? null : bitString((byte[]) bytes(raw), length);
+                    }
                 case "io.tidemark.postgres.Array":
                     {
                         String elementType = schema.parameters().get("elementType");
@@ -108,6 +115,16 @@ interface DebeziumValueConverter extends Serializable {
     }
 
     long MICROS_PER_DAY = 86_400_000_000L;
+
+    /** Little-endian bytes as a string of {@code length} bits, the most significant first. */
+    static String bitString(byte[] littleEndian, int length) {
+        StringBuilder bits = new StringBuilder(length);
+        for (int i = length - 1; i >= 0; i--) {
+            int b = i / 8 < littleEndian.length ? littleEndian[i / 8] : 0;
+            bits.append((b >> (i % 8) & 1) == 1 ? '1' : '0');
+        }
+        return bits.toString();
+    }
 
     /** PostgreSQL's infinite dates and timestamps, as PostgreSQL writes and reads them. */
     java.util.Set<String> INFINITIES = java.util.Set.of("infinity", "-infinity");

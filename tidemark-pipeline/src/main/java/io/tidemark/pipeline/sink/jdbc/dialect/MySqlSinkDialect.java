@@ -204,7 +204,10 @@ public final class MySqlSinkDialect implements SinkDialect {
      * are written as UTC, the session time zone.
      */
     @Override
-    public Object toBindValue(Object value) {
+    public Object toBindValue(Object value, int sqlType) {
+        if (sqlType == java.sql.Types.BIT && value instanceof String bits && isBitString(bits)) {
+            return bitBytes(bits);
+        }
         if (value instanceof LocalDateTime ts) {
             return ts.format(DATE_TIME);
         }
@@ -219,6 +222,21 @@ public final class MySqlSinkDialect implements SinkDialect {
             return io.tidemark.pipeline.event.ValueText.text(array);
         }
         return value;
+    }
+
+    private static boolean isBitString(String s) {
+        return !s.isEmpty() && s.chars().allMatch(c -> c == '0' || c == '1');
+    }
+
+    /** A bit string ({@code 0000000100000010}) as the big-endian bytes a BIT(n) column takes. */
+    private static byte[] bitBytes(String bits) {
+        byte[] bytes = new byte[(bits.length() + 7) / 8];
+        for (int i = 0; i < bits.length(); i++) {
+            if (bits.charAt(bits.length() - 1 - i) == '1') {
+                bytes[bytes.length - 1 - i / 8] |= (byte) (1 << (i % 8));
+            }
+        }
+        return bytes;
     }
 
     private static final DateTimeFormatter DATE_TIME = DateTimeFormatter.ofPattern("uuuu-MM-dd HH:mm:ss.SSSSSS");

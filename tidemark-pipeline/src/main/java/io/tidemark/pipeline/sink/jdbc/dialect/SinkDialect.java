@@ -268,8 +268,11 @@ public interface SinkDialect extends Serializable {
         return table.schema();
     }
 
-    /** Turns a change-event value into what the driver binds best; identity by default. */
-    default Object toBindValue(Object value) {
+    /**
+     * Turns a change-event value into what the driver binds best for a sink column of a
+     * {@link java.sql.Types} type; identity by default.
+     */
+    default Object toBindValue(Object value, int sqlType) {
         return value;
     }
 

@@ -141,7 +141,7 @@ final class SinkTableWriter implements AutoCloseable {
     }
 
     private void bind(PreparedStatement ps, int parameter, int column, Object raw) throws SQLException {
-        Object value = dialect.toBindValue(raw);
+        Object value = dialect.toBindValue(raw, sinkSqlTypes[column]);
         if (value == null) {
             ps.setNull(parameter, sinkSqlTypes[column] == Types.ARRAY ? Types.ARRAY : Types.OTHER);
         } else if (value instanceof String s) {
