@@ -2,8 +2,11 @@ package io.tidemark.pipeline.job;
 
 import io.tidemark.pipeline.config.JdbcSinkDef;
 import io.tidemark.pipeline.config.PipelineDef;
+import io.tidemark.pipeline.config.RedisSinkDef;
+import io.tidemark.pipeline.config.RedisValueFormat;
 import io.tidemark.pipeline.config.RouteDef;
 import io.tidemark.pipeline.config.Secret;
+import io.tidemark.pipeline.sink.redis.EmbeddedRedis;
 import io.tidemark.pipeline.testing.MariaDbTestServer;
 import io.tidemark.pipeline.testing.PostgresTestBase;
 import io.tidemark.pipeline.testing.TestJobs;
@@ -22,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -189,6 +193,58 @@ class PostgresValuesITCase extends PostgresTestBase {
         } finally {
             if (client.getJobStatus(jobId).get() == JobStatus.RUNNING) {
                 client.cancel(jobId).get(30, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /** The same values in Redis hash fields, as docs/value-mapping.md and docs/redis-sink.md list them. */
+    @Test
+    void valuesReachRedisAsDocumented(@InjectClusterClient RestClusterClient<?> client) throws Exception {
+        String source = createDatabase("src_values_redis");
+        runDdl(source, "pg-values");
+        execute(source, rows(0, true));
+        try (EmbeddedRedis redis = EmbeddedRedis.start()) {
+            PipelineDef base = pipeline("it-values-redis", source, "unused", List.of("public.pg_values"), temp, 1);
+            RedisSinkDef sink = new RedisSinkDef("cache", redis.uri(), null, "tm", RedisValueFormat.HASH, null,
+                    Duration.ofDays(7), 1000, Duration.ofMillis(100), 3);
+            PipelineDef def = new PipelineDef(base.name(), 1, base.source(), List.of(sink),
+                    List.of(new RouteDef("public.pg_values", "cache", "public.pg_values")), base.checkpointing());
+            PipelineJob job = PipelineJob.of(def);
+            job.prepare();
+            JobID jobId = client.submitJob(job.jobGraph(TestJobs.noRestarts(), SavepointRestoreSettings.none()))
+                    .get(1, TimeUnit.MINUTES);
+            try {
+                execute(source, rows(100, true));
+                await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+                    TestJobs.requireNotFailed(client, jobId);
+                    assertThat(redis.keys("tm:public.pg_values:*")).hasSize(16);
+                });
+                for (String id : List.of("8", "108")) {
+                    assertThat(redis.commands().hgetall("tm:public.pg_values:" + id)).containsAllEntriesOf(Map.ofEntries(
+                            Map.entry("num", "12.5"), Map.entry("num_scaled", "3.25"), Map.entry("f8", "1.5"),
+                            Map.entry("born", "2024-02-29"), Map.entry("ts", "2024-01-02T03:04:05.123456"),
+                            Map.entry("tstz", "2024-01-02T01:04:05.654321Z"), Map.entry("span", "P1Y2M0DT0H0M0S"),
+                            Map.entry("addr", "10.1.2.3"), Map.entry("price", "99.95"), Map.entry("clock", "04:05:06+02:00"),
+                            Map.entry("feeling", "ok"), Map.entry("qty", "3"), Map.entry("flags", "1010"),
+                            Map.entry("periods", "[\"2024-01-01 00:00:00+00\",\"2024-02-01 00:00:00+00\")"),
+                            Map.entry("attrs", "\"a\"=>\"1\""), Map.entry("grid", "[[1,2],[3,4]]"),
+                            Map.entry("words", "[[\"a\",\"b c\"]]"), Map.entry("decimals", "[1.5,null]"),
+                            Map.entry("stamps", "[\"2024-01-01 00:00:00+00\"]"), Map.entry("blobs", "[\"AQ==\"]"),
+                            Map.entry("checks", "[true,null]")));
+                }
+                for (String id : List.of("1", "101")) {
+                    assertThat(redis.commands().hgetall("tm:public.pg_values:" + id)).containsAllEntriesOf(Map.of(
+                            "num", "NaN", "num_scaled", "NaN", "f4", "Infinity", "born", "infinity", "ts", "infinity",
+                            "tstz", "infinity"));
+                }
+                assertThat(redis.commands().hget("tm:public.pg_values:102", "num")).isEqualTo("Infinity");
+                assertThat(redis.commands().hget("tm:public.pg_values:3", "num")).isEqualTo("-Infinity");
+                assertThat(redis.commands().hget("tm:public.pg_values:106", "num"))
+                        .isEqualTo("123456789012345678901234567890.123456789012345678901234567890");
+            } finally {
+                if (client.getJobStatus(jobId).get() == JobStatus.RUNNING) {
+                    client.cancel(jobId).get(30, TimeUnit.SECONDS);
+                }
             }
         }
     }
