@@ -12,9 +12,7 @@ import io.tidemark.pipeline.testing.PostgresTestBase;
 import io.tidemark.pipeline.testing.TestJobs;
 
 import org.apache.flink.api.common.JobID;
-import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.client.program.rest.RestClusterClient;
-import org.apache.flink.runtime.jobgraph.SavepointRestoreSettings;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.InjectClusterClient;
 import org.apache.flink.test.junit5.MiniClusterExtension;
@@ -26,7 +24,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -99,8 +96,7 @@ class PostgresValuesITCase extends PostgresTestBase {
         PipelineDef def = pipeline("it-values", source, sink, List.of("public.pg_values"), temp, 1);
         PipelineJob job = PipelineJob.of(def);
         job.prepare();
-        JobID jobId = client.submitJob(job.jobGraph(TestJobs.noRestarts(), SavepointRestoreSettings.none()))
-                .get(1, TimeUnit.MINUTES);
+        JobID jobId = TestJobs.submit(client, job, TestJobs.noRestarts());
         try {
             await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
                 TestJobs.requireNotFailed(client, jobId);
@@ -128,9 +124,7 @@ class PostgresValuesITCase extends PostgresTestBase {
                             "0.000000000000000000000000000001", "x &amp; y", "04:05:06.789+02",
                             "[[5,6],[7,8]]", "[[[1]],[[2]]]");
         } finally {
-            if (client.getJobStatus(jobId).get() == JobStatus.RUNNING) {
-                client.cancel(jobId).get(30, TimeUnit.SECONDS);
-            }
+            TestJobs.cancel(client, jobId);
         }
     }
 
@@ -161,8 +155,7 @@ class PostgresValuesITCase extends PostgresTestBase {
                 List.of(new RouteDef("public.pg_values", "warehouse", sinkDb + ".pg_values")), base.checkpointing());
         PipelineJob job = PipelineJob.of(def);
         job.prepare();
-        JobID jobId = client.submitJob(job.jobGraph(TestJobs.noRestarts(), SavepointRestoreSettings.none()))
-                .get(1, TimeUnit.MINUTES);
+        JobID jobId = TestJobs.submit(client, job, TestJobs.noRestarts());
         try {
             execute(source, rows(100, true));
             execute(source, "UPDATE pg_values SET num = 'NaN' WHERE id = 5", "DELETE FROM pg_values WHERE id = 6");
@@ -191,9 +184,7 @@ class PostgresValuesITCase extends PostgresTestBase {
                     + " | [\"2024-01-01 00:00:00+00\"] | [\"AQ==\"] | [true,null]";
             assertThat(mariaColumn(mariadb, sinkDb, mapped)).containsExactly(expected, expected);
         } finally {
-            if (client.getJobStatus(jobId).get() == JobStatus.RUNNING) {
-                client.cancel(jobId).get(30, TimeUnit.SECONDS);
-            }
+            TestJobs.cancel(client, jobId);
         }
     }
 
@@ -211,8 +202,7 @@ class PostgresValuesITCase extends PostgresTestBase {
                     List.of(new RouteDef("public.pg_values", "cache", "public.pg_values")), base.checkpointing());
             PipelineJob job = PipelineJob.of(def);
             job.prepare();
-            JobID jobId = client.submitJob(job.jobGraph(TestJobs.noRestarts(), SavepointRestoreSettings.none()))
-                    .get(1, TimeUnit.MINUTES);
+            JobID jobId = TestJobs.submit(client, job, TestJobs.noRestarts());
             try {
                 execute(source, rows(100, true));
                 await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
@@ -242,9 +232,7 @@ class PostgresValuesITCase extends PostgresTestBase {
                 assertThat(redis.commands().hget("tm:public.pg_values:106", "num"))
                         .isEqualTo("123456789012345678901234567890.123456789012345678901234567890");
             } finally {
-                if (client.getJobStatus(jobId).get() == JobStatus.RUNNING) {
-                    client.cancel(jobId).get(30, TimeUnit.SECONDS);
-                }
+                TestJobs.cancel(client, jobId);
             }
         }
     }
