@@ -182,10 +182,10 @@ public final class Reconciliation {
         }
     }
 
-    /** {@code schema.table} quoted for SQL. */
+    /** A table as {@code pipeline.yaml} writes it ({@code schema.table}, parts maybe quoted), quoted for SQL. */
     static String quote(String table) {
-        int dot = table.indexOf('.');
-        return quoteIdentifier(table.substring(0, dot)) + "." + quoteIdentifier(table.substring(dot + 1));
+        io.tidemark.pipeline.event.TableId id = io.tidemark.pipeline.event.TableId.parse(table);
+        return quoteIdentifier(id.schema()) + "." + quoteIdentifier(id.table());
     }
 
     static String quoteIdentifier(String identifier) {

@@ -34,6 +34,8 @@ import java.util.List;
  */
 final class PostgresChunkReader {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PostgresChunkReader.class);
+
     private final PostgresSourceFetchTaskContext context;
     private final SnapshotSplit split;
 
@@ -70,7 +72,10 @@ final class PostgresChunkReader {
                         context.getDbzConnectorConfig().getSnapshotFetchSize());
                 ResultSet rs = statement.executeQuery()) {
             Column[] columns = ColumnUtils.toArray(rs, table).getColumns();
+            long started = System.nanoTime();
+            long rows = 0;
             while (rs.next()) {
+                rows++;
                 Object[] row = new Object[table.columns().size()];
                 for (int i = 0; i < columns.length; i++) {
                     Column column = columns[i];
@@ -83,6 +88,8 @@ final class PostgresChunkReader {
                 context.getEventDispatcher().dispatchSnapshotEvent(partition, table.id(),
                         new SnapshotChangeRecordEmitter<>(partition, offset, row, clock), receiver);
             }
+            LOG.info("Snapshot chunk {} of {}: {} rows read in {} ms", split.splitId(), table.id(), rows,
+                    (System.nanoTime() - started) / 1_000_000);
         } catch (SQLException e) {
             throw new FlinkRuntimeException("Snapshotting of table " + table.id() + " failed: " + e.getMessage(), e);
         }
