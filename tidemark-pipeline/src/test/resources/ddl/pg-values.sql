@@ -4,6 +4,8 @@ CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');
 --;;
 CREATE DOMAIN positive_int AS INT CHECK (VALUE > 0);
 --;;
+CREATE DOMAIN measure AS NUMERIC CHECK (VALUE <> 0);
+--;;
 CREATE TABLE pg_values (
     id INT PRIMARY KEY,
     num NUMERIC,
@@ -35,7 +37,8 @@ CREATE TABLE pg_values (
     decimals NUMERIC[],
     stamps TIMESTAMPTZ[],
     blobs BYTEA[],
-    checks BOOLEAN[]
+    checks BOOLEAN[],
+    reading measure
 );
 --;;
 ALTER TABLE pg_values REPLICA IDENTITY FULL;

@@ -38,7 +38,7 @@ class PostgresValuesITCase extends PostgresTestBase {
 
     static final String COLUMNS = "id, num, num_scaled, f8, f4, born, ts, tstz, span, addr, net, mac, mac8, price,"
             + " clock, feeling, qty, doc::text AS doc, flags, vflags, ints, periods, amounts, attrs, grid, words, moods,"
-            + " decimals, stamps, blobs, checks";
+            + " decimals, stamps, blobs, checks, reading";
 
     /**
      * Rows with the special and the unusual values, ids from {@code base}; a numeric ±Infinity only
@@ -54,11 +54,11 @@ class PostgresValuesITCase extends PostgresTestBase {
                     + " '04:05:06.789+02', 'happy', 7, '<a b=\"1\">x &amp; y</a>', B'1010', B'10110', '[1,10)',"
                     + " '[2024-01-01 00:00+00,2024-06-01 00:00+00)', '(1.5,2.5]', '\"k\"=>\"v\", \"x y\"=>NULL',"
                     + " '{{1,2},{3,4}}', '{{a,b},{\"c d\",NULL}}', '{sad,happy}', '{NaN,1.50,-Infinity,NULL}',"
-                    + " '{\"2024-01-01 00:00:00+00\",infinity}', '{\"\\\\x00ff\",NULL}', '{{t,f},{NULL,t}}')",
+                    + " '{\"2024-01-01 00:00:00+00\",infinity}', '{\"\\\\x00ff\",NULL}', '{{t,f},{NULL,t}}', 'NaN')",
             "INSERT INTO pg_values VALUES (" + (base + 2) + ", " + infinity + ", -0.01, '-Infinity', 'NaN', '-infinity',"
                     + " '-infinity', '-infinity', '-1 days -00:00:01', '::1', '2001:db8::/32', 'ff:ff:ff:ff:ff:ff',"
                     + " '00:00:00:00:00:00:00:00', -12.34, '23:59:59.999999-11:30', 'sad', 1, '<empty/>', B'0000',"
-                    + " B'', 'empty', '(,2024-01-01 00:00+00]', '[0,)', '', '{{{1}},{{2}}}', '{}', '{}', '{}', '{}', '{}', '{}')",
+                    + " B'', 'empty', '(,2024-01-01 00:00+00]', '[0,)', '', '{{{1}},{{2}}}', '{}', '{}', '{}', '{}', '{}', '{}', 'Infinity')",
             "INSERT INTO pg_values (id, num, span, doc) VALUES (" + (base + 3) + ", " + minusInfinity + ", '0', '')",
             "INSERT INTO pg_values (id, num) VALUES (" + (base + 4) + ", 1e30)",
             "INSERT INTO pg_values (id, num) VALUES (" + (base + 5) + ", 1e-30)",
@@ -70,7 +70,7 @@ class PostgresValuesITCase extends PostgresTestBase {
                     + " '10.0.0.0/8', '08:00:2b:01:02:03', '08:00:2b:01:02:03:04:05', 99.95, '04:05:06+02', 'ok', 3,"
                     + " '<x/>', B'1010', B'1', '[1,5)', '[2024-01-01 00:00+00,2024-02-01 00:00+00)', '[1.5,2.5)',"
                     + " 'a=>1', '{{1,2},{3,4}}', '{{a,\"b c\"}}', '{ok}', '{1.5,NULL}',"
-                    + " '{\"2024-01-01 00:00:00+00\"}', '{\"\\\\x01\"}', '{t,NULL}')",
+                    + " '{\"2024-01-01 00:00:00+00\"}', '{\"\\\\x01\"}', '{t,NULL}', 1.25)",
         };
     }
 
@@ -146,7 +146,7 @@ class PostgresValuesITCase extends PostgresTestBase {
                 + " net VARCHAR(64), mac VARCHAR(32), mac8 VARCHAR(32), price DECIMAL(19, 2), clock VARCHAR(32),"
                 + " feeling VARCHAR(16), qty INT, doc TEXT, flags VARCHAR(64), vflags VARCHAR(64), ints VARCHAR(64),"
                 + " periods VARCHAR(128), amounts VARCHAR(64), attrs TEXT, grid JSON, words JSON, moods JSON,"
-                + " decimals JSON, stamps JSON, blobs JSON, checks JSON) CHARACTER SET utf8mb4");
+                + " decimals JSON, stamps JSON, blobs JSON, checks JSON, reading DECIMAL(20, 4)) CHARACTER SET utf8mb4");
 
         PipelineDef base = pipeline("it-values-maria", source, "unused", List.of("public.pg_values"), temp, 1);
         JdbcSinkDef sink = new JdbcSinkDef("warehouse", mariadb.jdbcUrl(sinkDb), MariaDbTestServer.USER,
@@ -175,13 +175,13 @@ class PostgresValuesITCase extends PostgresTestBase {
                     "123456789012345678901234567890.123456789012345678901234567890");
             String mapped = "SELECT CONCAT_WS(' | ', num, num_scaled, f8, f4, born, ts, tstz, span, addr, net, mac, mac8,"
                     + " price, clock, feeling, qty, doc, flags, vflags, ints, periods, amounts, attrs, grid, words, moods,"
-                    + " decimals, stamps, blobs, checks) FROM pg_values WHERE id IN (8, 108) ORDER BY id";
+                    + " decimals, stamps, blobs, checks, reading) FROM pg_values WHERE id IN (8, 108) ORDER BY id";
             String expected = "12.500000000000000000000000000000 | 3.25 | 1.5 | 2.25 | 2024-02-29"
                     + " | 2024-01-02 03:04:05.123456 | 2024-01-02 01:04:05.654321 | P1Y2M0DT0H0M0S | 10.1.2.3"
                     + " | 10.0.0.0/8 | 08:00:2b:01:02:03 | 08:00:2b:01:02:03:04:05 | 99.95 | 04:05:06+02:00 | ok | 3"
                     + " | <x/> | 1010 | 1 | [1,5) | [\"2024-01-01 00:00:00+00\",\"2024-02-01 00:00:00+00\") | [1.5,2.5)"
                     + " | \"a\"=>\"1\" | [[1,2],[3,4]] | [[\"a\",\"b c\"]] | [\"ok\"] | [1.5,null]"
-                    + " | [\"2024-01-01 00:00:00+00\"] | [\"AQ==\"] | [true,null]";
+                    + " | [\"2024-01-01 00:00:00+00\"] | [\"AQ==\"] | [true,null] | 1.2500";
             assertThat(mariaColumn(mariadb, sinkDb, mapped)).containsExactly(expected, expected);
         } finally {
             TestJobs.cancel(client, jobId);
@@ -220,12 +220,12 @@ class PostgresValuesITCase extends PostgresTestBase {
                             Map.entry("attrs", "\"a\"=>\"1\""), Map.entry("grid", "[[1,2],[3,4]]"),
                             Map.entry("words", "[[\"a\",\"b c\"]]"), Map.entry("decimals", "[1.5,null]"),
                             Map.entry("stamps", "[\"2024-01-01 00:00:00+00\"]"), Map.entry("blobs", "[\"AQ==\"]"),
-                            Map.entry("checks", "[true,null]")));
+                            Map.entry("checks", "[true,null]"), Map.entry("reading", "1.25")));
                 }
                 for (String id : List.of("1", "101")) {
                     assertThat(redis.commands().hgetall("tm:public.pg_values:" + id)).containsAllEntriesOf(Map.of(
                             "num", "NaN", "num_scaled", "NaN", "f4", "Infinity", "born", "infinity", "ts", "infinity",
-                            "tstz", "infinity"));
+                            "tstz", "infinity", "reading", "NaN"));
                 }
                 assertThat(redis.commands().hget("tm:public.pg_values:102", "num")).isEqualTo("Infinity");
                 assertThat(redis.commands().hget("tm:public.pg_values:3", "num")).isEqualTo("-Infinity");

@@ -52,11 +52,12 @@ public final class PostgresValueConverters implements CustomConverter<SchemaBuil
 
     @Override
     public void converterFor(RelationalColumn column, ConverterRegistration<SchemaBuilder> registration) {
+        if (column.jdbcType() == java.sql.Types.NUMERIC || column.jdbcType() == java.sql.Types.DECIMAL) {
+            // numeric, decimal and any domain over them (whose type name is the domain's)
+            registration.register(SchemaBuilder.string().name(NUMERIC).optional(), PostgresValueConverters::numeric);
+            return;
+        }
         switch (column.typeName()) {
-            case "numeric":
-            case "decimal":
-                registration.register(SchemaBuilder.string().name(NUMERIC).optional(), PostgresValueConverters::numeric);
-                break;
             case "bit":
             case "varbit":
             case "bit varying":
