@@ -8,16 +8,14 @@ import io.tidemark.pipeline.config.RouteDef;
 import io.tidemark.pipeline.config.Secret;
 import io.tidemark.pipeline.sink.redis.EmbeddedRedis;
 import io.tidemark.pipeline.testing.MariaDbTestServer;
+import io.tidemark.pipeline.testing.MiniClusterTests;
 import io.tidemark.pipeline.testing.PostgresTestBase;
 import io.tidemark.pipeline.testing.TestJobs;
 
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.client.program.rest.RestClusterClient;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.InjectClusterClient;
-import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
@@ -34,7 +32,7 @@ import static org.awaitility.Awaitility.await;
  * bit strings, ranges, hstore and arrays of any dimension — reaches a PostgreSQL sink exactly, in
  * the snapshot and in the stream.
  */
-class PostgresValuesITCase extends PostgresTestBase {
+class PostgresValuesITCase extends PostgresTestBase implements MiniClusterTests {
 
     static final String COLUMNS = "id, num, num_scaled, f8, f4, born, ts, tstz, span, addr, net, mac, mac8, price,"
             + " clock, feeling, qty, doc::text AS doc, flags, vflags, ints, periods, amounts, attrs, grid, words, moods,"
@@ -73,13 +71,6 @@ class PostgresValuesITCase extends PostgresTestBase {
                     + " '{\"2024-01-01 00:00:00+00\"}', '{\"\\\\x01\"}', '{t,NULL}', 1.25)",
         };
     }
-
-    @RegisterExtension
-    static final MiniClusterExtension FLINK = new MiniClusterExtension(
-            new MiniClusterResourceConfiguration.Builder()
-                    .setNumberTaskManagers(1)
-                    .setNumberSlotsPerTaskManager(2)
-                    .build());
 
     @TempDir
     Path temp;

@@ -9,6 +9,7 @@ import io.tidemark.pipeline.config.Secret;
 import io.tidemark.pipeline.config.StartupMode;
 import io.tidemark.pipeline.testing.MariaDbTestServer;
 import io.tidemark.pipeline.testing.OrdersWorkload;
+import io.tidemark.pipeline.testing.MiniClusterTests;
 import io.tidemark.pipeline.testing.PostgresTestBase;
 import io.tidemark.pipeline.testing.TestJobs;
 
@@ -18,12 +19,9 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.runtime.jobgraph.JobGraph;
 import org.apache.flink.runtime.jobgraph.JobVertex;
 import org.apache.flink.runtime.jobgraph.SavepointRestoreSettings;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.InjectClusterClient;
-import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.flink.util.InstantiationUtil;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
@@ -42,18 +40,11 @@ import static org.awaitility.Awaitility.await;
  * handed to the cluster and kept by it (the REST API, the JobManager's HA store): it is resolved
  * only where the source's enumerator and readers open. The same pipelines then run end to end.
  */
-class SourceSecretsITCase extends PostgresTestBase {
+class SourceSecretsITCase extends PostgresTestBase implements MiniClusterTests {
 
     /** Distinctive, so that finding it in the job graph's bytes cannot be a coincidence. */
     private static final String PASSWORD = "Tidemark-Source-Secret-5f2c9a71";
     private static final String USER = "secret_probe";
-
-    @RegisterExtension
-    static final MiniClusterExtension FLINK = new MiniClusterExtension(
-            new MiniClusterResourceConfiguration.Builder()
-                    .setNumberTaskManagers(1)
-                    .setNumberSlotsPerTaskManager(4)
-                    .build());
 
     @TempDir
     Path temp;
