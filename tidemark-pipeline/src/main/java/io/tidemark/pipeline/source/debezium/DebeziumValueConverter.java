@@ -4,6 +4,9 @@ import org.apache.flink.cdc.connectors.shaded.org.apache.kafka.connect.data.Deci
 import org.apache.flink.cdc.connectors.shaded.org.apache.kafka.connect.data.Schema;
 import org.apache.flink.cdc.connectors.shaded.org.apache.kafka.connect.data.Struct;
 
+import io.tidemark.pipeline.source.postgres.PostgresArrayLiteral;
+import io.tidemark.pipeline.source.postgres.PostgresValueConverters;
+
 import io.debezium.data.VariableScaleDecimal;
 
 import java.io.Serializable;
@@ -51,14 +54,13 @@ interface DebeziumValueConverter extends Serializable {
                         int length = Integer.parseInt(schema.parameters().get("length"));
                         return raw -> raw == null ? null : bitString((byte[]) bytes(raw), length);
                     }
-                case "io.tidemark.postgres.Array":
+                case PostgresValueConverters.ARRAY:
                     {
-                        String elementType = schema.parameters().get("elementType");
-                        return raw -> raw == null ? null : io.tidemark.pipeline.source.postgres.PostgresArrayLiteral
-                                .parse((String) raw, elementType);
+                        String elementType = schema.parameters().get(PostgresValueConverters.ELEMENT_TYPE);
+                        return raw -> raw == null ? null : PostgresArrayLiteral.parse((String) raw, elementType);
                     }
-                case "io.tidemark.postgres.Numeric":
-                    return raw -> raw == null || SPECIAL_NUMBERS.contains(raw) ? raw : new BigDecimal((String) raw);
+                case PostgresValueConverters.NUMERIC:
+                    return raw -> raw == null ? null : PostgresValueConverters.numericValue((String) raw);
                 case "io.debezium.time.Time":
                     return raw -> raw == null ? null : LocalTime.ofNanoOfDay(((Number) raw).longValue() * 1_000_000L);
                 case "io.debezium.time.MicroTime":
@@ -128,9 +130,6 @@ interface DebeziumValueConverter extends Serializable {
 
     /** PostgreSQL's infinite dates and timestamps, as PostgreSQL writes and reads them. */
     java.util.Set<String> INFINITIES = java.util.Set.of("infinity", "-infinity");
-
-    /** A numeric's special values, as PostgreSQL writes and reads them. */
-    java.util.Set<String> SPECIAL_NUMBERS = java.util.Set.of("NaN", "Infinity", "-Infinity");
 
     /** Debezium's stand-ins for PostgreSQL's infinite date (days) and timestamp (microseconds). */
     long INFINITE_DAYS = io.debezium.connector.postgresql.PostgresValueConverter.POSITIVE_INFINITY_LOCAL_DATE.toEpochDay();

@@ -1,6 +1,5 @@
 package io.tidemark.pipeline.source.postgres;
 
-import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -102,7 +101,7 @@ public final class PostgresArrayLiteral {
             case "bool":
                 return raw.equals("t") || raw.equals("true");
             case "numeric":
-                return raw.equals("NaN") || raw.equals("Infinity") || raw.equals("-Infinity") ? raw : new BigDecimal(raw);
+                return PostgresValueConverters.numericValue(raw);
             case "bytea":
                 return HexFormat.of().parseHex(raw.substring(2));
             default:

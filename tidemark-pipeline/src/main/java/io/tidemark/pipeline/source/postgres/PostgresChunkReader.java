@@ -9,6 +9,8 @@ import io.debezium.connector.postgresql.PostgresConnectorConfig;
 import io.debezium.connector.postgresql.PostgresOffsetContext;
 import io.debezium.connector.postgresql.PostgresPartition;
 import io.debezium.connector.postgresql.PostgresSchema;
+import io.debezium.connector.postgresql.PostgresStreamingChangeEventSource.PgConnectionSupplier;
+import io.debezium.connector.postgresql.PostgresType;
 import io.debezium.connector.postgresql.TypeRegistry;
 import io.debezium.connector.postgresql.Utils;
 import io.debezium.connector.postgresql.connection.PostgresConnection;
@@ -72,17 +74,23 @@ final class PostgresChunkReader {
                         context.getDbzConnectorConfig().getSnapshotFetchSize());
                 ResultSet rs = statement.executeQuery()) {
             Column[] columns = ColumnUtils.toArray(rs, table).getColumns();
+            // looked up once per chunk, not per value
+            PostgresType[] columnTypes = new PostgresType[columns.length];
+            for (int i = 0; i < columns.length; i++) {
+                columnTypes[i] = types.get(columns[i].nativeType());
+            }
+            PgConnectionSupplier connection = () -> (BaseConnection) jdbc.connection();
+            int width = table.columns().size();
             long started = System.nanoTime();
             long rows = 0;
             while (rs.next()) {
                 rows++;
-                Object[] row = new Object[table.columns().size()];
+                Object[] row = new Object[width];
                 for (int i = 0; i < columns.length; i++) {
                     Column column = columns[i];
-                    row[column.position() - 1] = ReplicationMessageColumnValueResolver.resolveValue(
-                            column.name(), types.get(column.nativeType()), column.typeName(),
-                            new PostgresTextValue(rs.getString(i + 1)),
-                            () -> (BaseConnection) jdbc.connection(), includeUnknownTypes, types);
+                    row[column.position() - 1] = ReplicationMessageColumnValueResolver.resolveValue(column.name(),
+                            columnTypes[i], column.typeName(), new PostgresTextValue(rs.getString(i + 1)), connection,
+                            includeUnknownTypes, types);
                 }
                 offset.event(table.id(), clock.currentTime());
                 context.getEventDispatcher().dispatchSnapshotEvent(partition, table.id(),

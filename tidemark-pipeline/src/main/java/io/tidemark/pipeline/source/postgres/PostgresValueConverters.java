@@ -41,6 +41,16 @@ public final class PostgresValueConverters implements CustomConverter<SchemaBuil
     /** The logical name of an hstore carried as its PostgreSQL text ({@code "k"=>"v"}). */
     public static final String HSTORE = "io.tidemark.postgres.Hstore";
 
+    /** A numeric's text as a change-event value: a decimal, or {@code NaN}, {@code Infinity}, {@code -Infinity} as text. */
+    public static Object numericValue(String text) {
+        return isSpecialNumber(text) ? text : new BigDecimal(text);
+    }
+
+    /** Whether a numeric's text is one of PostgreSQL's special values, which no decimal can hold. */
+    static boolean isSpecialNumber(String text) {
+        return text.equals("NaN") || text.equals("Infinity") || text.equals("-Infinity");
+    }
+
     /** The Debezium properties that install these converters. */
     public static void install(Properties debezium) {
         debezium.setProperty("converters", "tidemark");

@@ -1,11 +1,13 @@
 package io.tidemark.pipeline.sink.jdbc.dialect;
 
 import io.tidemark.pipeline.event.TableId;
+import io.tidemark.pipeline.event.ValueText;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Types;
 import java.time.LocalDateTime;
 import java.time.LocalTime;
 import java.time.OffsetDateTime;
@@ -205,7 +207,7 @@ public final class MySqlSinkDialect implements SinkDialect {
      */
     @Override
     public Object toBindValue(Object value, int sqlType) {
-        if (sqlType == java.sql.Types.BIT && value instanceof String bits && isBitString(bits)) {
+        if (sqlType == Types.BIT && value instanceof String bits && isBitString(bits)) {
             return bitBytes(bits);
         }
         if (value instanceof LocalDateTime ts) {
@@ -217,9 +219,9 @@ public final class MySqlSinkDialect implements SinkDialect {
         if (value instanceof LocalTime time) {
             return time.format(TIME);
         }
-        if (value instanceof java.util.List<?> array) {
+        if (value instanceof List<?> array) {
             // no array type here: a JSON array (nested for more dimensions), for a JSON or text column
-            return io.tidemark.pipeline.event.ValueText.text(array);
+            return ValueText.text(array);
         }
         return value;
     }

@@ -15,6 +15,7 @@ import java.sql.Types;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 
@@ -171,7 +172,7 @@ final class SinkTableWriter implements AutoCloseable {
             // bytea elements as PostgreSQL's hex text: the driver takes bytes only in a flat byte[][]
             elements[i] = e == null || e instanceof Number || e instanceof String || e instanceof Boolean
                     ? e
-                    : e instanceof byte[] bytes ? "\\x" + java.util.HexFormat.of().formatHex(bytes)
+                    : e instanceof byte[] bytes ? "\\x" + HexFormat.of().formatHex(bytes)
                     : e instanceof List<?> inner ? elements(inner) : e.toString();
         }
         return elements;
