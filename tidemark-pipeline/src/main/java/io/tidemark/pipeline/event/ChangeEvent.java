@@ -100,6 +100,11 @@ public final class ChangeEvent {
                 commitTimeMillis);
     }
 
+    /** This change at another position: where the source orders it differently from its log position. */
+    public ChangeEvent at(SourcePosition newPosition) {
+        return new ChangeEvent(operation, table, columns, keyIndexes, before, after, newPosition, commitTimeMillis);
+    }
+
     /** Which copy of a truncate this is, from 0. */
     public int truncateCopy() {
         return (Integer) before[0];

@@ -41,6 +41,12 @@ public final class TransactionRecords {
         return schema != null && VALUE_SCHEMA.equals(schema.name());
     }
 
+    /** Whether a transaction record is an END (the other kind is BEGIN). */
+    public static boolean isEnd(SourceRecord record) {
+        Struct value = (Struct) record.value();
+        return value != null && "END".equals(value.getString("status"));
+    }
+
     /** Emits the COMMIT event of an END record; a BEGIN record emits nothing. */
     public static void emit(SourceRecord record, SourceOutput<ChangeEvent> output) {
         ChangeEvent commit = commitOf(record);

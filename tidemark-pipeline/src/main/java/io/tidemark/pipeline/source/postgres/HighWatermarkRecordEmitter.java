@@ -4,41 +4,56 @@ import io.tidemark.pipeline.event.ChangeEvent;
 import io.tidemark.pipeline.source.debezium.DebeziumChangeEventDeserializer;
 import io.tidemark.pipeline.source.debezium.TransactionRecords;
 
+import org.apache.flink.api.common.functions.util.ListCollector;
 import org.apache.flink.api.connector.source.SourceOutput;
 import org.apache.flink.cdc.connectors.base.source.meta.offset.Offset;
 import org.apache.flink.cdc.connectors.base.source.meta.offset.OffsetFactory;
 import org.apache.flink.cdc.connectors.base.source.meta.split.SourceRecords;
 import org.apache.flink.cdc.connectors.base.source.meta.split.SourceSplitState;
+import org.apache.flink.cdc.connectors.base.source.meta.split.StreamSplitState;
 import org.apache.flink.cdc.connectors.base.source.meta.wartermark.WatermarkEvent;
 import org.apache.flink.cdc.connectors.base.source.metrics.SourceReaderMetrics;
 import org.apache.flink.cdc.connectors.base.source.reader.IncrementalSourceRecordEmitter;
 import org.apache.flink.cdc.connectors.base.utils.SourceRecordUtils;
 import org.apache.flink.cdc.connectors.shaded.org.apache.kafka.connect.source.SourceRecord;
+import org.apache.flink.util.Collector;
 
+import javax.annotation.Nullable;
+
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Flink CDC's record emitter, plus one thing: before the records of a snapshot chunk reach the
- * deserializer, it finds the chunk's high watermark (the last record of the chunk's batch) and
- * hands its LSN to {@link DebeziumChangeEventDeserializer} as the position of those rows. And the
- * ends of source transactions become COMMIT events ({@link TransactionRecords}) where the source
- * provides them.
+ * Flink CDC's record emitter, plus the snapshot → stream handover. Before the records of a snapshot
+ * chunk reach the deserializer, it finds the chunk's high watermark (the last record of the chunk's
+ * batch) and hands its LSN to {@link DebeziumChangeEventDeserializer} as the position of those rows.
+ * Stream changes reach it unfiltered; {@link SnapshotHandover} places each against its chunk by the
+ * commit of its transaction, which arrives with Debezium's transaction metadata ({@link
+ * TransactionRecords}, always on for PostgreSQL): changes that may belong to the chunk are held in a
+ * {@link HeldTransaction} until the transaction's END. The ends of source transactions become
+ * COMMIT events where the sinks ask for them.
  */
 final class HighWatermarkRecordEmitter extends IncrementalSourceRecordEmitter<ChangeEvent> {
 
     private final DebeziumChangeEventDeserializer deserializer;
-    /** Whether offsets carry Debezium's transaction context, which {@link #getOffsetPosition} drops. */
+    /** Whether END records become COMMIT events. */
     private final boolean transactionEnds;
+    private final SnapshotHandover handover;
+    private final HeldTransaction held = new HeldTransaction();
+    private final List<ChangeEvent> deserialized = new ArrayList<>();
+    private final Collector<ChangeEvent> deserializedCollector = new ListCollector<>(deserialized);
 
     HighWatermarkRecordEmitter(
             DebeziumChangeEventDeserializer deserializer,
             SourceReaderMetrics metrics,
             OffsetFactory offsetFactory,
-            boolean transactionEnds) {
+            boolean transactionEnds,
+            @Nullable String chunkKeyColumn) {
         super(deserializer, metrics, false, offsetFactory);
         this.deserializer = deserializer;
         this.transactionEnds = transactionEnds;
+        this.handover = new SnapshotHandover(chunkKeyColumn);
     }
 
     @Override
@@ -70,20 +85,68 @@ final class HighWatermarkRecordEmitter extends IncrementalSourceRecordEmitter<Ch
             throws Exception {
         if (SourceRecordUtils.isDataChangeRecord(element)) {
             if (splitState.isStreamSplitState()) {
-                splitState.asStreamSplitState().setStartingOffset(getOffsetPosition(element));
+                processStreamChange(element, output, splitState.asStreamSplitState());
+            } else {
+                reportMetrics(element);
+                emitElement(element, output);
             }
-            reportMetrics(element);
-            emitElement(element, output);
         } else if (TransactionRecords.isTransactionRecord(element)) {
-            TransactionRecords.emit(element, output);
+            processTransactionRecord(element, output);
+        } else if (SourceRecordUtils.isHeartbeatEvent(element) && !held.isEmpty()) {
+            // a heartbeat's offset lies past the held changes: keep the offset where a restore reads them again
         } else {
             super.processElement(element, output, splitState);
         }
     }
 
+    private void processStreamChange(SourceRecord change, SourceOutput<ChangeEvent> output, StreamSplitState state)
+            throws Exception {
+        long lsn = lsnOf(change.sourceOffset(), "lsn");
+        long highWatermark = handover.chunkHighWatermark(change, lsn, state);
+        if (highWatermark == SnapshotHandover.OUTSIDE) {
+            return;
+        }
+        if (highWatermark == SnapshotHandover.AFTER) {
+            held.supersede(change);
+            if (held.isEmpty()) {
+                state.setStartingOffset(getOffsetPosition(change));
+            }
+            reportMetrics(change);
+            emitElement(change, output);
+            return;
+        }
+        // the offset stays before the first held change, so a restore reads the transaction again
+        reportMetrics(change);
+        sourceReaderMetrics.markRecord();
+        sourceReaderMetrics.updateRecordCounters(change);
+        deserialized.clear();
+        debeziumDeserializationSchema.deserialize(change, deserializedCollector);
+        held.hold(change, deserialized, highWatermark);
+    }
+
+    private void processTransactionRecord(SourceRecord record, SourceOutput<ChangeEvent> output) {
+        if (TransactionRecords.isEnd(record)) {
+            held.commit(lsnOf(record.sourceOffset(), "lsn_commit"), output::collect);
+            if (transactionEnds) {
+                TransactionRecords.emit(record, output);
+            }
+        } else if (!held.isEmpty()) {
+            throw new IllegalStateException("a source transaction began while changes of the one before it were"
+                    + " still waiting for its END record; the stream is not in transaction order");
+        }
+    }
+
+    private static long lsnOf(Map<String, ?> offset, String field) {
+        Object lsn = offset.get(field);
+        if (lsn == null) {
+            throw new IllegalStateException("a PostgreSQL stream record without " + field + " in its offset: " + offset);
+        }
+        return lsn instanceof Number number ? number.longValue() : Long.parseLong(lsn.toString());
+    }
+
     /**
      * The split's offset without Debezium's transaction context ({@code transaction_id} and the
-     * per-table event orders, present with transaction metadata on): Flink CDC stores every offset
+     * per-table event orders, present with transaction metadata, which is always on here): Flink CDC stores every offset
      * value as a string and reads every one back as a number, which Debezium's {@code
      * TransactionContext.load} then refuses to cast to the id's String, so a restore from such an
      * offset fails for good. Without it, a restore in the middle of a transaction only makes Debezium
@@ -91,7 +154,7 @@ final class HighWatermarkRecordEmitter extends IncrementalSourceRecordEmitter<Ch
      */
     @Override
     public Offset getOffsetPosition(Map<String, ?> offset) {
-        return super.getOffsetPosition(transactionEnds ? TransactionRecords.withoutTransactionContext(offset) : offset);
+        return super.getOffsetPosition(TransactionRecords.withoutTransactionContext(offset));
     }
 
     private static long highWatermarkLsn(List<SourceRecord> records) {

@@ -130,9 +130,8 @@ public final class PostgresChangeSource implements ChangeSource {
         // as ISO 8601 (Debezium's default turns a month into 30.4375 days)
         PostgresValueConverters.install(debezium);
         debezium.setProperty("interval.handling.mode", "string");
-        if (transactionEnds) {
-            TransactionRecords.provide(debezium);
-        }
+        // always: the END record's commit LSN places each change against its snapshot chunk (SnapshotHandover)
+        TransactionRecords.provide(debezium);
         factory.debeziumProperties(debezium);
         return new TidemarkPostgresSource(factory, new DebeziumChangeEventDeserializer(new PostgresRecordLocator(), def.truncate(),
                 wholeRowTables), transactionEnds);
