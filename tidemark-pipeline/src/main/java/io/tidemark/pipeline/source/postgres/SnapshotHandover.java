@@ -54,6 +54,8 @@ final class SnapshotHandover {
 
     private StreamSplitState indexedState;
     private Map<String, TableChunks> tables = Map.of();
+    /** The highest high watermark of all chunks: past it (the stream's steady state) nothing is looked up. */
+    private long maxHighWatermark = Long.MIN_VALUE;
 
     SnapshotHandover(@Nullable String chunkKeyColumn) {
         this.chunkKeyColumn = chunkKeyColumn;
@@ -67,7 +69,7 @@ final class SnapshotHandover {
         if (state != indexedState) {
             index(state);
         }
-        if (tables.isEmpty() || change.key() == null) {
+        if (lsn > maxHighWatermark || change.key() == null) {
             return AFTER;
         }
         Struct source = ((Struct) change.value()).getStruct("source");
@@ -104,6 +106,7 @@ final class SnapshotHandover {
             indexed.put(entry.getKey(), new TableChunks(schema.getTable(), chunkKeyColumn, entry.getValue()));
         }
         this.tables = indexed;
+        this.maxHighWatermark = indexed.values().stream().mapToLong(t -> t.maxHighWatermark).max().orElse(Long.MIN_VALUE);
         this.indexedState = state;
     }
 
