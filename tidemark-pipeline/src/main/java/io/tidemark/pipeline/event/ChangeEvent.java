@@ -18,6 +18,9 @@ import java.util.Objects;
  * <p>A {@link ChangeOperation#COMMIT} marks the end of a source transaction for sinks that apply in
  * source order; its {@link #before()} holds the source's transaction id and its table is the first
  * table the transaction changed.
+ *
+ * <p>A {@link ChangeOperation#SWEEP} ends a snapshot chunk; it has no row, goes to one sink subtask
+ * (its key hash is its table's) and names the chunk's key column and range.
  */
 public final class ChangeEvent {
 
@@ -60,6 +63,10 @@ public final class ChangeEvent {
                 && (before == null || before.length != 2 || keyIndexes.length != 0)) {
             throw new IllegalArgumentException("TRUNCATE event for " + table + " must carry its copy and copies");
         }
+        if (operation == ChangeOperation.SWEEP && (before == null || before.length != 2 || columns.length != 1
+                || keyIndexes.length != 0)) {
+            throw new IllegalArgumentException("SWEEP event for " + table + " must carry its key column and bounds");
+        }
         if (operation == ChangeOperation.COMMIT
                 && (before == null || before.length != 1 || !(before[0] instanceof String) || keyIndexes.length != 0)) {
             throw new IllegalArgumentException("COMMIT event for " + table + " must carry its transaction id");
@@ -89,6 +96,40 @@ public final class ChangeEvent {
     public static ChangeEvent truncate(TableId table, SourcePosition position, long commitTimeMillis) {
         return new ChangeEvent(ChangeOperation.TRUNCATE, table, TRUNCATE_COLUMNS, new int[0], new Object[] {0, 1},
                 null, position, commitTimeMillis);
+    }
+
+    /**
+     * The end of snapshot chunk {@code [from, to)} of {@code table} on chunk key column {@code
+     * keyColumn} (a null bound is open), read at {@code highWatermark}: see {@link ChangeOperation#SWEEP}.
+     */
+    public static ChangeEvent sweep(TableId table, String keyColumn, Object from, Object to,
+            SourcePosition highWatermark) {
+        return new ChangeEvent(ChangeOperation.SWEEP, table, new String[] {keyColumn}, new int[0],
+                new Object[] {from, to}, null, highWatermark, 0L);
+    }
+
+    /** The chunk key column of a {@link ChangeOperation#SWEEP}. */
+    public String sweepColumn() {
+        requireSweep();
+        return columns[0];
+    }
+
+    /** The lower bound (inclusive) of a {@link ChangeOperation#SWEEP}'s range, or null for none. */
+    public Object sweepFrom() {
+        requireSweep();
+        return before[0];
+    }
+
+    /** The upper bound (exclusive) of a {@link ChangeOperation#SWEEP}'s range, or null for none. */
+    public Object sweepTo() {
+        requireSweep();
+        return before[1];
+    }
+
+    private void requireSweep() {
+        if (operation != ChangeOperation.SWEEP) {
+            throw new IllegalStateException(operation + " events have no sweep range");
+        }
     }
 
     /** Copy {@code copy} of {@code copies} of this truncate, one for each sink subtask. */
@@ -215,6 +256,9 @@ public final class ChangeEvent {
     public String toString() {
         if (operation == ChangeOperation.COMMIT) {
             return "COMMIT of source transaction " + transactionId();
+        }
+        if (operation == ChangeOperation.SWEEP) {
+            return "SWEEP " + table + " " + columns[0] + " in [" + before[0] + ", " + before[1] + ") before " + position;
         }
         return operation + " " + table + " key=" + Arrays.deepToString(keyValues()) + " at " + position;
     }

@@ -8,6 +8,7 @@ import org.apache.flink.api.common.functions.MapFunction;
 import java.time.Duration;
 import java.util.Map;
 import java.util.NavigableSet;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.atomic.AtomicLong;
@@ -53,13 +54,23 @@ public final class FailureInjector implements MapFunction<ChangeEvent, ChangeEve
         SLOW.put(scenario, new long[] {from, to, perChange.toNanos()});
     }
 
+    /** Makes the scenario count snapshot rows too, for failures in the middle of the initial snapshot. */
+    public static void countingSnapshotRows(String scenario) {
+        SNAPSHOT_COUNTED.add(scenario);
+    }
+
+    private static final Set<String> SNAPSHOT_COUNTED = ConcurrentHashMap.newKeySet();
+
     public static long failures(String scenario) {
         return FAILURES.get(scenario).get();
     }
 
     @Override
     public ChangeEvent map(ChangeEvent event) {
-        if (event.operation() != ChangeOperation.SNAPSHOT) {
+        if (event.operation() == ChangeOperation.SWEEP) {
+            return event; // the end of a snapshot chunk, not a change
+        }
+        if (event.operation() != ChangeOperation.SNAPSHOT || SNAPSHOT_COUNTED.contains(scenario)) {
             long seen = SEEN.get(scenario).incrementAndGet();
             long[] slow = SLOW.get(scenario);
             if (slow != null && seen >= slow[0] && seen <= slow[1]) {

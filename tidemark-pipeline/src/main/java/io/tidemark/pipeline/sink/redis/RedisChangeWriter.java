@@ -97,6 +97,10 @@ final class RedisChangeWriter implements SinkWriter<ChangeEvent> {
             truncate(event);
             return;
         }
+        if (event.operation() == ChangeOperation.SWEEP) {
+            // not applied: finding a chunk's keys would scan the table's keys once per chunk (README, Known limits)
+            return;
+        }
         if (truncations != null && truncations.supersedes(event)) {
             return; // from before a truncate this sink has applied: a replay
         }

@@ -5,6 +5,7 @@ import io.tidemark.pipeline.config.TruncateHandling;
 import io.tidemark.pipeline.event.ChangeEvent;
 import io.tidemark.pipeline.event.SourcePosition;
 import io.tidemark.pipeline.event.TableId;
+import io.tidemark.pipeline.source.ChunkSweeps;
 import io.tidemark.pipeline.source.debezium.DebeziumChangeEventDeserializer;
 import io.tidemark.pipeline.source.debezium.TransactionRecords;
 
@@ -12,6 +13,7 @@ import org.apache.flink.api.connector.source.SourceOutput;
 import org.apache.flink.cdc.connectors.mysql.source.metrics.MySqlSourceReaderMetrics;
 import org.apache.flink.cdc.connectors.mysql.source.offset.BinlogOffset;
 import org.apache.flink.cdc.connectors.mysql.source.reader.MySqlRecordEmitter;
+import org.apache.flink.cdc.connectors.mysql.source.split.MySqlSnapshotSplit;
 import org.apache.flink.cdc.connectors.mysql.source.split.MySqlSplitState;
 import org.apache.flink.cdc.connectors.mysql.source.split.SourceRecords;
 import org.apache.flink.cdc.connectors.mysql.source.utils.RecordUtils;
@@ -34,7 +36,7 @@ import java.util.stream.Collectors;
  * Flink CDC's MySQL record emitter, plus three things. Before the records of a snapshot chunk reach
  * the deserializer, it finds the chunk's high watermark (the binlog end read after the chunk was
  * copied, the last record of the chunk's batch) and hands it to the deserializer as the position of
- * those rows. And in the binlog phase it puts each {@code TRUNCATE} of a captured table into the
+ * those rows; after them it sends the chunk's {@link ChunkSweeps sweep}. And in the binlog phase it puts each {@code TRUNCATE} of a captured table into the
  * stream where it happened, found by a {@link BinlogTruncateScanner} (Flink CDC 3.5 delivers no
  * record for it): before the first record past a truncate's position goes on, the truncate does.
  * And the ends of source transactions become COMMIT events ({@link TransactionRecords}) where the
@@ -76,12 +78,16 @@ final class HighWatermarkMySqlRecordEmitter extends MySqlRecordEmitter<ChangeEve
             super.emitRecord(records, output, splitState);
             return;
         }
-        deserializer.enterSnapshotChunk(highWatermark(records.getSourceRecordList()));
+        long highWatermark = highWatermark(records.getSourceRecordList());
+        deserializer.enterSnapshotChunk(highWatermark);
         try {
             super.emitRecord(records, output, splitState);
         } finally {
             deserializer.exitSnapshotChunk();
         }
+        MySqlSnapshotSplit chunk = splitState.asSnapshotSplitState().toMySqlSplit().asSnapshotSplit();
+        ChunkSweeps.of(new TableId(chunk.getTableId().catalog(), chunk.getTableId().table()), chunk.getSplitKeyType(),
+                chunk.getSplitStart(), chunk.getSplitEnd(), new SourcePosition(highWatermark)).ifPresent(output::collect);
     }
 
     @Override

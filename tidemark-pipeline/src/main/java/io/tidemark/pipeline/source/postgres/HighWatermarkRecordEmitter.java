@@ -1,6 +1,9 @@
 package io.tidemark.pipeline.source.postgres;
 
 import io.tidemark.pipeline.event.ChangeEvent;
+import io.tidemark.pipeline.event.SourcePosition;
+import io.tidemark.pipeline.event.TableId;
+import io.tidemark.pipeline.source.ChunkSweeps;
 import io.tidemark.pipeline.source.debezium.DebeziumChangeEventDeserializer;
 import io.tidemark.pipeline.source.debezium.TransactionRecords;
 
@@ -8,6 +11,7 @@ import org.apache.flink.api.common.functions.util.ListCollector;
 import org.apache.flink.api.connector.source.SourceOutput;
 import org.apache.flink.cdc.connectors.base.source.meta.offset.Offset;
 import org.apache.flink.cdc.connectors.base.source.meta.offset.OffsetFactory;
+import org.apache.flink.cdc.connectors.base.source.meta.split.SnapshotSplit;
 import org.apache.flink.cdc.connectors.base.source.meta.split.SourceRecords;
 import org.apache.flink.cdc.connectors.base.source.meta.split.SourceSplitState;
 import org.apache.flink.cdc.connectors.base.source.meta.split.StreamSplitState;
@@ -27,7 +31,9 @@ import java.util.Map;
 /**
  * Flink CDC's record emitter, plus the snapshot → stream handover. Before the records of a snapshot
  * chunk reach the deserializer, it finds the chunk's high watermark (the last record of the chunk's
- * batch) and hands its LSN to {@link DebeziumChangeEventDeserializer} as the position of those rows.
+ * batch) and hands its LSN to {@link DebeziumChangeEventDeserializer} as the position of those rows;
+ * after them it sends the chunk's {@link ChunkSweeps sweep}, which removes from the sinks what an
+ * earlier read of the chunk wrote and the source has deleted since.
  * Stream changes reach it unfiltered; {@link SnapshotHandover} places each against its chunk by the
  * commit of its transaction, which arrives with Debezium's transaction metadata ({@link
  * TransactionRecords}, always on for PostgreSQL): changes that may belong to the chunk are held in a
@@ -71,6 +77,9 @@ final class HighWatermarkRecordEmitter extends IncrementalSourceRecordEmitter<Ch
         } finally {
             deserializer.exitSnapshotChunk();
         }
+        SnapshotSplit chunk = splitState.asSnapshotSplitState().toSourceSplit();
+        ChunkSweeps.of(new TableId(chunk.getTableId().schema(), chunk.getTableId().table()), chunk.getSplitKeyType(),
+                chunk.getSplitStart(), chunk.getSplitEnd(), new SourcePosition(highWatermark)).ifPresent(output::collect);
     }
 
     /**

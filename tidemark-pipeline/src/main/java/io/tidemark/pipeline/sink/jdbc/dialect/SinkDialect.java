@@ -202,6 +202,22 @@ public interface SinkDialect extends Serializable {
         return "DELETE FROM " + quoteTable(table) + " WHERE " + quoteIdentifier(POSITION_COLUMN) + " < ?";
     }
 
+    /**
+     * Deletes the rows of a snapshot chunk that were written before the chunk's high watermark (see
+     * {@link io.tidemark.pipeline.event.ChangeOperation#SWEEP}): binds the lower bound if {@code
+     * from}, the upper bound if {@code to}, then the position.
+     */
+    default String deleteChunkRowsBefore(TableId table, String keyColumn, boolean from, boolean to) {
+        StringBuilder sql = new StringBuilder("DELETE FROM ").append(quoteTable(table)).append(" WHERE ");
+        if (from) {
+            sql.append(quoteIdentifier(keyColumn)).append(" >= ? AND ");
+        }
+        if (to) {
+            sql.append(quoteIdentifier(keyColumn)).append(" < ? AND ");
+        }
+        return sql.append(quoteIdentifier(POSITION_COLUMN)).append(" < ?").toString();
+    }
+
     /** Deletes a table's tombstones that a truncation mark supersedes: binds table, position. */
     default String deleteTombstonesBefore() {
         return "DELETE FROM " + tombstoneTable() + " WHERE table_name = ? AND pos < ?";

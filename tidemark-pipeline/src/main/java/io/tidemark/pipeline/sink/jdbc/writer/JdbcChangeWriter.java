@@ -61,10 +61,12 @@ public final class JdbcChangeWriter implements WriterOnlySink.HoldingWriter {
     private final Counter changesWritten;
     private final Counter truncatesApplied;
     private final Counter transactionsSplit;
+    private final Counter rowsSwept;
     private final String sinkName;
     private final int subtask;
     private final int subtasks;
     private final TableTruncations truncations;
+    private final ChunkSweeper sweeper;
     /** In source order, the source transaction being received; null in keyed order. */
     private final OpenTransaction open;
     private long epoch;
@@ -103,11 +105,13 @@ public final class JdbcChangeWriter implements WriterOnlySink.HoldingWriter {
         this.changesWritten = metrics.counter("tidemarkChangesWritten");
         this.truncatesApplied = metrics.counter("tidemarkTruncatesApplied");
         this.transactionsSplit = metrics.counter("tidemarkSourceTransactionsSplit");
+        this.rowsSwept = metrics.counter("tidemarkSnapshotRowsSwept");
         this.open = inSourceOrder ? new OpenTransaction(OpenTransaction.DEFAULT_LIMIT) : null;
         this.sinkName = sinkName;
         this.subtask = subtask;
         this.subtasks = subtasks;
         this.truncations = new TableTruncations(dialect, sinkTables, pipeline, sinkName);
+        this.sweeper = new ChunkSweeper(dialect, sinkTables);
         Counter retries = metrics.counter("tidemarkRetries");
         this.flushers = new BatchFlusher[flushThreads];
         this.pending = new ChangeBatch[flushThreads];
@@ -184,6 +188,10 @@ public final class JdbcChangeWriter implements WriterOnlySink.HoldingWriter {
                     releasePart("it truncates " + event.table()); // the truncate protocol commits what came before
                 }
                 truncate(event);
+                return;
+            }
+            case SWEEP -> {
+                sweep(event);
                 return;
             }
             default -> {}
@@ -267,6 +275,23 @@ public final class JdbcChangeWriter implements WriterOnlySink.HoldingWriter {
         }
         LOG.info("Sink {} subtask {}: truncate of {} at {}: {}", sinkName, subtask, truncate.table(),
                 truncate.position(), outcome);
+    }
+
+    /** Commits everything received before the end of the snapshot chunk, then sweeps it (see {@link ChunkSweeper}). */
+    private void sweep(ChangeEvent sweep) throws IOException, InterruptedException {
+        flush(false);
+        int swept;
+        try {
+            swept = flushers[0].applier.inTransaction("sweep a snapshot chunk", c -> sweeper.sweep(c, sweep));
+        } catch (SQLException e) {
+            throw new IOException("sink " + sinkName + ": cannot sweep the snapshot chunk of " + sweep.table() + ": "
+                    + e.getMessage(), e);
+        }
+        if (swept > 0) {
+            rowsSwept.inc(swept);
+            LOG.info("Sink {}: {} row(s) of {} written by an earlier read of its snapshot chunk ({}) are gone at the"
+                    + " source; deleted", sinkName, swept, sweep.table(), sweep);
+        }
     }
 
     private void submitPending() throws IOException, InterruptedException {
