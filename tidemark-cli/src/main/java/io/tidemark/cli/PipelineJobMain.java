@@ -3,16 +3,20 @@ package io.tidemark.cli;
 import io.tidemark.pipeline.config.PipelineConfigLoader;
 import io.tidemark.pipeline.config.PipelineDef;
 import io.tidemark.pipeline.job.PipelineJob;
+import io.tidemark.pipeline.source.SourcePositionLostException;
 
 import org.apache.flink.configuration.ConfigConstants;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.GlobalConfiguration;
 import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The entry point of a Tidemark job on a Flink cluster in application mode (for example a
@@ -24,6 +28,8 @@ import java.util.Map;
  */
 public final class PipelineJobMain {
 
+    private static final Logger LOG = LoggerFactory.getLogger(PipelineJobMain.class);
+
     private PipelineJobMain() {}
 
     public static void main(String[] args) throws Exception {
@@ -32,12 +38,30 @@ public final class PipelineJobMain {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         Configuration cluster = clusterConfiguration();
         env.configure(jobConfiguration(def, cluster));
-        if (cluster.getOptional(StateRecoveryOptions.SAVEPOINT_PATH).isPresent()) {
-            job.checkResumable(); // a restore must not skip changes the source no longer holds
+        Optional<String> savepoint = cluster.getOptional(StateRecoveryOptions.SAVEPOINT_PATH);
+        if (savepoint.isPresent()) {
+            checkBeforeRestore(job, savepoint.get()); // a restore must not skip changes the source no longer holds
         }
         job.prepare();
         job.composer().compose(env);
         env.execute("tidemark-" + def.name());
+    }
+
+    /**
+     * Checks that the source still holds what the restore needs: against the position the savepoint
+     * resumes from (the job's process reads the savepoint as the cluster does), or, where the
+     * savepoint cannot be read here, the source's own state only (for PostgreSQL its slot).
+     */
+    static void checkBeforeRestore(PipelineJob job, String savepoint) throws Exception {
+        try {
+            job.checkResumable(savepoint);
+        } catch (SourcePositionLostException e) {
+            throw e;
+        } catch (Exception e) {
+            LOG.warn("Cannot read the source position of savepoint {} here ({}); checking the source only",
+                    savepoint, e.toString());
+            job.checkResumable();
+        }
     }
 
     /** Keys the pipeline sets that the cluster may set under another (1.20 or deprecated) name. */

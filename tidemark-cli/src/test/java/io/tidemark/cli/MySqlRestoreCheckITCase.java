@@ -2,6 +2,7 @@ package io.tidemark.cli;
 
 import io.tidemark.pipeline.config.PipelineConfigLoader;
 import io.tidemark.pipeline.job.PipelineJob;
+import io.tidemark.pipeline.source.SourcePositionLostException;
 import io.tidemark.pipeline.testing.MariaDbTestServer;
 
 import org.apache.flink.api.common.JobID;
@@ -28,6 +29,7 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -99,6 +101,11 @@ class MySqlRestoreCheckITCase {
                 + " anew with a snapshot into empty sink tables \\(tidemark run --config FILE, without"
                 + " --from-savepoint\\)");
         assertNothingStartedOrWritten();
+        // and the job's own entry point on a cluster refuses it too, before it builds anything
+        assertThatThrownBy(() -> PipelineJobMain.checkBeforeRestore(
+                        PipelineJob.of(PipelineConfigLoader.load(pipelineFile)), savepoint))
+                .isInstanceOf(SourcePositionLostException.class)
+                .hasMessageContaining("is no longer on 127.0.0.1");
     }
 
     @Test

@@ -55,6 +55,19 @@ class ChangeEventSerializerTest {
     }
 
     @Test
+    void roundTripsSweepsWithOpenAndClosedBounds() throws Exception {
+        ChangeEvent middle = ChangeEvent.sweep(new TableId("s", "t"), "id", 1000L, new BigDecimal("2000.5"),
+                SourcePosition.ofLsn(0x1E1FA88L));
+        ChangeEvent first = ChangeEvent.sweep(new TableId("s", "t"), "id", null, 1000, SourcePosition.ofLsn(9));
+
+        assertThat(roundTrip(middle)).isEqualTo(middle);
+        assertThat(roundTrip(middle).sweepTo()).isEqualTo(new BigDecimal("2000.5"));
+        assertThat(roundTrip(first).sweepFrom()).isNull();
+        assertThat(roundTrip(first).sweepColumn()).isEqualTo("id");
+        assertThat(first.keyHash()).isEqualTo(middle.keyHash()); // one table's sweeps go to one sink subtask
+    }
+
+    @Test
     void rejectsValuesOutsideTheClosedSet() {
         ChangeEvent event = new ChangeEvent(ChangeOperation.INSERT, new TableId("s", "t"), new String[] {"a"},
                 new int[] {0}, null, new Object[] {new Object()}, SourcePosition.ofLsn(1), 0);
