@@ -58,8 +58,12 @@ class MySqlChangeSourceITCase {
         env.setParallelism(2);
         env.enableCheckpointing(500);
         try (CloseableIterator<ChangeEvent> events = source.createStream(env, "source").executeAndCollect()) {
-            List<ChangeEvent> snapshot = take(events, SNAPSHOT_ROWS);
+            List<ChangeEvent> sweeps = new ArrayList<>();
+            List<ChangeEvent> snapshot = take(events, SNAPSHOT_ROWS, sweeps);
             assertThat(snapshot).allSatisfy(e -> assertThat(e.operation()).isEqualTo(ChangeOperation.SNAPSHOT));
+            // each chunk ends with its sweep, at the chunk's high watermark: the position of its rows
+            assertThat(sweeps).isNotEmpty().allSatisfy(sweep -> assertThat(snapshot)
+                    .anySatisfy(row -> assertThat(row.position()).isEqualTo(sweep.position())));
 
             String[] binlogEnd = binlogEnd(db); // the shared server's binlog holds other tests' events too
             mariadb.execute(db,
@@ -77,7 +81,7 @@ class MySqlChangeSourceITCase {
                 c.commit();
             }
             int streamedCount = 500 + 2000 + 100 + 4;
-            List<ChangeEvent> streamed = take(events, streamedCount);
+            List<ChangeEvent> streamed = take(events, streamedCount, sweeps);
 
             long highestSnapshot = snapshot.stream().mapToLong(e -> e.position().value()).max().orElseThrow();
             assertThat(streamed).allSatisfy(e -> {
@@ -108,10 +112,12 @@ class MySqlChangeSourceITCase {
         }
     }
 
-    private static List<ChangeEvent> take(CloseableIterator<ChangeEvent> events, int count) {
+    /** The next {@code count} row changes; the chunk sweeps among them go to {@code sweeps}. */
+    private static List<ChangeEvent> take(CloseableIterator<ChangeEvent> events, int count, List<ChangeEvent> sweeps) {
         List<ChangeEvent> taken = new ArrayList<>();
         while (taken.size() < count) {
-            taken.add(events.next());
+            ChangeEvent event = events.next();
+            (event.operation() == ChangeOperation.SWEEP ? sweeps : taken).add(event);
         }
         return taken;
     }
