@@ -155,8 +155,8 @@ final class HighWatermarkRecordEmitter extends IncrementalSourceRecordEmitter<Ch
 
     /**
      * The split's offset without Debezium's transaction context ({@code transaction_id} and the
-     * per-table event orders, present with transaction metadata, which is always on here): Flink CDC stores every offset
-     * value as a string and reads every one back as a number, which Debezium's {@code
+     * per-table event orders; transaction metadata is always on here): Flink CDC stores every
+     * offset value as a string and reads every one back as a number, which Debezium's {@code
      * TransactionContext.load} then refuses to cast to the id's String, so a restore from such an
      * offset fails for good. Without it, a restore in the middle of a transaction only makes Debezium
      * send that transaction's BEGIN again, which Tidemark ignores; its END still comes.
