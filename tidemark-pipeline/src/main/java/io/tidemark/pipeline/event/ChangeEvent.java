@@ -19,8 +19,9 @@ import java.util.Objects;
  * source order; its {@link #before()} holds the source's transaction id and its table is the first
  * table the transaction changed.
  *
- * <p>A {@link ChangeOperation#SWEEP} ends a snapshot chunk; it has no row, goes to one sink subtask
- * (its key hash is its table's) and names the chunk's key column and range.
+ * <p>A {@link ChangeOperation#SWEEP} ends a snapshot chunk; it has no row and, like a truncate,
+ * reaches every sink subtask ({@link #sweepCopy(int, int)}); it names the chunk's key column, and its
+ * {@link #before()} holds the range's bounds, the copy's number and the number of copies.
  */
 public final class ChangeEvent {
 
@@ -63,7 +64,7 @@ public final class ChangeEvent {
                 && (before == null || before.length != 2 || keyIndexes.length != 0)) {
             throw new IllegalArgumentException("TRUNCATE event for " + table + " must carry its copy and copies");
         }
-        if (operation == ChangeOperation.SWEEP && (before == null || before.length != 2 || columns.length != 1
+        if (operation == ChangeOperation.SWEEP && (before == null || before.length != 4 || columns.length != 1
                 || keyIndexes.length != 0)) {
             throw new IllegalArgumentException("SWEEP event for " + table + " must carry its key column and bounds");
         }
@@ -105,7 +106,26 @@ public final class ChangeEvent {
     public static ChangeEvent sweep(TableId table, String keyColumn, Object from, Object to,
             SourcePosition highWatermark) {
         return new ChangeEvent(ChangeOperation.SWEEP, table, new String[] {keyColumn}, new int[0],
-                new Object[] {from, to}, null, highWatermark, 0L);
+                new Object[] {from, to, 0, 1}, null, highWatermark, 0L);
+    }
+
+    /** Copy {@code copy} of {@code copies} of this sweep, one for each sink subtask. */
+    public ChangeEvent sweepCopy(int copy, int copies) {
+        requireSweep();
+        return new ChangeEvent(operation, table, columns, keyIndexes, new Object[] {before[0], before[1], copy, copies},
+                null, position, commitTimeMillis);
+    }
+
+    /** Which copy of a sweep this is, from 0. */
+    public int sweepCopy() {
+        requireSweep();
+        return (Integer) before[2];
+    }
+
+    /** How many copies of this sweep the job sent: one per sink subtask. */
+    public int sweepCopies() {
+        requireSweep();
+        return (Integer) before[3];
     }
 
     /** The chunk key column of a {@link ChangeOperation#SWEEP}. */
@@ -258,7 +278,8 @@ public final class ChangeEvent {
             return "COMMIT of source transaction " + transactionId();
         }
         if (operation == ChangeOperation.SWEEP) {
-            return "SWEEP " + table + " " + columns[0] + " in [" + before[0] + ", " + before[1] + ") before " + position;
+            return "SWEEP " + table + " " + columns[0] + " in [" + before[0] + ", " + before[1] + ") before " + position
+                    + " (copy " + before[2] + " of " + before[3] + ")";
         }
         return operation + " " + table + " key=" + Arrays.deepToString(keyValues()) + " at " + position;
     }

@@ -26,7 +26,8 @@ public enum ChangeOperation {
      * and that a sink wrote before the event's position (the chunk's high watermark) is gone at the
      * source. A chunk read again after a restore brings no delete for a row deleted since its first
      * read; this does. It has no row: its one column names the chunk key, its before image holds the
-     * range's bounds (see {@link ChangeEvent#sweep}).
+     * range's bounds and which copy it is (see {@link ChangeEvent#sweep}): like a truncate, it
+     * reaches every sink subtask.
      */
     SWEEP;
 

@@ -190,6 +190,10 @@ public final class PipelineComposer {
                 for (int copy = 0; copy < sinkSubtasks; copy++) {
                     out.collect(event.truncateCopy(copy, sinkSubtasks));
                 }
+            } else if (event.operation() == ChangeOperation.SWEEP) {
+                for (int copy = 0; copy < sinkSubtasks; copy++) {
+                    out.collect(event.sweepCopy(copy, sinkSubtasks));
+                }
             } else {
                 out.collect(event);
             }
@@ -203,20 +207,22 @@ public final class PipelineComposer {
 
     /**
      * The partitioning key: a row's hash of table and primary key (non-negative), or for copy
-     * {@code i} of a truncate {@code -1 - i}.
+     * {@code i} of a truncate or a sweep {@code -1 - i}.
      */
     private static final class RowKeySelector implements KeySelector<ChangeEvent, Long> {
         private static final long serialVersionUID = 1L;
 
         @Override
         public Long getKey(ChangeEvent event) {
-            return event.operation() == ChangeOperation.TRUNCATE
-                    ? -1L - event.truncateCopy()
-                    : event.keyHash() & 0xFFFF_FFFFL;
+            return switch (event.operation()) {
+                case TRUNCATE -> -1L - event.truncateCopy();
+                case SWEEP -> -1L - event.sweepCopy();
+                default -> event.keyHash() & 0xFFFF_FFFFL;
+            };
         }
     }
 
-    /** Spreads rows over the sink subtasks by their key's hash; truncate copy {@code i} goes to subtask {@code i}. */
+    /** Spreads rows over the sink subtasks by their key's hash; truncate or sweep copy {@code i} goes to subtask {@code i}. */
     private static final class RowPartitioner implements Partitioner<Long> {
         private static final long serialVersionUID = 1L;
 

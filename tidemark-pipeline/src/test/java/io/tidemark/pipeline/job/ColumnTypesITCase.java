@@ -2,6 +2,7 @@ package io.tidemark.pipeline.job;
 
 import io.tidemark.pipeline.config.PipelineDef;
 import io.tidemark.pipeline.testing.PostgresTestBase;
+import io.tidemark.pipeline.testing.TestJobs;
 
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.JobStatus;
@@ -89,7 +90,7 @@ class ColumnTypesITCase extends PostgresTestBase {
             assertThat(String.join("\n", expected)).contains("geändert", "東京", "🚀", "\\\\x0102");
         } finally {
             if (client.getJobStatus(jobId).get() == JobStatus.RUNNING) {
-                client.cancel(jobId).get(30, TimeUnit.SECONDS);
+                TestJobs.cancel(client, jobId); // and wait until it has ended, before the next test's job starts
             }
         }
     }

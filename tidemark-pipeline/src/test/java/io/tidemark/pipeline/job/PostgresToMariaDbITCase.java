@@ -26,7 +26,6 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -113,7 +112,7 @@ class PostgresToMariaDbITCase extends PostgresTestBase {
             assertThat(client.getJobStatus(jobId).get()).isEqualTo(JobStatus.RUNNING);
         } finally {
             if (!client.getJobStatus(jobId).get().isTerminalState()) {
-                client.cancel(jobId).get(30, TimeUnit.SECONDS);
+                TestJobs.cancel(client, jobId); // and wait until it has ended, before the next test's job starts
             }
         }
     }

@@ -111,7 +111,7 @@ public final class JdbcChangeWriter implements WriterOnlySink.HoldingWriter {
         this.subtask = subtask;
         this.subtasks = subtasks;
         this.truncations = new TableTruncations(dialect, sinkTables, pipeline, sinkName);
-        this.sweeper = new ChunkSweeper(dialect, sinkTables);
+        this.sweeper = new ChunkSweeper(dialect, sinkTables, pipeline, sinkName);
         Counter retries = metrics.counter("tidemarkRetries");
         this.flushers = new BatchFlusher[flushThreads];
         this.pending = new ChangeBatch[flushThreads];
@@ -277,20 +277,29 @@ public final class JdbcChangeWriter implements WriterOnlySink.HoldingWriter {
                 truncate.position(), outcome);
     }
 
-    /** Commits everything received before the end of the snapshot chunk, then sweeps it (see {@link ChunkSweeper}). */
+    /**
+     * Commits everything received before the end of the snapshot chunk, then reports this subtask's
+     * arrival at its sweep; the last subtask to arrive sweeps (see {@link ChunkSweeper}).
+     */
     private void sweep(ChangeEvent sweep) throws IOException, InterruptedException {
+        if (sweep.sweepCopies() != subtasks) {
+            throw new IOException("sink " + sinkName + ": the end of a snapshot chunk of " + sweep.table() + " was sent"
+                    + " to " + sweep.sweepCopies() + " writer subtasks but the sink runs " + subtasks
+                    + "; run the job at the parallelism it was built with");
+        }
         flush(false);
-        int swept;
+        ChunkSweeper.Arrival arrival;
         try {
-            swept = flushers[0].applier.inTransaction("sweep a snapshot chunk", c -> sweeper.sweep(c, sweep));
+            arrival = flushers[0].applier.inTransaction("sweep a snapshot chunk",
+                    c -> sweeper.arrive(c, sweep, subtask, epoch));
         } catch (SQLException e) {
             throw new IOException("sink " + sinkName + ": cannot sweep the snapshot chunk of " + sweep.table() + ": "
                     + e.getMessage(), e);
         }
-        if (swept > 0) {
-            rowsSwept.inc(swept);
+        if (arrival.rowsSwept() > 0) {
+            rowsSwept.inc(arrival.rowsSwept());
             LOG.info("Sink {}: {} row(s) of {} written by an earlier read of its snapshot chunk ({}) are gone at the"
-                    + " source; deleted", sinkName, swept, sweep.table(), sweep);
+                    + " source; deleted", sinkName, arrival.rowsSwept(), sweep.table(), sweep);
         }
     }
 
