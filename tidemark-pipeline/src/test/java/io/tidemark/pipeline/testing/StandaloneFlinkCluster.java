@@ -1,0 +1,190 @@
+package io.tidemark.pipeline.testing;
+
+import org.apache.flink.client.deployment.StandaloneClusterId;
+import org.apache.flink.client.program.rest.RestClusterClient;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint;
+import org.apache.flink.runtime.rest.messages.EmptyMessageParameters;
+import org.apache.flink.runtime.rest.messages.EmptyRequestBody;
+import org.apache.flink.runtime.rest.messages.taskmanager.TaskManagerInfo;
+import org.apache.flink.runtime.rest.messages.taskmanager.TaskManagersHeaders;
+import org.apache.flink.runtime.taskexecutor.TaskManagerRunner;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.awaitility.Awaitility.await;
+
+/**
+ * A Flink session cluster of separate JVM processes on loopback: one JobManager
+ * ({@link StandaloneSessionClusterEntrypoint}) and N TaskManagers ({@link TaskManagerRunner}), all
+ * started from this JVM's class path (so the job's classes are on theirs), for tests in which a
+ * process must really die ({@link #killTaskManager}, {@code kill -9}). Heartbeats are short, so the
+ * JobManager notices a dead TaskManager within seconds. Each process logs to a file in the
+ * cluster's directory.
+ */
+public final class StandaloneFlinkCluster implements AutoCloseable {
+
+    private final Path dir;
+    private final int restPort;
+    private final Process jobManager;
+    private final List<Process> taskManagers = new ArrayList<>();
+    private RestClusterClient<StandaloneClusterId> client;
+
+    private StandaloneFlinkCluster(Path dir, int restPort, Process jobManager) {
+        this.dir = dir;
+        this.restPort = restPort;
+        this.jobManager = jobManager;
+    }
+
+    /** Starts the JobManager and {@code taskManagers} TaskManagers and waits until all have registered. */
+    public static StandaloneFlinkCluster start(Path dir, int taskManagers, int slotsPerTaskManager) throws Exception {
+        Path conf = Files.createDirectories(dir.resolve("conf"));
+        int restPort = freePort();
+        Files.writeString(conf.resolve("config.yaml"), String.join("\n",
+                "jobmanager.rpc.address: 127.0.0.1",
+                "jobmanager.rpc.port: " + freePort(),
+                "jobmanager.bind-host: 127.0.0.1",
+                "jobmanager.memory.process.size: 768m",
+                "rest.address: 127.0.0.1",
+                "rest.bind-address: 127.0.0.1",
+                "rest.port: " + restPort,
+                "taskmanager.host: 127.0.0.1",
+                "taskmanager.bind-host: 127.0.0.1",
+                "taskmanager.numberOfTaskSlots: " + slotsPerTaskManager,
+                "cluster.evenly-spread-out-slots: true",
+                // every memory component and the cores, as Flink's start scripts would pass them
+                "taskmanager.cpu.cores: " + slotsPerTaskManager,
+                "taskmanager.memory.task.heap.size: 256m",
+                "taskmanager.memory.task.off-heap.size: 0m",
+                "taskmanager.memory.managed.size: 64m",
+                "taskmanager.memory.network.min: 64m",
+                "taskmanager.memory.network.max: 64m",
+                "taskmanager.memory.framework.heap.size: 128m",
+                "taskmanager.memory.framework.off-heap.size: 128m",
+                "taskmanager.memory.jvm-metaspace.size: 256m",
+                "taskmanager.memory.jvm-overhead.min: 192m",
+                "taskmanager.memory.jvm-overhead.max: 192m",
+                "heartbeat.interval: 1000",
+                "heartbeat.timeout: 6000",
+                "pekko.ask.timeout: 10 s",
+                "web.submit.enable: false",
+                "") + "\n");
+        StandaloneFlinkCluster cluster = new StandaloneFlinkCluster(dir, restPort,
+                launch(dir, conf, "jobmanager", StandaloneSessionClusterEntrypoint.class.getName()));
+        try {
+            for (int i = 0; i < taskManagers; i++) {
+                cluster.taskManagers.add(launch(dir, conf, "taskmanager-" + i, TaskManagerRunner.class.getName()));
+            }
+            Configuration clientConf = new Configuration();
+            clientConf.set(RestOptions.ADDRESS, "127.0.0.1");
+            clientConf.set(RestOptions.PORT, restPort);
+            cluster.client = new RestClusterClient<>(clientConf, StandaloneClusterId.getInstance());
+            await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
+                    .until(() -> cluster.registeredTaskManagers().size() == taskManagers);
+            return cluster;
+        } catch (Exception | Error e) {
+            cluster.close();
+            throw e;
+        }
+    }
+
+    public RestClusterClient<StandaloneClusterId> client() {
+        return client;
+    }
+
+    /** The TaskManagers the JobManager knows alive. */
+    public Collection<TaskManagerInfo> registeredTaskManagers() throws Exception {
+        return client.sendRequest(TaskManagersHeaders.getInstance(), EmptyMessageParameters.getInstance(),
+                        EmptyRequestBody.getInstance())
+                .get(10, TimeUnit.SECONDS)
+                .getTaskManagerInfos();
+    }
+
+    /** The process of TaskManager {@code index}, in start order. */
+    public Process taskManager(int index) {
+        return taskManagers.get(index);
+    }
+
+    /** Kills TaskManager {@code index} with SIGKILL: no shutdown hook runs, no task is cancelled. */
+    public void killTaskManager(int index) throws Exception {
+        Process process = taskManagers.get(index);
+        Process kill = new ProcessBuilder("kill", "-9", Long.toString(process.pid())).inheritIO().start();
+        if (kill.waitFor() != 0) {
+            throw new IllegalStateException("kill -9 " + process.pid() + " failed");
+        }
+        process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    public Path logOf(String name) {
+        return dir.resolve(name + ".log");
+    }
+
+    @Override
+    public void close() {
+        if (client != null) {
+            client.close();
+        }
+        for (Process process : taskManagers) {
+            process.destroyForcibly();
+        }
+        jobManager.destroyForcibly();
+        for (Process process : taskManagers) {
+            waitQuietly(process);
+        }
+        waitQuietly(jobManager);
+    }
+
+    @Override
+    public String toString() {
+        return "standalone Flink cluster at http://127.0.0.1:" + restPort + " (" + dir + ")";
+    }
+
+    private static Process launch(Path dir, Path conf, String name, String mainClass) throws IOException {
+        Path log4j = dir.resolve(name + "-log4j.properties");
+        Files.writeString(log4j, String.join("\n",
+                "rootLogger.level = INFO",
+                "rootLogger.appenderRef.file.ref = File",
+                "appender.file.type = File",
+                "appender.file.name = File",
+                "appender.file.fileName = " + dir.resolve(name + ".log"),
+                "appender.file.layout.type = PatternLayout",
+                "appender.file.layout.pattern = %d{HH:mm:ss,SSS} %-5p %-40c{1.} - %m%n",
+                ""));
+        List<String> command = List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx700m",
+                "-XX:+UseSerialGC",
+                "-Dlog4j.configurationFile=" + log4j.toUri(),
+                "-Dlog.file=" + dir.resolve(name + ".log"),
+                "-cp", System.getProperty("java.class.path"),
+                mainClass,
+                "--configDir", conf.toString());
+        return new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve(name + ".out").toFile())
+                .start();
+    }
+
+    private static void waitQuietly(Process process) {
+        try {
+            process.waitFor(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}
