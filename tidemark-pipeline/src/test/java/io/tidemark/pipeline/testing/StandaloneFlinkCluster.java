@@ -11,6 +11,7 @@ import org.apache.flink.runtime.rest.messages.taskmanager.TaskManagerInfo;
 import org.apache.flink.runtime.rest.messages.taskmanager.TaskManagersHeaders;
 import org.apache.flink.runtime.taskexecutor.TaskManagerRunner;
 
+import java.io.File;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -35,18 +36,44 @@ public final class StandaloneFlinkCluster implements AutoCloseable {
 
     private final Path dir;
     private final int restPort;
+    private final String classPath;
     private final Process jobManager;
     private final List<Process> taskManagers = new ArrayList<>();
     private RestClusterClient<StandaloneClusterId> client;
 
-    private StandaloneFlinkCluster(Path dir, int restPort, Process jobManager) {
+    private StandaloneFlinkCluster(Path dir, int restPort, String classPath, Process jobManager) {
         this.dir = dir;
         this.restPort = restPort;
+        this.classPath = classPath;
         this.jobManager = jobManager;
     }
 
-    /** Starts the JobManager and {@code taskManagers} TaskManagers and waits until all have registered. */
+    /**
+     * Starts the JobManager and {@code taskManagers} TaskManagers on this JVM's class path (the job's
+     * classes included) and waits until all have registered.
+     */
     public static StandaloneFlinkCluster start(Path dir, int taskManagers, int slotsPerTaskManager) throws Exception {
+        return start(dir, taskManagers, slotsPerTaskManager, testClassPath());
+    }
+
+    /**
+     * As {@link #start(Path, int, int)} on the class path of a Flink distribution only: this JVM's
+     * Flink runtime jars and what they need, without Tidemark, connectors or drivers, so that a job
+     * runs only from the jar uploaded to the cluster ({@code /jars/upload}, enabled here).
+     */
+    public static StandaloneFlinkCluster startDistribution(Path dir, int taskManagers, int slotsPerTaskManager)
+            throws Exception {
+        List<String> distribution = new ArrayList<>();
+        for (String entry : testClassPath().split(File.pathSeparator)) {
+            if (isDistribution(entry.replace('\\', '/'))) {
+                distribution.add(entry);
+            }
+        }
+        return start(dir, taskManagers, slotsPerTaskManager, String.join(File.pathSeparator, distribution));
+    }
+
+    private static StandaloneFlinkCluster start(Path dir, int taskManagers, int slotsPerTaskManager, String classPath)
+            throws Exception {
         Path conf = Files.createDirectories(dir.resolve("conf"));
         int restPort = freePort();
         Files.writeString(conf.resolve("config.yaml"), String.join("\n",
@@ -76,13 +103,15 @@ public final class StandaloneFlinkCluster implements AutoCloseable {
                 "heartbeat.interval: 1000",
                 "heartbeat.timeout: 6000",
                 "pekko.ask.timeout: 10 s",
-                "web.submit.enable: false",
+                "web.submit.enable: true",
+                "web.upload.dir: " + Files.createDirectories(dir.resolve("uploads")),
                 "") + "\n");
-        StandaloneFlinkCluster cluster = new StandaloneFlinkCluster(dir, restPort,
-                launch(dir, conf, "jobmanager", StandaloneSessionClusterEntrypoint.class.getName()));
+        StandaloneFlinkCluster cluster = new StandaloneFlinkCluster(dir, restPort, classPath,
+                launch(dir, conf, classPath, "jobmanager", StandaloneSessionClusterEntrypoint.class.getName()));
         try {
             for (int i = 0; i < taskManagers; i++) {
-                cluster.taskManagers.add(launch(dir, conf, "taskmanager-" + i, TaskManagerRunner.class.getName()));
+                cluster.taskManagers.add(launch(dir, conf, classPath, "taskmanager-" + i,
+                        TaskManagerRunner.class.getName()));
             }
             Configuration clientConf = new Configuration();
             clientConf.set(RestOptions.ADDRESS, "127.0.0.1");
@@ -124,6 +153,11 @@ public final class StandaloneFlinkCluster implements AutoCloseable {
         process.waitFor(30, TimeUnit.SECONDS);
     }
 
+    /** The class path the cluster's processes run with. */
+    public String classPath() {
+        return classPath;
+    }
+
     public Path logOf(String name) {
         return dir.resolve(name + ".log");
     }
@@ -148,7 +182,49 @@ public final class StandaloneFlinkCluster implements AutoCloseable {
         return "standalone Flink cluster at http://127.0.0.1:" + restPort + " (" + dir + ")";
     }
 
-    private static Process launch(Path dir, Path conf, String name, String mainClass) throws IOException {
+    /** The test's full class path: Surefire and Failsafe name it apart from their launcher jar. */
+    private static String testClassPath() {
+        return System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+    }
+
+    /** Whether a class path entry belongs in a Flink distribution's {@code lib/} (roughly {@code flink-dist}). */
+    private static boolean isDistribution(String entry) {
+        if (entry.contains("/org/apache/flink/flink-connector-datagen/")
+                || entry.contains("/org/apache/flink/flink-connector-files/")) {
+            return true; // in flink-dist (the data generator) or lib/ (files)
+        }
+        if (entry.contains("/org/apache/flink/flink-")) {
+            return !entry.matches(".*/flink-(cdc|connector|sql-connector|kubernetes-operator|test-utils|state-processor)"
+                    + "[^/]*/.*");
+        }
+        return DISTRIBUTION_DEPENDENCIES.stream().anyMatch(entry::contains);
+    }
+
+    private static final List<String> DISTRIBUTION_DEPENDENCIES = List.of(
+            "/org/apache/logging/log4j/", "/org/slf4j/", "/com/esotericsoftware/", "/org/objenesis/",
+            "/org/apache/commons/", "/commons-", "/org/xerial/snappy/", "/org/lz4/", "/com/google/code/findbugs/",
+            "/org/javassist/", "/com/twitter/", "/com/ververica/frocksdbjni/", "/org/snakeyaml/");
+
+    /** What a Flink 1.20 distribution's default {@code env.java.opts.all} passes to every process on Java 17. */
+    private static final List<String> JAVA_17_OPTIONS = List.of(
+            "--add-exports=java.base/sun.net.util=ALL-UNNAMED",
+            "--add-exports=java.rmi/sun.rmi.registry=ALL-UNNAMED",
+            "--add-exports=java.security.jgss/sun.security.krb5=ALL-UNNAMED",
+            "--add-opens=java.base/java.lang=ALL-UNNAMED",
+            "--add-opens=java.base/java.net=ALL-UNNAMED",
+            "--add-opens=java.base/java.io=ALL-UNNAMED",
+            "--add-opens=java.base/java.nio=ALL-UNNAMED",
+            "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
+            "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED",
+            "--add-opens=java.base/java.text=ALL-UNNAMED",
+            "--add-opens=java.base/java.time=ALL-UNNAMED",
+            "--add-opens=java.base/java.util=ALL-UNNAMED",
+            "--add-opens=java.base/java.util.concurrent=ALL-UNNAMED",
+            "--add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED",
+            "--add-opens=java.base/java.util.concurrent.locks=ALL-UNNAMED");
+
+    private static Process launch(Path dir, Path conf, String classPath, String name, String mainClass)
+            throws IOException {
         Path log4j = dir.resolve(name + "-log4j.properties");
         Files.writeString(log4j, String.join("\n",
                 "rootLogger.level = INFO",
@@ -159,15 +235,17 @@ public final class StandaloneFlinkCluster implements AutoCloseable {
                 "appender.file.layout.type = PatternLayout",
                 "appender.file.layout.pattern = %d{HH:mm:ss,SSS} %-5p %-40c{1.} - %m%n",
                 ""));
-        List<String> command = List.of(
+        List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx700m",
-                "-XX:+UseSerialGC",
+                "-XX:+UseSerialGC"));
+        command.addAll(JAVA_17_OPTIONS);
+        command.addAll(List.of(
                 "-Dlog4j.configurationFile=" + log4j.toUri(),
                 "-Dlog.file=" + dir.resolve(name + ".log"),
-                "-cp", System.getProperty("java.class.path"),
+                "-cp", classPath,
                 mainClass,
-                "--configDir", conf.toString());
+                "--configDir", conf.toString()));
         return new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolve(name + ".out").toFile())
