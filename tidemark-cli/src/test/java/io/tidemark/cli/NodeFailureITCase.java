@@ -91,6 +91,12 @@ class NodeFailureITCase extends PostgresTestBase {
             System.out.printf("NodeFailureITCase: TaskManager killed; the sink equalled the source again %.1f s later%n",
                     (System.nanoTime() - killedAt) / 1e9);
 
+            // what an operator checks first (docs/runbooks/node-failure.md shows this output)
+            CliRun status = CliRun.of("checkpoint", "status", jobId.toString(), "--rest-address",
+                    cluster.client().getWebInterfaceURL());
+            System.out.println("NodeFailureITCase: tidemark checkpoint status " + jobId + "\n" + status.out());
+            assertThat(status.exitCode()).as(status.toString()).isZero();
+            assertThat(status.out()).contains("RUNNING").containsPattern("restored from: +checkpoint #\\d+ ");
             assertThat(cluster.taskManager(0).isAlive()).isFalse();
             assertThat(cluster.client().getJobStatus(jobId).get()).isEqualTo(JobStatus.RUNNING);
             long regressions = count(sink,
