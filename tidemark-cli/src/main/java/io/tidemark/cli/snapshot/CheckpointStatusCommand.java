@@ -9,6 +9,7 @@ import org.apache.flink.api.common.JobID;
 import picocli.CommandLine.Command;
 
 import java.io.PrintStream;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -58,8 +59,8 @@ public final class CheckpointStatusCommand extends JobCommand {
                 : (s.restored().savepoint() ? "savepoint " : "checkpoint ") + "#" + s.restored().id() + " "
                         + s.restored().externalPath()));
         CheckpointStatus.Config k = s.config();
-        out.println("configuration:    " + k.mode() + ", interval " + k.interval().toSeconds() + "s, timeout "
-                + k.timeout().toSeconds() + "s, min pause " + k.minPause().toSeconds() + "s, max concurrent "
+        out.println("configuration:    " + k.mode() + ", interval " + human(k.interval()) + ", timeout "
+                + human(k.timeout()) + ", min pause " + human(k.minPause()) + ", max concurrent "
                 + k.maxConcurrent() + ", externalized " + (!k.externalizationEnabled() ? "off"
                         : k.retainOnCancellation() ? "RETAIN_ON_CANCELLATION" : "DELETE_ON_CANCELLATION")
                 + (k.checkpointStorage() == null ? "" : ", storage " + k.checkpointStorage())
@@ -121,5 +122,10 @@ public final class CheckpointStatusCommand extends JobCommand {
     private static String completed(CheckpointStatus.Completed c) {
         return c == null ? "none" : "#" + c.id() + " at " + c.completedAt() + ", " + bytes(c.stateSizeBytes()) + ", took "
                 + c.duration().toMillis() + " ms" + (c.externalPath() == null ? "" : ", " + c.externalPath());
+    }
+
+    /** Whole seconds as {@code 30s}, anything finer as {@code 200ms} (a sub-second min pause is not 0s). */
+    static String human(Duration d) {
+        return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
     }
 }
