@@ -92,6 +92,7 @@ class MySqlRestoreCheckITCase {
         });
 
         CliRun refused = restore(savepoint);
+        System.out.println("MySqlRestoreCheckITCase: tidemark restore, binlog file purged:\n" + refused);
 
         assertThat(refused.exitCode()).as(refused.toString()).isEqualTo(ExitCodes.INCOMPATIBLE_STATE);
         assertThat(refused.out()).isEmpty();

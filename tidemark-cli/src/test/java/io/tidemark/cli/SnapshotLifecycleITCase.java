@@ -333,6 +333,7 @@ class SnapshotLifecycleITCase {
         Map<String, String> env = Map.of("TIDEMARK_REST_ADDRESS", rest.toString(), "TIDEMARK_PIPELINE",
                 pipelineFile.toString(), "TIDEMARK_JOB_JAR", cliJar().toString());
         Run refused = script("restore_from_savepoint.sh", env, stopped);
+        System.out.println("SnapshotLifecycleITCase: restore_from_savepoint.sh, slot dropped:\n" + refused);
 
         assertThat(refused.exitCode()).as(refused.toString()).isEqualTo(ExitCodes.INCOMPATIBLE_STATE);
         assertThat(refused.out()).isEmpty();
@@ -372,6 +373,7 @@ class SnapshotLifecycleITCase {
 
         CliRun refused = CliRun.of("restore", older, "--config", pipelineFile.toString(), "--rest-address",
                 rest.toString(), "--jar", cliJar().toString());
+        System.out.println("SnapshotLifecycleITCase: tidemark restore, slot confirmed past the savepoint:\n" + refused);
 
         assertThat(refused.exitCode()).as(refused.toString()).isEqualTo(ExitCodes.INCOMPATIBLE_STATE);
         assertThat(refused.out()).isEmpty();
