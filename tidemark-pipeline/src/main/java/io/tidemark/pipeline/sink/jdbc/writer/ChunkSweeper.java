@@ -4,12 +4,16 @@ import io.tidemark.pipeline.event.ChangeEvent;
 import io.tidemark.pipeline.event.TableId;
 import io.tidemark.pipeline.sink.jdbc.dialect.SinkDialect;
 
+import org.apache.flink.metrics.Counter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.HexFormat;
 import java.util.Map;
@@ -23,9 +27,8 @@ import java.util.Map;
  * <p>Rows of the new read carry the high watermark itself, later changes more, so neither is
  * touched, but the old version of a row whose new version a subtask has not written yet would be.
  * So a sweep works like a truncate ({@link TableTruncations}): every writer subtask receives a copy
- * after its share of the chunk's rows, commits them, then reports its arrival (in the truncate
- * arrivals table, under the table's truncation mark row lock, keyed by the chunk); the last to
- * arrive deletes. Arrivals of older epochs do not count.
+ * after its share of the chunk's rows, commits them, then reports its arrival ({@link
+ * SubtaskArrivals}, keyed by the chunk); the last to arrive deletes.
  */
 final class ChunkSweeper {
 
@@ -37,16 +40,39 @@ final class ChunkSweeper {
         WAITING
     }
 
+    private static final Logger LOG = LoggerFactory.getLogger(ChunkSweeper.class);
+
     private final SinkDialect dialect;
     private final Map<TableId, TableId> sinkTables;
-    private final String pipeline;
+    private final SubtaskArrivals arrivals;
     private final String sink;
+    private final Counter rowsSwept;
 
-    ChunkSweeper(SinkDialect dialect, Map<TableId, TableId> sinkTables, String pipeline, String sink) {
+    ChunkSweeper(SinkDialect dialect, Map<TableId, TableId> sinkTables, String pipeline, String sink, Counter rowsSwept) {
         this.dialect = dialect;
         this.sinkTables = sinkTables;
-        this.pipeline = pipeline;
+        this.arrivals = new SubtaskArrivals(dialect, pipeline, sink);
         this.sink = sink;
+        this.rowsSwept = rowsSwept;
+    }
+
+    /**
+     * Reports this subtask's arrival at {@code sweep} through {@code applier} (fenced and retried like
+     * a batch; its flushers must be idle) and counts and logs what the last arrival deleted.
+     */
+    void apply(BatchApplier applier, ChangeEvent sweep, int subtask, long epoch) throws IOException {
+        Arrival arrival;
+        try {
+            arrival = applier.inTransaction("sweep a snapshot chunk", c -> arrive(c, sweep, subtask, epoch));
+        } catch (SQLException e) {
+            throw new IOException("sink " + sink + ": cannot sweep the snapshot chunk of " + sweep.table() + ": "
+                    + e.getMessage(), e);
+        }
+        if (arrival.rowsSwept() > 0) {
+            rowsSwept.inc(arrival.rowsSwept());
+            LOG.info("Sink {}: {} row(s) of {} written by an earlier read of its snapshot chunk ({}) are gone at the"
+                    + " source; deleted", sink, arrival.rowsSwept(), sweep.table(), sweep);
+        }
     }
 
     /**
@@ -59,50 +85,14 @@ final class ChunkSweeper {
         if (table == null) {
             return new Arrival(Outcome.APPLIED, 0); // not routed to this sink
         }
-        try (PreparedStatement lock = c.prepareStatement(dialect.lockTruncationMark())) {
-            lock.setString(1, table.toString());
-            try (ResultSet rs = lock.executeQuery()) {
-                if (!rs.next()) {
-                    throw new SQLException("sink " + sink + ": table " + table + " has no truncation mark; the job's"
-                            + " start-up prepares one for every routed table", "TM002");
-                }
-            }
-        }
         String chunk = chunkKey(table, sweep);
         long position = sweep.position().value();
-        try (PreparedStatement arrival = c.prepareStatement(dialect.insertTruncateArrival())) {
-            arrival.setString(1, pipeline);
-            arrival.setString(2, sink);
-            arrival.setString(3, chunk);
-            arrival.setLong(4, position);
-            arrival.setLong(5, epoch);
-            arrival.setInt(6, subtask);
-            arrival.executeUpdate();
-        }
-        long arrived;
-        try (PreparedStatement count = c.prepareStatement(dialect.countTruncateArrivals())) {
-            count.setString(1, pipeline);
-            count.setString(2, sink);
-            count.setString(3, chunk);
-            count.setLong(4, position);
-            count.setLong(5, epoch);
-            count.setInt(6, sweep.sweepCopies());
-            try (ResultSet rs = count.executeQuery()) {
-                rs.next();
-                arrived = rs.getLong(1);
-            }
-        }
-        if (arrived < sweep.sweepCopies()) {
+        arrivals.lockMark(c, table.toString());
+        if (!arrivals.arriveLast(c, chunk, position, epoch, subtask, sweep.sweepCopies())) {
             return new Arrival(Outcome.WAITING, 0);
         }
         int swept = delete(c, table, sweep);
-        try (PreparedStatement forget = c.prepareStatement(dialect.deleteTruncateArrivals())) {
-            forget.setString(1, pipeline);
-            forget.setString(2, sink);
-            forget.setString(3, chunk);
-            forget.setLong(4, position);
-            forget.executeUpdate();
-        }
+        arrivals.forget(c, chunk, position);
         return new Arrival(Outcome.APPLIED, swept);
     }
 

@@ -61,7 +61,6 @@ public final class JdbcChangeWriter implements WriterOnlySink.HoldingWriter {
     private final Counter changesWritten;
     private final Counter truncatesApplied;
     private final Counter transactionsSplit;
-    private final Counter rowsSwept;
     private final String sinkName;
     private final int subtask;
     private final int subtasks;
@@ -105,13 +104,13 @@ public final class JdbcChangeWriter implements WriterOnlySink.HoldingWriter {
         this.changesWritten = metrics.counter("tidemarkChangesWritten");
         this.truncatesApplied = metrics.counter("tidemarkTruncatesApplied");
         this.transactionsSplit = metrics.counter("tidemarkSourceTransactionsSplit");
-        this.rowsSwept = metrics.counter("tidemarkSnapshotRowsSwept");
         this.open = inSourceOrder ? new OpenTransaction(OpenTransaction.DEFAULT_LIMIT) : null;
         this.sinkName = sinkName;
         this.subtask = subtask;
         this.subtasks = subtasks;
         this.truncations = new TableTruncations(dialect, sinkTables, pipeline, sinkName);
-        this.sweeper = new ChunkSweeper(dialect, sinkTables, pipeline, sinkName);
+        this.sweeper = new ChunkSweeper(dialect, sinkTables, pipeline, sinkName,
+                metrics.counter("tidemarkSnapshotRowsSwept"));
         Counter retries = metrics.counter("tidemarkRetries");
         this.flushers = new BatchFlusher[flushThreads];
         this.pending = new ChangeBatch[flushThreads];
@@ -255,11 +254,7 @@ public final class JdbcChangeWriter implements WriterOnlySink.HoldingWriter {
      * the last subtask to arrive empties the table (see {@link TableTruncations}).
      */
     private void truncate(ChangeEvent truncate) throws IOException, InterruptedException {
-        if (truncate.truncateCopies() != subtasks) {
-            throw new IOException("sink " + sinkName + ": a truncate of " + truncate.table() + " was sent to "
-                    + truncate.truncateCopies() + " writer subtasks but the sink runs " + subtasks
-                    + "; run the job at the parallelism it was built with");
-        }
+        requireCopies(truncate.truncateCopies(), "a truncate of " + truncate.table());
         flush(false);
         TableTruncations.Outcome outcome;
         try {
@@ -282,24 +277,16 @@ public final class JdbcChangeWriter implements WriterOnlySink.HoldingWriter {
      * arrival at its sweep; the last subtask to arrive sweeps (see {@link ChunkSweeper}).
      */
     private void sweep(ChangeEvent sweep) throws IOException, InterruptedException {
-        if (sweep.sweepCopies() != subtasks) {
-            throw new IOException("sink " + sinkName + ": the end of a snapshot chunk of " + sweep.table() + " was sent"
-                    + " to " + sweep.sweepCopies() + " writer subtasks but the sink runs " + subtasks
-                    + "; run the job at the parallelism it was built with");
-        }
+        requireCopies(sweep.sweepCopies(), "the end of a snapshot chunk of " + sweep.table());
         flush(false);
-        ChunkSweeper.Arrival arrival;
-        try {
-            arrival = flushers[0].applier.inTransaction("sweep a snapshot chunk",
-                    c -> sweeper.arrive(c, sweep, subtask, epoch));
-        } catch (SQLException e) {
-            throw new IOException("sink " + sinkName + ": cannot sweep the snapshot chunk of " + sweep.table() + ": "
-                    + e.getMessage(), e);
-        }
-        if (arrival.rowsSwept() > 0) {
-            rowsSwept.inc(arrival.rowsSwept());
-            LOG.info("Sink {}: {} row(s) of {} written by an earlier read of its snapshot chunk ({}) are gone at the"
-                    + " source; deleted", sinkName, arrival.rowsSwept(), sweep.table(), sweep);
+        sweeper.apply(flushers[0].applier, sweep, subtask, epoch);
+    }
+
+    /** A truncate or sweep is copied once per writer subtask of the job as it was built. */
+    private void requireCopies(int copies, String what) throws IOException {
+        if (copies != subtasks) {
+            throw new IOException("sink " + sinkName + ": " + what + " was sent to " + copies + " writer subtasks but"
+                    + " the sink runs " + subtasks + "; run the job at the parallelism it was built with");
         }
     }
 

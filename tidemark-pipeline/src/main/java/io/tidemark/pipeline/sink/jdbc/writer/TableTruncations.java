@@ -19,10 +19,9 @@ import java.util.Map;
  * <p>Each sink table has a truncation mark ({@code _tidemark_truncations}): the position of its
  * last applied truncate. Changes at or below it are dropped, by the writer before they are batched
  * and by a dead-letter replay. Every writer subtask receives its own copy of a truncate after all of
- * its earlier changes; it commits those, then reports its arrival ({@code
- * _tidemark_truncate_arrivals}, per epoch of the {@link WriterFence}, under the mark's row lock).
- * The last subtask to arrive deletes the rows older than the truncate and sets the mark, in one
- * transaction. Until then every subtask may still be writing changes from before the truncate;
+ * its earlier changes; it commits those, then reports its arrival ({@link SubtaskArrivals}, per
+ * epoch of the {@link WriterFence}). The last subtask to arrive deletes the rows older than the
+ * truncate and sets the mark, in one transaction. Until then every subtask may still be writing changes from before the truncate;
  * after it, none can: each has arrived, and a restarted attempt reads the mark before it writes.
  * Arrivals of older epochs do not count, because their writers' later changes died with them.
  */
@@ -40,16 +39,14 @@ final class TableTruncations {
 
     private final SinkDialect dialect;
     private final Map<TableId, TableId> sinkTables;
-    private final String pipeline;
-    private final String sink;
+    private final SubtaskArrivals arrivals;
     /** Source table to the highest truncate position this writer knows of. */
     private final Map<TableId, Long> marks = new HashMap<>();
 
     TableTruncations(SinkDialect dialect, Map<TableId, TableId> sinkTables, String pipeline, String sink) {
         this.dialect = dialect;
         this.sinkTables = sinkTables;
-        this.pipeline = pipeline;
-        this.sink = sink;
+        this.arrivals = new SubtaskArrivals(dialect, pipeline, sink);
     }
 
     /** Reads the marks that truncates have set; called when the writer starts, before it writes. */
@@ -85,44 +82,10 @@ final class TableTruncations {
     Outcome arrive(Connection c, ChangeEvent truncate, int subtask, long epoch) throws SQLException {
         String table = sinkTables.get(truncate.table()).toString();
         long position = truncate.position().value();
-        long mark;
-        try (PreparedStatement lock = c.prepareStatement(dialect.lockTruncationMark())) {
-            lock.setString(1, table);
-            try (ResultSet rs = lock.executeQuery()) {
-                if (!rs.next()) {
-                    throw new SQLException("sink " + sink + ": table " + table + " has no truncation mark; the job's"
-                            + " start-up prepares one for every routed table", "TM002");
-                }
-                mark = rs.getLong(1);
-            }
-        }
-        if (mark >= position) {
+        if (arrivals.lockMark(c, table) >= position) {
             return Outcome.ALREADY_APPLIED;
         }
-        try (PreparedStatement arrival = c.prepareStatement(dialect.insertTruncateArrival())) {
-            arrival.setString(1, pipeline);
-            arrival.setString(2, sink);
-            arrival.setString(3, table);
-            arrival.setLong(4, position);
-            arrival.setLong(5, epoch);
-            arrival.setInt(6, subtask);
-            arrival.executeUpdate();
-        }
-        int copies = truncate.truncateCopies();
-        long arrived;
-        try (PreparedStatement count = c.prepareStatement(dialect.countTruncateArrivals())) {
-            count.setString(1, pipeline);
-            count.setString(2, sink);
-            count.setString(3, table);
-            count.setLong(4, position);
-            count.setLong(5, epoch);
-            count.setInt(6, copies);
-            try (ResultSet rs = count.executeQuery()) {
-                rs.next();
-                arrived = rs.getLong(1);
-            }
-        }
-        if (arrived < copies) {
+        if (!arrivals.arriveLast(c, table, position, epoch, subtask, truncate.truncateCopies())) {
             return Outcome.WAITING;
         }
         try (PreparedStatement rows = c.prepareStatement(dialect.deleteRowsBefore(sinkTables.get(truncate.table())))) {
@@ -139,13 +102,7 @@ final class TableTruncations {
             set.setString(2, table);
             set.executeUpdate();
         }
-        try (PreparedStatement forget = c.prepareStatement(dialect.deleteTruncateArrivals())) {
-            forget.setString(1, pipeline);
-            forget.setString(2, sink);
-            forget.setString(3, table);
-            forget.setLong(4, position);
-            forget.executeUpdate();
-        }
+        arrivals.forget(c, table, position);
         return Outcome.APPLIED;
     }
 
