@@ -30,8 +30,9 @@ import java.util.Set;
  *
  * <p>Stream changes carry the log position of the change. Snapshot rows carry the high watermark
  * of their chunk, set by the source's record emitter before the chunk's records pass through here:
- * a snapshot row shows the table as of that position, and Flink CDC only streams changes of that
- * chunk that lie after it, so the position orders snapshot rows correctly against stream changes.
+ * a snapshot row shows the table as of that position, and only the stream changes that belong after
+ * it reach here (for MySQL by Flink CDC's binlog-position filter, for PostgreSQL by commit: see
+ * {@code SnapshotHandover}), so the position orders snapshot rows correctly against stream changes.
  */
 public final class DebeziumChangeEventDeserializer implements DebeziumDeserializationSchema<ChangeEvent> {
 

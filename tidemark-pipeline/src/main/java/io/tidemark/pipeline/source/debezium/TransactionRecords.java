@@ -18,10 +18,12 @@ import java.util.Properties;
  * first change of every source transaction that changed a captured table, an END record after its
  * last. A sink that applies in source order commits whole source transactions only, so the source
  * turns each END into a {@link io.tidemark.pipeline.event.ChangeOperation#COMMIT} event; BEGIN
- * carries nothing that sink needs (the changes after a COMMIT are the next transaction's).
+ * carries nothing that sink needs (the changes after a COMMIT are the next transaction's). For
+ * PostgreSQL the END record is also where the transaction's commit LSN arrives, which places its
+ * changes against the snapshot chunks, so the PostgreSQL source always asks for them.
  *
- * <p>Flink CDC passes these records through its stream readers (they are not data changes, which
- * it filters per snapshot split) and drops them from snapshot chunks; its record emitters would
+ * <p>Flink CDC passes these records through its stream readers (they are not data changes) and
+ * drops them from snapshot chunks; its record emitters would
  * log and skip them, so Tidemark's emitters hand them here first.
  */
 public final class TransactionRecords {

@@ -47,19 +47,13 @@ final class SubtaskArrivals {
     boolean arriveLast(Connection c, String key, long position, long epoch, int subtask, int copies)
             throws SQLException {
         try (PreparedStatement arrival = c.prepareStatement(dialect.insertTruncateArrival())) {
-            arrival.setString(1, pipeline);
-            arrival.setString(2, sink);
-            arrival.setString(3, key);
-            arrival.setLong(4, position);
+            bind(arrival, key, position);
             arrival.setLong(5, epoch);
             arrival.setInt(6, subtask);
             arrival.executeUpdate();
         }
         try (PreparedStatement count = c.prepareStatement(dialect.countTruncateArrivals())) {
-            count.setString(1, pipeline);
-            count.setString(2, sink);
-            count.setString(3, key);
-            count.setLong(4, position);
+            bind(count, key, position);
             count.setLong(5, epoch);
             count.setInt(6, copies);
             try (ResultSet rs = count.executeQuery()) {
@@ -72,11 +66,16 @@ final class SubtaskArrivals {
     /** Forgets the arrivals at {@code key} up to {@code position}, once the change is applied. */
     void forget(Connection c, String key, long position) throws SQLException {
         try (PreparedStatement forget = c.prepareStatement(dialect.deleteTruncateArrivals())) {
-            forget.setString(1, pipeline);
-            forget.setString(2, sink);
-            forget.setString(3, key);
-            forget.setLong(4, position);
+            bind(forget, key, position);
             forget.executeUpdate();
         }
+    }
+
+    /** The first four parameters every arrivals statement takes: pipeline, sink, key, position. */
+    private void bind(PreparedStatement ps, String key, long position) throws SQLException {
+        ps.setString(1, pipeline);
+        ps.setString(2, sink);
+        ps.setString(3, key);
+        ps.setLong(4, position);
     }
 }
