@@ -1,6 +1,7 @@
 package io.tidemark.cli;
 
 import io.tidemark.cli.kubernetes.ManifestCommand;
+import io.tidemark.cli.reconcile.ReconcileCommand;
 import io.tidemark.cli.snapshot.CheckpointCommand;
 import io.tidemark.cli.snapshot.SavepointCommand;
 
@@ -33,6 +34,7 @@ import java.util.concurrent.Callable;
             CheckpointCommand.class,
             ManifestCommand.class,
             DlqCommand.class,
+            ReconcileCommand.class,
             DemoCommand.class,
             CommandLine.HelpCommand.class
         },

@@ -127,7 +127,7 @@ public final class RedisConnector implements Serializable {
      * joining or without address are left out of the topology, so that their slots fail fast (and
      * are retried) instead of waiting for a connection to a dead node.
      */
-    RedisClusterClient createClusterClient() {
+    public RedisClusterClient createClusterClient() {
         List<RedisURI> seeds = RedisClusterURIUtil.toRedisURIs(URI.create(uri));
         for (RedisURI seed : seeds) {
             seed.setTimeout(COMMAND_TIMEOUT);

@@ -9,14 +9,14 @@ import java.util.Properties;
 
 /**
  * Opens a plain JDBC connection to the MySQL or MariaDB server of a source, for what Tidemark asks
- * the server itself (the start-up checks, the binlog's truncates), with the source's TLS mode; the
- * password is resolved here, when connecting, and never kept.
+ * the server itself (the start-up checks, the binlog's truncates, {@code tidemark reconcile}), with
+ * the source's TLS mode; the password is resolved here, when connecting, and never kept.
  */
-final class MySqlConnections {
+public final class MySqlConnections {
 
     private MySqlConnections() {}
 
-    static Connection open(MySqlSourceDef def) throws SQLException {
+    public static Connection open(MySqlSourceDef def) throws SQLException {
         Properties props = new Properties();
         props.setProperty("user", def.username());
         props.setProperty("password", def.password().resolve());

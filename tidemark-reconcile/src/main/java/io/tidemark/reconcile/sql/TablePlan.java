@@ -1,0 +1,142 @@
+package io.tidemark.reconcile.sql;
+
+import io.tidemark.pipeline.event.TableId;
+import io.tidemark.reconcile.ReconcileException;
+
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What is compared of one source table: its columns (the sink's extra columns, such as the position
+ * column, are not), their kinds, its primary key, and for each side the SQL that writes them as
+ * canonical text. Built from both databases' own descriptions of the table, so that a sink column
+ * with another type or scale is written the way the pipeline's value mapping puts values into it.
+ */
+public final class TablePlan {
+
+    private final TableId sourceTable;
+    private final List<String> columns;
+    private final List<ColumnKind> kinds;
+    private final List<String> keyColumns;
+    private final int[] keyIndexes;
+    private final SideQueries source;
+    private final SideQueries sink;
+
+    private TablePlan(TableId sourceTable, List<String> columns, List<ColumnKind> kinds, List<String> keyColumns,
+            SideQueries source, SideQueries sink) {
+        this.sourceTable = sourceTable;
+        this.columns = List.copyOf(columns);
+        this.kinds = List.copyOf(kinds);
+        this.keyColumns = List.copyOf(keyColumns);
+        this.keyIndexes = keyColumns.stream().mapToInt(columns::indexOf).toArray();
+        this.source = source;
+        this.sink = sink;
+    }
+
+    /** The plan for a source table against its table in a JDBC sink. */
+    public static TablePlan of(DatabaseSide sourceSide, TableId sourceTable, DatabaseSide sinkSide, TableId sinkTable)
+            throws SQLException {
+        Described source = describe(sourceSide, sourceTable);
+        List<ColumnType> sinkColumns = sinkSide.columns(sinkTable);
+        if (sinkColumns.isEmpty()) {
+            throw new ReconcileException(sinkSide.label() + ": table " + sinkTable
+                    + " does not exist (or is not visible to the sink's user); the pipeline creates no tables");
+        }
+        Map<String, ColumnType> sinkByName = new HashMap<>();
+        sinkColumns.forEach(c -> sinkByName.put(c.name(), c));
+        List<ColumnType> sinkMatched = new ArrayList<>();
+        List<Integer> targetScales = new ArrayList<>();
+        for (int i = 0; i < source.columns.size(); i++) {
+            ColumnType column = source.columns.get(i);
+            ColumnType sinkColumn = sinkByName.get(column.name());
+            if (sinkColumn == null) {
+                throw new ReconcileException(sinkSide.label() + ": table " + sinkTable + " has no column "
+                        + column.name() + " (the source's " + sourceTable + " has); add it to the sink table");
+            }
+            sinkMatched.add(sinkColumn);
+            boolean decimal = source.kinds.get(i) == ColumnKind.DECIMAL;
+            targetScales.add(decimal && hasFixedScale(sinkSide.flavor(), sinkColumn) ? sinkColumn.scale() : null);
+        }
+        SideQueries sourceQueries = new SideQueries(sourceSide.flavor(), sourceTable, source.columns, source.kinds,
+                source.columns, targetScales, source.key);
+        SideQueries sinkQueries = new SideQueries(sinkSide.flavor(), sinkTable, source.columns, source.kinds,
+                sinkMatched, targetScales, source.key);
+        return new TablePlan(sourceTable, names(source.columns), source.kinds, source.key, sourceQueries, sinkQueries);
+    }
+
+    /** The plan for a source table alone, whose rows are compared with a sink that is not SQL (Redis). */
+    public static TablePlan sourceOnly(DatabaseSide sourceSide, TableId sourceTable) throws SQLException {
+        Described source = describe(sourceSide, sourceTable);
+        List<Integer> noScales = new ArrayList<>();
+        source.columns.forEach(c -> noScales.add(null));
+        SideQueries queries = new SideQueries(sourceSide.flavor(), sourceTable, source.columns, source.kinds,
+                source.columns, noScales, source.key);
+        return new TablePlan(sourceTable, names(source.columns), source.kinds, source.key, queries, null);
+    }
+
+    private record Described(List<ColumnType> columns, List<ColumnKind> kinds, List<String> key) {}
+
+    private static Described describe(DatabaseSide side, TableId table) throws SQLException {
+        List<ColumnType> columns = side.columns(table);
+        if (columns.isEmpty()) {
+            throw new ReconcileException(side.label() + ": table " + table
+                    + " does not exist (or is not visible to the source's user)");
+        }
+        List<String> key = side.primaryKey(table);
+        if (key.isEmpty()) {
+            throw new ReconcileException(side.label() + ": table " + table
+                    + " has no primary key; reconcile compares rows by primary key");
+        }
+        List<ColumnKind> kinds = columns.stream().map(c -> c.kind(side.flavor())).toList();
+        return new Described(columns, kinds, key);
+    }
+
+    /** PostgreSQL's unconstrained {@code numeric} keeps each value's own scale; money and MySQL decimals have one. */
+    private static boolean hasFixedScale(SqlFlavor flavor, ColumnType column) {
+        if (column.scale() == null) {
+            return false;
+        }
+        return flavor == SqlFlavor.MYSQL || column.type().equals("numeric");
+    }
+
+    private static List<String> names(List<ColumnType> columns) {
+        return columns.stream().map(ColumnType::name).toList();
+    }
+
+    public TableId sourceTable() {
+        return sourceTable;
+    }
+
+    public List<String> columns() {
+        return columns;
+    }
+
+    public List<ColumnKind> kinds() {
+        return kinds;
+    }
+
+    public List<String> keyColumns() {
+        return keyColumns;
+    }
+
+    public int[] keyIndexes() {
+        return keyIndexes.clone();
+    }
+
+    /** Whether key ranges can be bisected: the key's first column is an integer. */
+    public boolean rangeBisectable() {
+        return kinds.get(keyIndexes[0]) == ColumnKind.INTEGER;
+    }
+
+    public SideQueries source() {
+        return source;
+    }
+
+    /** The sink's queries; null for a plan made by {@link #sourceOnly}. */
+    public SideQueries sink() {
+        return sink;
+    }
+}

@@ -1,0 +1,220 @@
+package io.tidemark.reconcile;
+
+import io.tidemark.pipeline.config.CheckpointingDef;
+import io.tidemark.pipeline.config.ExternalizedRetention;
+import io.tidemark.pipeline.config.JdbcSinkDef;
+import io.tidemark.pipeline.config.PipelineDef;
+import io.tidemark.pipeline.config.PostgresSourceDef;
+import io.tidemark.pipeline.config.RedisSinkDef;
+import io.tidemark.pipeline.config.RedisValueFormat;
+import io.tidemark.pipeline.config.RouteDef;
+import io.tidemark.pipeline.config.Secret;
+import io.tidemark.pipeline.config.StartupMode;
+import io.tidemark.pipeline.job.PipelineJob;
+import io.tidemark.pipeline.sink.redis.EmbeddedRedis;
+import io.tidemark.pipeline.testing.MariaDbTestServer;
+import io.tidemark.pipeline.testing.MiniClusterTests;
+import io.tidemark.pipeline.testing.PostgresTestBase;
+import io.tidemark.pipeline.testing.TestJobs;
+
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.client.program.rest.RestClusterClient;
+import org.apache.flink.test.junit5.InjectClusterClient;
+import org.awaitility.core.ConditionTimeoutException;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * {@code tidemark reconcile} on a PostgreSQL source whose tables a real pipeline copied into a
+ * PostgreSQL, a MariaDB and a Redis sink: equal while the job streams changes (nothing in flight is
+ * reported), and then exactly the differences injected into each sink (a missing row, an extra one,
+ * NULL against an empty string, a decimal's scale, a float, a Redis field, a key left over, a missing
+ * position), on a table with an integer key (bisected key ranges) and one with a text key.
+ */
+class PostgresReconcileITCase extends PostgresTestBase implements MiniClusterTests {
+
+    private static final int ROWS = 20_000;
+    private static final int LABELS = 500;
+
+    private static MariaDbTestServer mariadb;
+    private static EmbeddedRedis redis;
+
+    @TempDir
+    Path temp;
+
+    @BeforeAll
+    static void startServers() throws Exception {
+        mariadb = MariaDbTestServer.get();
+        redis = EmbeddedRedis.start();
+    }
+
+    @AfterAll
+    static void stopRedis() throws Exception {
+        if (redis != null) {
+            redis.close();
+        }
+    }
+
+    @Test
+    void equalWhileTheJobStreamsThenEveryInjectedDifferenceInEachSink(@InjectClusterClient RestClusterClient<?> client)
+            throws Exception {
+        String source = createDatabase("rec_src");
+        runDdl(source, "reconcile-items");
+        ReconcileFixtures.seedItems(source, ROWS, LABELS);
+        String pgSink = createDatabase("rec_pg");
+        runDdl(pgSink, "reconcile-items");
+        String mySink = mariadb.createDatabase("rec_my");
+        mariadb.runDdl(mySink, "mysql/reconcile-items");
+        PipelineDef def = pipeline(source, pgSink, mySink);
+        PipelineJob job = PipelineJob.of(def);
+        job.prepare();
+
+        JobID jobId = TestJobs.submit(client, job);
+        ReconcileReport whileStreaming;
+        int changes;
+        try {
+            awaitEqual(def);
+            try (ReconcileFixtures.Workload workload = ReconcileFixtures.Workload.start(connect(source), ROWS)) {
+                await().atMost(Duration.ofSeconds(30)).until(() -> workload.changes() >= 200);
+                whileStreaming = reconcile(def, Duration.ofSeconds(60));
+                changes = workload.changes();
+            }
+            awaitEqual(def);
+        } finally {
+            TestJobs.cancel(client, jobId);
+        }
+        assertThat(changes).as("changes made while reconcile ran").isGreaterThanOrEqualTo(400);
+        assertThat(whileStreaming.tables()).hasSize(6);
+        assertThat(whileStreaming.tables()).as("reported while the job streamed").allSatisfy(t -> assertThat(t.differences())
+                .as("%s in %s", t.table(), t.sink()).isEmpty());
+        TableReconciliation streamedItems = find(whileStreaming, "public.items", "warehouse");
+        assertThat(streamedItems.sourceRows()).isGreaterThan(ROWS / 2);
+
+        ReconcileReport equal = reconcile(def, Duration.ZERO);
+        assertThat(equal.equal()).as("%s", equal).isTrue();
+        TableReconciliation items = find(equal, "public.items", "mart");
+        assertThat(items.method()).isEqualTo("key-range checksums");
+        assertThat(items.rowsDownloaded()).as("equal tables download no rows, across databases too").isZero();
+        assertThat(find(equal, "public.labels", "warehouse").method()).startsWith("row digests");
+        assertThat(find(equal, "public.labels", "warehouse").sourceRows()).isEqualTo(LABELS);
+
+        // damage each sink
+        execute(pgSink,
+                "DELETE FROM items WHERE id = 5",
+                "INSERT INTO items (id, name, price, _tidemark_pos) SELECT 900001, name, price, _tidemark_pos"
+                        + " FROM items WHERE id = 6",
+                "UPDATE items SET note = '' WHERE id = 10", // NULL in the source
+                "UPDATE items SET amount = 5 WHERE id = 4", // 5.00 in the source: same number, not the same value
+                "DELETE FROM labels WHERE code = 'c-7'");
+        mariadb.execute(mySink,
+                "UPDATE items SET price = price + 0.0001 WHERE id = 20", // beyond the source's scale, within the sink's
+                "UPDATE items SET small = small + 1 WHERE id = 21",
+                "DELETE FROM items WHERE id = 22",
+                "UPDATE items SET flag = false WHERE id = 11", // NULL in the source
+                "UPDATE labels SET label = 'changed' WHERE code = 'c-8'");
+        var r = redis.commands();
+        r.hset("rec:public.items:23", "name", "tampered");
+        r.hdel("rec:public.items:24", "note");
+        r.del("rec:public.items:25");
+        r.hset("rec:public.items:900002", Map.of("id", "900002", "_tidemark_pos", "1"));
+        r.hdel("rec:public.items:26", "_tidemark_pos");
+
+        ReconcileReport damaged = reconcile(def, Duration.ofSeconds(1));
+        assertThat(damaged.equal()).isFalse();
+        assertThat(differences(find(damaged, "public.items", "warehouse"))).containsExactlyInAnyOrder(
+                "MISSING id=5", "EXTRA id=900001", "DIFFERENT id=10 note", "DIFFERENT id=4 amount");
+        assertThat(find(damaged, "public.items", "warehouse").differences())
+                .filteredOn(d -> d.key().equals("id=10")).singleElement()
+                .satisfies(d -> assertThat(d.sourceValue()).isNull())
+                .satisfies(d -> assertThat(d.sinkValue()).isEmpty());
+        assertThat(differences(find(damaged, "public.labels", "warehouse"))).containsExactly("MISSING code=c-7");
+        assertThat(differences(find(damaged, "public.items", "mart"))).containsExactlyInAnyOrder(
+                "DIFFERENT id=20 price", "DIFFERENT id=21 small", "MISSING id=22", "DIFFERENT id=11 flag");
+        assertThat(differences(find(damaged, "public.labels", "mart"))).containsExactly("DIFFERENT code=c-8 label");
+        assertThat(differences(find(damaged, "public.items", "cache"))).containsExactlyInAnyOrder(
+                "DIFFERENT rec:public.items:23 name", "DIFFERENT rec:public.items:24 note",
+                "MISSING rec:public.items:25", "EXTRA rec:public.items:900002",
+                "DIFFERENT rec:public.items:26 _tidemark_pos");
+        assertThat(find(damaged, "public.labels", "cache").equal()).isTrue();
+        TableReconciliation bisected = find(damaged, "public.items", "mart");
+        assertThat(bisected.rowsDownloaded()).as("only the differing keys' ranges are downloaded")
+                .isLessThan(3L * 2 * ReconcileOptions.DEFAULT_LEAF_ROWS + 20);
+    }
+
+    private PipelineDef pipeline(String source, String pgSink, String mySink) {
+        List<String> tables = List.of("public.items", "public.labels");
+        PostgresSourceDef sourceDef = new PostgresSourceDef("127.0.0.1", port(), source, "postgres",
+                Secret.literal("postgres"), tables, source, source, 1000, StartupMode.INITIAL);
+        JdbcSinkDef warehouse = new JdbcSinkDef("warehouse", jdbcUrl(pgSink), "postgres", Secret.literal("postgres"),
+                500, Duration.ofMillis(100), 2, Duration.ofDays(7), 3);
+        JdbcSinkDef mart = new JdbcSinkDef("mart", mariadb.jdbcUrl(mySink), MariaDbTestServer.USER,
+                Secret.literal(MariaDbTestServer.PASSWORD), 500, Duration.ofMillis(100), 2, Duration.ofDays(7), 3);
+        RedisSinkDef cache = new RedisSinkDef("cache", redis.uri(), null, "rec", RedisValueFormat.HASH, null,
+                Duration.ofDays(7), 500, Duration.ofMillis(100), 3);
+        List<RouteDef> routes = List.of(
+                new RouteDef("public.items", "warehouse", "public.items"),
+                new RouteDef("public.labels", "warehouse", "public.labels"),
+                new RouteDef("public.items", "mart", mySink + ".items"),
+                new RouteDef("public.labels", "mart", mySink + ".labels"),
+                new RouteDef("public.items", "cache", "public.items"),
+                new RouteDef("public.labels", "cache", "public.labels"));
+        return new PipelineDef("it-reconcile", 2, sourceDef, List.of(warehouse, mart, cache), routes,
+                new CheckpointingDef(Duration.ofSeconds(1), Duration.ofSeconds(60), Duration.ofMillis(200),
+                        ExternalizedRetention.RETAIN_ON_CANCELLATION, temp.resolve("checkpoints").toUri().toString(),
+                        temp.resolve("savepoints").toUri().toString()));
+    }
+
+    static ReconcileReport reconcile(PipelineDef def, Duration settle) throws Exception {
+        return new Reconciler(def, ReconcileOptions.defaults().withSettleTimeout(settle), ReconcileListener.NONE).run();
+    }
+
+    static void awaitEqual(PipelineDef def) {
+        AtomicReference<ReconcileReport> last = new AtomicReference<>();
+        try {
+            await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(2))
+                    .until(() -> reconcile(def, Duration.ZERO), report -> {
+                        last.set(report);
+                        return report.equal();
+                    });
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError("never equal; last: " + summary(last.get()), e);
+        }
+    }
+
+    static String summary(ReconcileReport report) {
+        if (report == null) {
+            return "no report";
+        }
+        StringBuilder text = new StringBuilder();
+        for (TableReconciliation t : report.tables()) {
+            text.append("\n").append(t.table()).append(" -> ").append(t.sink()).append(": ").append(t.sourceRows())
+                    .append(" / ").append(t.sinkRows());
+            t.differences().stream().limit(5).forEach(d -> text.append("\n    ").append(d.describe()));
+        }
+        return text.toString();
+    }
+
+    static TableReconciliation find(ReconcileReport report, String table, String sink) {
+        return report.tables().stream().filter(t -> t.table().equals(table) && t.sink().equals(sink)).findFirst()
+                .orElseThrow(() -> new AssertionError("no result for " + table + " in " + sink + ": " + report));
+    }
+
+    /** Each difference as {@code KIND key [column]}. */
+    static List<String> differences(TableReconciliation result) {
+        return result.differences().stream()
+                .map(d -> d.kind() + " " + d.key() + (d.column() == null ? "" : " " + d.column()))
+                .collect(Collectors.toList());
+    }
+}
