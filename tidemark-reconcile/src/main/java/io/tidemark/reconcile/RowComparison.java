@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import java.math.BigDecimal;
+import java.math.MathContext;
 import java.util.List;
 
 /**
@@ -58,6 +60,7 @@ final class RowComparison {
         try {
             return switch (kind) {
                 case FLOAT4 -> Float.compare(Float.parseFloat(a), Float.parseFloat(b)) == 0;
+                case FLOAT4_SHOWN -> shown(a).compareTo(shown(b)) == 0;
                 case FLOAT8 -> Double.compare(Double.parseDouble(a), Double.parseDouble(b)) == 0;
                 case JSON, ARRAY -> json(a).equals(json(b));
                 default -> false;
@@ -65,6 +68,11 @@ final class RowComparison {
         } catch (NumberFormatException | JsonProcessingException e) {
             return false;
         }
+    }
+
+    /** A float at the 6 significant digits MySQL shows of a FLOAT. */
+    private static BigDecimal shown(String text) {
+        return new BigDecimal(Float.toString(Float.parseFloat(text))).round(new MathContext(6));
     }
 
     private static JsonNode json(String text) throws JsonProcessingException {

@@ -9,6 +9,7 @@ import io.tidemark.pipeline.sink.redis.RedisRowEncoder;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisFuture;
@@ -49,8 +50,10 @@ public final class RedisReader implements AutoCloseable {
     private static final int SCAN_PAGE = 1000;
     private static final int PIPELINE = 1000;
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
-    private static final ObjectMapper JSON =
-            new ObjectMapper().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+    /** Decimals exactly as written ({@code 9.50} stays {@code 9.50}), as the hash field would hold them. */
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .setNodeFactory(JsonNodeFactory.withExactBigDecimals(true));
 
     private final RedisSinkDef sink;
     private final AbstractRedisClient client;

@@ -42,7 +42,7 @@ public record ColumnType(String name, String type, Integer scale, Integer width)
         return switch (type) {
             case "tinyint", "smallint", "mediumint", "int", "integer", "bigint", "year" -> ColumnKind.INTEGER;
             case "decimal", "numeric" -> ColumnKind.DECIMAL;
-            case "float" -> ColumnKind.FLOAT4;
+            case "float" -> ColumnKind.FLOAT4_SHOWN;
             case "double", "real" -> ColumnKind.FLOAT8;
             case "bit" -> width != null && width == 1 ? ColumnKind.BOOLEAN : ColumnKind.TEXT;
             case "date" -> ColumnKind.DATE;

@@ -56,6 +56,8 @@ public enum SqlFlavor {
                 case ARRAY -> type.startsWith("_") ? "array_to_json(" + x + ")::text" : x + "::text";
                 // a real as the double it widens to: MariaDB's FLOAT prints 6 digits, and no float text is portable
                 case FLOAT4 -> x + "::float8::text";
+                // PostgreSQL converts a real to numeric at 6 significant digits, as MySQL shows a FLOAT
+                case FLOAT4_SHOWN -> x + "::float4::numeric::text";
                 case FLOAT8, JSON, TEXT -> x + "::text";
             };
         }
@@ -107,7 +109,7 @@ public enum SqlFlavor {
                         ? "CAST(" + x + " AS CHAR)"
                         : "CAST(CAST(" + x + " AS DECIMAL(65, " + targetScale + ")) AS CHAR)";
                 case FLOAT4 -> "CAST(" + x + " + 0e0 AS CHAR)";
-                case FLOAT8 -> "CAST(" + x + " AS CHAR)";
+                case FLOAT4_SHOWN, FLOAT8 -> "CAST(" + x + " AS CHAR)";
                 case BOOLEAN -> "CASE WHEN " + x + " <> 0 THEN 'true' WHEN " + x + " = 0 THEN 'false' END";
                 case DATE -> type.equals("date") ? "DATE_FORMAT(" + x + ", '%Y-%m-%d')" : text;
                 case TIME -> type.equals("time") ? "TIME_FORMAT(" + x + ", '%H:%i:%s.%f')" : text;

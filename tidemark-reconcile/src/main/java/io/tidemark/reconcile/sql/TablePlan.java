@@ -39,7 +39,7 @@ public final class TablePlan {
     /** The plan for a source table against its table in a JDBC sink. */
     public static TablePlan of(DatabaseSide sourceSide, TableId sourceTable, DatabaseSide sinkSide, TableId sinkTable)
             throws SQLException {
-        Described source = describe(sourceSide, sourceTable);
+        Described described = describe(sourceSide, sourceTable);
         List<ColumnType> sinkColumns = sinkSide.columns(sinkTable);
         if (sinkColumns.isEmpty()) {
             throw new ReconcileException(sinkSide.label() + ": table " + sinkTable
@@ -47,6 +47,7 @@ public final class TablePlan {
         }
         Map<String, ColumnType> sinkByName = new HashMap<>();
         sinkColumns.forEach(c -> sinkByName.put(c.name(), c));
+        Described source = described.withJsonWhere(sinkByName);
         List<ColumnType> sinkMatched = new ArrayList<>();
         List<Integer> targetScales = new ArrayList<>();
         for (int i = 0; i < source.columns.size(); i++) {
@@ -77,7 +78,24 @@ public final class TablePlan {
         return new TablePlan(sourceTable, names(source.columns), source.kinds, source.key, queries, null);
     }
 
-    private record Described(List<ColumnType> columns, List<ColumnKind> kinds, List<String> key) {}
+    private record Described(List<ColumnType> columns, List<ColumnKind> kinds, List<String> key) {
+
+        /**
+         * Text the sink stores as JSON is compared as JSON: MariaDB's JSON type is a text column, and
+         * PostgreSQL's jsonb rewrites a document's spacing.
+         */
+        Described withJsonWhere(Map<String, ColumnType> sinkColumns) {
+            List<ColumnKind> adjusted = new ArrayList<>(kinds);
+            for (int i = 0; i < columns.size(); i++) {
+                ColumnType sink = sinkColumns.get(columns.get(i).name());
+                if (adjusted.get(i) == ColumnKind.TEXT && sink != null
+                        && (sink.type().equals("json") || sink.type().equals("jsonb"))) {
+                    adjusted.set(i, ColumnKind.JSON);
+                }
+            }
+            return new Described(columns, adjusted, key);
+        }
+    }
 
     private static Described describe(DatabaseSide side, TableId table) throws SQLException {
         List<ColumnType> columns = side.columns(table);
