@@ -107,7 +107,7 @@ class ReconcileCommandTest {
         assertThat(run.out()).contains("DIFFERENT public.orders -> warehouse",
                 "1 missing, 1 extra, 2 different",
                 "missing   id=17", "extra     id=9001", "different id=8: note NULL / ''",
-                "different id=4000: placed '2026-01-03 18:40:00.000000' / '2026-01-03 18:40:00.000001'");
+                "different id=4000: placed '2026-01-03 18:40:00+00' / '2026-01-03 18:40:00.000001+00'");
         assertThat(run.errLines()).containsExactly("tidemark: 1 of 1 table comparisons differ;"
                 + " rerun with --settle-timeout longer if the job was catching up");
 

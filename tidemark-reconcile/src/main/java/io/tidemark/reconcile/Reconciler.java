@@ -157,10 +157,23 @@ public final class Reconciler {
         }
     }
 
-    /** Instants are compared at UTC on both sides, whatever the servers' time zones. */
+    /**
+     * Instants are compared at UTC on both sides, whatever the servers' time zones; PostgreSQL's own
+     * text of a value (used where both sides have the same type) is made independent of the servers'
+     * and roles' settings.
+     */
+    private static final List<String> POSTGRES_SESSION = List.of("SET TIME ZONE 'UTC'", "SET DateStyle = 'ISO, YMD'",
+            "SET IntervalStyle = 'postgres'", "SET extra_float_digits = 1", "SET bytea_output = 'hex'");
+
     private static DatabaseSide utc(DatabaseSide side) throws SQLException {
         try (Statement st = side.connectionForSetup().createStatement()) {
-            st.execute(side.flavor() == SqlFlavor.POSTGRES ? "SET TIME ZONE 'UTC'" : "SET time_zone = '+00:00'");
+            if (side.flavor() == SqlFlavor.POSTGRES) {
+                for (String setting : POSTGRES_SESSION) {
+                    st.execute(setting);
+                }
+            } else {
+                st.execute("SET time_zone = '+00:00'");
+            }
         } catch (SQLException e) {
             side.close();
             throw e;

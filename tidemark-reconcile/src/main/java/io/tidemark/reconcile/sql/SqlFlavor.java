@@ -164,6 +164,11 @@ public enum SqlFlavor {
      */
     abstract String canonical(String x, ColumnKind kind, ColumnType side, Integer targetScale);
 
+    /** The database's own text of a column, canonical where both sides are this database with the same type. */
+    String nativeText(String x) {
+        return this == POSTGRES ? x + "::text" : "CAST(" + x + " AS CHAR)";
+    }
+
     /** A canonical text prefixed with its length, or {@code -} for NULL. */
     abstract String piece(String text);
 

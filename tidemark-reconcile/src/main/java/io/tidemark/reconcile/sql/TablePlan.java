@@ -50,6 +50,7 @@ public final class TablePlan {
         Described source = described.withJsonWhere(sinkByName);
         List<ColumnType> sinkMatched = new ArrayList<>();
         List<Integer> targetScales = new ArrayList<>();
+        List<Boolean> nativeText = new ArrayList<>();
         for (int i = 0; i < source.columns.size(); i++) {
             ColumnType column = source.columns.get(i);
             ColumnType sinkColumn = sinkByName.get(column.name());
@@ -60,11 +61,13 @@ public final class TablePlan {
             sinkMatched.add(sinkColumn);
             boolean decimal = source.kinds.get(i) == ColumnKind.DECIMAL;
             targetScales.add(decimal && hasFixedScale(sinkSide.flavor(), sinkColumn) ? sinkColumn.scale() : null);
+            nativeText.add(sameType(sourceSide.flavor(), column, sinkSide.flavor(), sinkColumn, source.kinds.get(i)));
         }
+        boolean postgres = sourceSide.flavor() == SqlFlavor.POSTGRES && sinkSide.flavor() == SqlFlavor.POSTGRES;
         SideQueries sourceQueries = new SideQueries(sourceSide.flavor(), sourceTable, source.columns, source.kinds,
-                source.columns, targetScales, source.key);
+                source.columns, targetScales, nativeText, source.key, postgres);
         SideQueries sinkQueries = new SideQueries(sinkSide.flavor(), sinkTable, source.columns, source.kinds,
-                sinkMatched, targetScales, source.key);
+                sinkMatched, targetScales, nativeText, source.key, postgres);
         return new TablePlan(sourceTable, names(source.columns), source.kinds, source.key, sourceQueries, sinkQueries);
     }
 
@@ -72,9 +75,13 @@ public final class TablePlan {
     public static TablePlan sourceOnly(DatabaseSide sourceSide, TableId sourceTable) throws SQLException {
         Described source = describe(sourceSide, sourceTable);
         List<Integer> noScales = new ArrayList<>();
-        source.columns.forEach(c -> noScales.add(null));
+        List<Boolean> portable = new ArrayList<>();
+        source.columns.forEach(c -> {
+            noScales.add(null);
+            portable.add(false);
+        });
         SideQueries queries = new SideQueries(sourceSide.flavor(), sourceTable, source.columns, source.kinds,
-                source.columns, noScales, source.key);
+                source.columns, noScales, portable, source.key, false);
         return new TablePlan(sourceTable, names(source.columns), source.kinds, source.key, queries, null);
     }
 
@@ -110,6 +117,19 @@ public final class TablePlan {
         }
         List<ColumnKind> kinds = columns.stream().map(c -> c.kind(side.flavor())).toList();
         return new Described(columns, kinds, key);
+    }
+
+    /**
+     * Whether a column has the same PostgreSQL type (and scale) on both sides, so that PostgreSQL's
+     * own text of it is already canonical (both sessions use the same settings, see {@code
+     * Reconciler}) and the costlier portable form ({@code to_char}, rounding) is not needed. Arrays
+     * keep theirs: the pipeline does not keep an array's lower bounds, which PostgreSQL's text shows.
+     */
+    private static boolean sameType(SqlFlavor sourceFlavor, ColumnType source, SqlFlavor sinkFlavor, ColumnType sink,
+            ColumnKind kind) {
+        return sourceFlavor == SqlFlavor.POSTGRES && sinkFlavor == SqlFlavor.POSTGRES
+                && source.type().equals(sink.type()) && java.util.Objects.equals(source.scale(), sink.scale())
+                && kind != ColumnKind.ARRAY;
     }
 
     /** PostgreSQL's unconstrained {@code numeric} keeps each value's own scale; money and MySQL decimals have one. */
