@@ -1,7 +1,10 @@
 package io.tidemark.reconcile;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * One source table compared with its table in one sink.
@@ -45,6 +48,40 @@ public record TableReconciliation(
 
     public boolean equal() {
         return missing == 0 && extra == 0 && different == 0;
+    }
+
+    /** This result as {@code --output json} prints it. */
+    public Map<String, Object> toJson() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("table", table);
+        m.put("sink", sink);
+        m.put("sinkTable", sinkTable);
+        m.put("result", equal() ? "EQUAL" : "DIFFERENT");
+        m.put("method", method);
+        m.put("sourceRows", sourceRows);
+        m.put("sinkRows", sinkRows);
+        m.put("missing", missing);
+        m.put("extra", extra);
+        m.put("different", different);
+        m.put("truncated", truncated);
+        m.put("settledKeys", settled);
+        m.put("statements", statements);
+        m.put("rowsDownloaded", rowsDownloaded);
+        m.put("elapsedMillis", elapsed.toMillis());
+        List<Map<String, Object>> keys = new ArrayList<>();
+        for (KeyDifference d : differences) {
+            Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("kind", d.kind().name());
+            entry.put("key", d.key());
+            if (d.column() != null) {
+                entry.put("column", d.column());
+                entry.put("sourceValue", d.sourceValue());
+                entry.put("sinkValue", d.sinkValue());
+            }
+            keys.add(entry);
+        }
+        m.put("differences", keys);
+        return m;
     }
 
     static TableReconciliation of(String table, String sink, String sinkTable, String method, long sourceRows,

@@ -11,6 +11,12 @@ import io.tidemark.pipeline.config.RedisSinkDef;
 import io.tidemark.pipeline.dlq.ReplaySummary;
 import io.tidemark.pipeline.dlq.StoredDeadLetter;
 import io.tidemark.pipeline.job.PipelineJob;
+import io.tidemark.reconcile.ReconcileListener;
+import io.tidemark.reconcile.ReconcileOptions;
+import io.tidemark.reconcile.ReconcileReport;
+import io.tidemark.reconcile.Reconciler;
+import io.tidemark.reconcile.TableReconciliation;
+import io.tidemark.reconcile.redis.RedisReader;
 
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.JobStatus;
@@ -24,7 +30,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -123,8 +128,7 @@ public final class Demo {
         job.prepare();
         RedisSinkDef redisSink = def.sinks().stream()
                 .filter(RedisSinkDef.class::isInstance).map(RedisSinkDef.class::cast).findFirst().orElseThrow();
-        RedisReconciliation cache = resources.open(
-                "Redis reader", () -> RedisReconciliation.connect(redisSink), RedisReconciliation::close);
+        RedisReader cache = resources.open("Redis reader", () -> RedisReader.connect(redisSink), RedisReader::close);
         console.detail(file.toString());
         console.detail("sinks " + DemoPipelineFile.SINK_NAME + " (jdbc) and " + DemoPipelineFile.REDIS_SINK_NAME
                 + " (redis), both tables routed to both; passwords as ${file:...} references; checkpoints every "
@@ -196,39 +200,31 @@ public final class Demo {
 
         t = System.nanoTime();
         console.step(9, STEPS, "Waiting for both sinks to catch up");
-        List<TableComparison> reports = awaitCatchUp(source, sink, cache, second);
+        ReconcileReport report = awaitCatchUp(def, second);
         progress.close();
-        boolean equal = reports.stream().allMatch(TableComparison::equal);
+        boolean equal = report.equal();
         console.detail((equal ? "caught up" : "not caught up within " + settings.catchUpDeadline().toSeconds() + "s") + took(t));
 
         console.line("");
-        console.line("Reconciliation of each sink with the source, table by table:");
-        console.line("  jdbc   row count, and an md5 over every row's source columns in primary-key order");
-        console.line("  redis  a hash per source row holding its column values, and no key of a row that is gone");
-        for (String line : TableComparison.render(reports)) {
+        console.line("Reconciliation of each sink with the source, table by table (as `tidemark reconcile`):");
+        console.line("  jdbc   checksums computed in both databases over primary-key ranges, bisected where they differ");
+        console.line("  redis  every source row against its key's hash, field by field, and no key of a row that is gone");
+        List<DemoReconciliation> tables = DemoReconciliation.of(def, report);
+        for (String line : DemoReconciliation.render(tables)) {
             console.line(line);
         }
-        if (!equal) {
-            try (Connection s = source.connect(); Connection k = sink.connect()) {
-                for (TableComparison report : reports) {
-                    if (!report.equal()) {
-                        console.line("");
-                        console.line("First differences in " + report.table() + " (" + report.sink() + "):");
-                        List<String> differences = report instanceof RedisReconciliation.TableReport
-                                ? cache.differences(s, report.table(), 5)
-                                : Reconciliation.differences(s, k, report.table(), 5);
-                        for (String difference : differences) {
-                            console.detail(difference);
-                        }
-                    }
-                }
+        for (TableReconciliation table : report.tables()) {
+            if (!table.equal()) {
+                console.line("");
+                console.line("First differences in " + table.table() + " (" + table.sink() + "):");
+                table.differences().stream().limit(5).forEach(d -> console.detail(d.describe()));
             }
         }
         Duration duration = Duration.ofNanos(System.nanoTime() - demoStart);
         console.line("");
         console.line((equal ? "Source and both sinks are equal. " : "Source and sinks DIFFER. ")
                 + String.format(Locale.ROOT, "Demo finished in %d:%02d.", duration.toMinutes(), duration.toSecondsPart()));
-        return new DemoResult(reports, cluster.webUi().toString(), savepoint, workload.changes(), changesWhileDown,
+        return new DemoResult(tables, cluster.webUi().toString(), savepoint, workload.changes(), changesWhileDown,
                 queued.size(), replay.total().applied(), duration);
     }
 
@@ -250,17 +246,17 @@ public final class Demo {
      * pipeline itself keeps changes made during the snapshot (see {@code
      * PostgresToPostgresITCase#changesToEveryTableDuringTheSnapshotAreKept}).
      */
-    private long awaitSnapshot(DemoDatabase source, DemoDatabase sink, RedisReconciliation cache, JobID job, String slot)
+    private long awaitSnapshot(DemoDatabase source, DemoDatabase sink, RedisReader cache, JobID job, String slot)
             throws Exception {
         long[] expected;
         try (Connection c = source.connect()) {
-            expected = Reconciliation.counts(c, DemoSchema.TABLES);
+            expected = DemoCounts.rows(c, DemoSchema.TABLES);
         }
         long deadline = System.nanoTime() + settings.snapshotDeadline().toNanos();
         try (Connection c = sink.connect(); Connection s = source.connect()) {
             while (true) {
-                long[] copied = Reconciliation.counts(c, DemoSchema.TABLES);
-                long[] cached = cache.counts(DemoSchema.TABLES);
+                long[] copied = DemoCounts.rows(c, DemoSchema.TABLES);
+                long[] cached = DemoCounts.keys(cache, DemoSchema.TABLES);
                 if (Arrays.equals(copied, expected) && Arrays.equals(cached, expected) && slotActive(s, slot)) {
                     return Arrays.stream(expected).sum();
                 }
@@ -305,30 +301,19 @@ public final class Demo {
     }
 
     /**
-     * Reconciles until both sinks equal the source or the deadline passes; returns the last result,
-     * per table the JDBC sink and then Redis. Redis is read once the JDBC sink is equal (or time is up).
+     * Reconciles (as {@code tidemark reconcile} does, with no settle time) until both sinks equal
+     * the source or the deadline passes; returns the last report.
      */
-    private List<TableComparison> awaitCatchUp(DemoDatabase source, DemoDatabase sink, RedisReconciliation cache, JobID job)
-            throws Exception {
+    private ReconcileReport awaitCatchUp(PipelineDef def, JobID job) throws Exception {
         long deadline = System.nanoTime() + settings.catchUpDeadline().toNanos();
-        try (Connection s = source.connect(); Connection k = sink.connect()) {
-            while (true) {
-                List<Reconciliation.TableReport> jdbc = Reconciliation.compare(s, k, DemoSchema.TABLES);
-                boolean late = System.nanoTime() > deadline;
-                if (jdbc.stream().allMatch(TableComparison::equal) || late) {
-                    List<RedisReconciliation.TableReport> redis = cache.compare(s, DemoSchema.TABLES);
-                    if (redis.stream().allMatch(TableComparison::equal) || late) {
-                        List<TableComparison> reports = new ArrayList<>();
-                        for (int i = 0; i < jdbc.size(); i++) {
-                            reports.add(jdbc.get(i));
-                            reports.add(redis.get(i));
-                        }
-                        return reports;
-                    }
-                }
-                checkRunning(job);
-                TimeUnit.MILLISECONDS.sleep(POLL.toMillis());
+        ReconcileOptions options = ReconcileOptions.defaults().withSettleTimeout(Duration.ZERO);
+        while (true) {
+            ReconcileReport report = new Reconciler(def, options, ReconcileListener.NONE).run();
+            if (report.equal() || System.nanoTime() > deadline) {
+                return report;
             }
+            checkRunning(job);
+            TimeUnit.MILLISECONDS.sleep(POLL.toMillis());
         }
     }
 

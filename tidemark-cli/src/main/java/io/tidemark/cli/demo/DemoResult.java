@@ -7,7 +7,7 @@ import java.util.Map;
 
 /** What the demo did and what the reconciliation found; printed as JSON with {@code --output json}. */
 public record DemoResult(
-        List<TableComparison> tables,
+        List<DemoReconciliation> tables,
         String webUi,
         String savepoint,
         long changes,
@@ -18,18 +18,18 @@ public record DemoResult(
 
     /** True if every table is equal to the source in every sink. */
     public boolean equal() {
-        return tables.stream().allMatch(TableComparison::equal);
+        return tables.stream().allMatch(DemoReconciliation::equal);
     }
 
     /** The tables that differ, each with its sink: {@code public.orders (redis)}. */
     public List<String> differentTables() {
-        return tables.stream().filter(t -> !t.equal()).map(t -> t.table() + " (" + t.sink() + ")").toList();
+        return tables.stream().filter(t -> !t.equal()).map(t -> t.result().table() + " (" + t.sinkType() + ")").toList();
     }
 
     public Map<String, Object> toJson() {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("equal", equal());
-        json.put("tables", tables.stream().map(TableComparison::toJson).toList());
+        json.put("tables", tables.stream().map(DemoReconciliation::toJson).toList());
         json.put("savepoint", savepoint);
         json.put("changes", changes);
         json.put("changesWhileDown", changesWhileDown);

@@ -1,5 +1,7 @@
 package io.tidemark.cli.demo;
 
+import io.tidemark.reconcile.redis.RedisReader;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,7 +25,7 @@ final class ProgressMonitor implements AutoCloseable {
     private final DemoConsole console;
     private final DemoDatabase source;
     private final DemoDatabase sink;
-    private final RedisReconciliation cache;
+    private final RedisReader cache;
     private final DemoWorkload workload;
     private final Supplier<String> jobState;
     private final long started = System.nanoTime();
@@ -35,7 +37,7 @@ final class ProgressMonitor implements AutoCloseable {
     private Connection sourceConnection;
     private Connection sinkConnection;
 
-    ProgressMonitor(DemoConsole console, DemoDatabase source, DemoDatabase sink, RedisReconciliation cache,
+    ProgressMonitor(DemoConsole console, DemoDatabase source, DemoDatabase sink, RedisReader cache,
             DemoWorkload workload, Supplier<String> jobState) {
         this.console = console;
         this.source = source;
@@ -57,9 +59,9 @@ final class ProgressMonitor implements AutoCloseable {
                 sinkConnection = sink.connect();
             }
             rows = String.format(Locale.ROOT, "rows source %,d / jdbc %,d / redis %,d",
-                    total(Reconciliation.counts(sourceConnection, DemoSchema.TABLES)),
-                    total(Reconciliation.counts(sinkConnection, DemoSchema.TABLES)),
-                    total(cache.counts(DemoSchema.TABLES)));
+                    total(DemoCounts.rows(sourceConnection, DemoSchema.TABLES)),
+                    total(DemoCounts.rows(sinkConnection, DemoSchema.TABLES)),
+                    total(DemoCounts.keys(cache, DemoSchema.TABLES)));
         } catch (SQLException | RuntimeException e) {
             LOG.debug("Could not count rows", e);
             rows = "rows ?";

@@ -6,7 +6,6 @@ import io.tidemark.cli.TidemarkCommand;
 import io.tidemark.cli.snapshot.DurationConverter;
 import io.tidemark.pipeline.config.PipelineConfigLoader;
 import io.tidemark.pipeline.config.PipelineDef;
-import io.tidemark.reconcile.KeyDifference;
 import io.tidemark.reconcile.ReconcileListener;
 import io.tidemark.reconcile.ReconcileOptions;
 import io.tidemark.reconcile.ReconcileReport;
@@ -77,7 +76,7 @@ public final class ReconcileCommand extends TidemarkCommand {
             Map<String, Object> result = new LinkedHashMap<>();
             result.put("pipeline", def.name());
             result.put("equal", report.equal());
-            result.put("tables", report.tables().stream().map(ReconcileCommand::json).toList());
+            result.put("tables", report.tables().stream().map(TableReconciliation::toJson).toList());
             printJson(result);
         }
         if (!report.equal()) {
@@ -153,38 +152,5 @@ public final class ReconcileCommand extends TidemarkCommand {
                 out.print("\r\u001b[K");
             }
         }
-    }
-
-    private static Map<String, Object> json(TableReconciliation t) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("table", t.table());
-        m.put("sink", t.sink());
-        m.put("sinkTable", t.sinkTable());
-        m.put("result", t.equal() ? "EQUAL" : "DIFFERENT");
-        m.put("method", t.method());
-        m.put("sourceRows", t.sourceRows());
-        m.put("sinkRows", t.sinkRows());
-        m.put("missing", t.missing());
-        m.put("extra", t.extra());
-        m.put("different", t.different());
-        m.put("truncated", t.truncated());
-        m.put("settledKeys", t.settled());
-        m.put("statements", t.statements());
-        m.put("rowsDownloaded", t.rowsDownloaded());
-        m.put("elapsedMillis", t.elapsed().toMillis());
-        List<Map<String, Object>> differences = new ArrayList<>();
-        for (KeyDifference d : t.differences()) {
-            Map<String, Object> entry = new LinkedHashMap<>();
-            entry.put("kind", d.kind().name());
-            entry.put("key", d.key());
-            if (d.column() != null) {
-                entry.put("column", d.column());
-                entry.put("sourceValue", d.sourceValue());
-                entry.put("sinkValue", d.sinkValue());
-            }
-            differences.add(entry);
-        }
-        m.put("differences", differences);
-        return m;
     }
 }
