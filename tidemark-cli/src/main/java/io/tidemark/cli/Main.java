@@ -4,6 +4,7 @@ import io.tidemark.cli.kubernetes.ManifestCommand;
 import io.tidemark.cli.reconcile.ReconcileCommand;
 import io.tidemark.cli.snapshot.CheckpointCommand;
 import io.tidemark.cli.snapshot.SavepointCommand;
+import io.tidemark.cli.upgrade.UpgradeCommand;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -35,6 +36,7 @@ import java.util.concurrent.Callable;
             ManifestCommand.class,
             DlqCommand.class,
             ReconcileCommand.class,
+            UpgradeCommand.class,
             DemoCommand.class,
             CommandLine.HelpCommand.class
         },

@@ -60,11 +60,16 @@ public final class StorageOptions {
 
     /** Flink's configuration: {@code $FLINK_CONF_DIR}'s file if set, then the {@code -D} options. */
     public Configuration flinkConfiguration() {
+        return flinkConfiguration(flinkOptions);
+    }
+
+    /** Flink's configuration: {@code $FLINK_CONF_DIR}'s file if set, then {@code options}. */
+    public static Configuration flinkConfiguration(Map<String, String> options) {
         String confDir = System.getenv(ConfigConstants.ENV_FLINK_CONF_DIR);
         Configuration conf = confDir == null || confDir.isBlank()
                 ? new Configuration()
                 : GlobalConfiguration.loadConfiguration(confDir);
-        flinkOptions.forEach(conf::setString);
+        options.forEach(conf::setString);
         return conf;
     }
 

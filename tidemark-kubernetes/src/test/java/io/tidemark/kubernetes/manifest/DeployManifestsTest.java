@@ -159,17 +159,19 @@ class DeployManifestsTest {
     }
 
     @Test
-    void theCiWorkflowSavesAndChecksBeforeItAppliesAndWaitsAfter() throws IOException {
+    void theCiWorkflowSavesAndChecksTheSavepointAgainstTheNewVersionBeforeItAppliesAndWaitsAfter() throws IOException {
         JsonNode workflow = documents(DEPLOY.resolve("ci/deploy.yaml")).get(0);
         List<String> runs = new ArrayList<>();
         workflow.path("jobs").path("deploy").path("steps").forEach(step -> runs.add(step.path("run").asText("")));
 
         int check = indexOf(runs, "tidemark manifest check");
         int savepoint = indexOf(runs, "tidemark savepoint trigger");
+        int upgradeCheck = indexOf(runs, "tidemark upgrade check --savepoint \"$ROLLBACK_SAVEPOINT\"");
         int apply = indexOf(runs, "kubectl apply");
         int waitRunning = indexOf(runs, "{.status.jobStatus.state}'=RUNNING");
         assertThat(check).isLessThan(apply);
-        assertThat(savepoint).isLessThan(apply);
+        assertThat(savepoint).isLessThan(upgradeCheck);
+        assertThat(upgradeCheck).as("the upgrade check gates the apply").isLessThan(apply);
         assertThat(waitRunning).isGreaterThan(apply);
         assertThat(runs.get(waitRunning)).contains("upgradeSavepointPath");
     }

@@ -159,6 +159,22 @@ public final class SnapshotStorage {
     }
 
     /**
+     * What the complete snapshot at {@code path} holds, as Flink's {@code Checkpoints} reads its
+     * {@code _metadata}: each operator's state (by operator id), parallelism and max parallelism.
+     *
+     * @throws SnapshotException as {@link #inspect} does
+     */
+    public CheckpointMetadata metadata(String path) throws IOException, SnapshotException {
+        inspect(path);
+        Path directory = snapshotDirectory(path);
+        FileSystem fs = directory.getFileSystem();
+        try (InputStream in = fs.open(new Path(directory, METADATA_FILE));
+                DataInputStream data = new DataInputStream(in)) {
+            return Checkpoints.loadCheckpointMetadata(data, classLoader, directory.toString());
+        }
+    }
+
+    /**
      * The snapshot at {@code path} as {@link #list} would describe it, complete or not; empty if nothing
      * exists there. Unlike {@link #inspect}, an incomplete snapshot is an answer, not a failure: this is how
      * a cleaner checks, just before deleting, that what it planned to delete is still what it saw.
