@@ -102,6 +102,7 @@ class ReconcileCommandTest {
                 "INSERT INTO orders (id, customer) VALUES (9001, 'ghost')");
 
         CliRun run = CliRun.of("reconcile", file.toString(), "--settle-timeout", "0s");
+        System.out.println("$ tidemark reconcile pipeline.yaml --settle-timeout 0s\n" + run); // docs/runbooks/data-corruption.md
 
         assertThat(run.exitCode()).as(run.toString()).isEqualTo(ExitCodes.FAILURE);
         assertThat(run.out()).contains("DIFFERENT public.orders -> warehouse",

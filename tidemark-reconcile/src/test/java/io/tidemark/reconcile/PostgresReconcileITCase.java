@@ -41,7 +41,9 @@ import static org.awaitility.Awaitility.await;
  * PostgreSQL, a MariaDB and a Redis sink: equal while the job streams changes (nothing in flight is
  * reported), and then exactly the differences injected into each sink (a missing row, an extra one,
  * NULL against an empty string, a decimal's scale, a float, a Redis field, a key left over, a missing
- * position), on a table with an integer key (bisected key ranges) and one with a text key.
+ * position), on a table with an integer key (bisected key ranges) and one with a text key; then the
+ * data-corruption runbook's repair while the job runs (the differing rows sent again from the
+ * source, the extra ones deleted) → equal.
  */
 class PostgresReconcileITCase extends PostgresTestBase implements MiniClusterTests {
 
@@ -92,6 +94,65 @@ class PostgresReconcileITCase extends PostgresTestBase implements MiniClusterTes
                 changes = workload.changes();
             }
             awaitEqual(def);
+            ReconcileReport equal = reconcile(def, Duration.ZERO);
+            assertThat(equal.equal()).as("%s", equal).isTrue();
+            TableReconciliation items = find(equal, "public.items", "mart");
+            assertThat(items.method()).isEqualTo("key-range checksums");
+            assertThat(items.rowsDownloaded()).as("equal tables download no rows, across databases too").isZero();
+            assertThat(find(equal, "public.labels", "warehouse").method()).startsWith("row digests");
+            assertThat(find(equal, "public.labels", "warehouse").sourceRows()).isEqualTo(LABELS);
+
+            // damage each sink
+            execute(pgSink,
+                    "DELETE FROM items WHERE id = 5",
+                    "INSERT INTO items (id, name, price, _tidemark_pos) SELECT 900001, name, price, _tidemark_pos"
+                            + " FROM items WHERE id = 6",
+                    "UPDATE items SET note = '' WHERE id = 10", // NULL in the source
+                    "UPDATE items SET amount = 5 WHERE id = 4", // 5.00 in the source: same number, not the same value
+                    "DELETE FROM labels WHERE code = 'c-7'");
+            mariadb.execute(mySink,
+                    "UPDATE items SET price = price + 0.0001 WHERE id = 20", // beyond the source's scale, within the sink's
+                    "UPDATE items SET small = small + 1 WHERE id = 21",
+                    "DELETE FROM items WHERE id = 22",
+                    "UPDATE items SET flag = false WHERE id = 11", // NULL in the source
+                    "UPDATE labels SET label = 'changed' WHERE code = 'c-8'");
+            var r = redis.commands();
+            r.hset("rec:public.items:23", "name", "tampered");
+            r.hdel("rec:public.items:24", "note");
+            r.del("rec:public.items:25");
+            r.hset("rec:public.items:900002", Map.of("id", "900002", "_tidemark_pos", "1"));
+            r.hdel("rec:public.items:26", "_tidemark_pos");
+
+            ReconcileReport damaged = reconcile(def, Duration.ofSeconds(1));
+            assertThat(damaged.equal()).isFalse();
+            assertThat(differences(find(damaged, "public.items", "warehouse"))).containsExactlyInAnyOrder(
+                    "MISSING id=5", "EXTRA id=900001", "DIFFERENT id=10 note", "DIFFERENT id=4 amount");
+            assertThat(find(damaged, "public.items", "warehouse").differences())
+                    .filteredOn(d -> d.key().equals("id=10")).singleElement()
+                    .satisfies(d -> assertThat(d.sourceValue()).isNull())
+                    .satisfies(d -> assertThat(d.sinkValue()).isEmpty());
+            assertThat(differences(find(damaged, "public.labels", "warehouse"))).containsExactly("MISSING code=c-7");
+            assertThat(differences(find(damaged, "public.items", "mart"))).containsExactlyInAnyOrder(
+                    "DIFFERENT id=20 price", "DIFFERENT id=21 small", "MISSING id=22", "DIFFERENT id=11 flag");
+            assertThat(differences(find(damaged, "public.labels", "mart"))).containsExactly("DIFFERENT code=c-8 label");
+            assertThat(differences(find(damaged, "public.items", "cache"))).containsExactlyInAnyOrder(
+                    "DIFFERENT rec:public.items:23 name", "DIFFERENT rec:public.items:24 note",
+                    "MISSING rec:public.items:25", "EXTRA rec:public.items:900002",
+                    "DIFFERENT rec:public.items:26 _tidemark_pos");
+            assertThat(find(damaged, "public.labels", "cache").equal()).isTrue();
+            TableReconciliation bisected = find(damaged, "public.items", "mart");
+            assertThat(bisected.rowsDownloaded()).as("only the differing keys' ranges are downloaded")
+                    .isLessThan(3L * 2 * ReconcileOptions.DEFAULT_LEAF_ROWS + 20);
+
+            // the data-corruption runbook, with the job running: send the differing rows again from the source
+            // (an UPDATE setting the key to itself is a new change, with a position above the damaged row's,
+            // so the guard lets it through in every sink) and delete what only a sink has
+            execute(source, "UPDATE items SET id = id WHERE id IN (4, 5, 10, 11, 20, 21, 22, 23, 24, 25, 26)",
+                    "UPDATE labels SET code = code WHERE code IN ('c-7', 'c-8')");
+            execute(pgSink, "DELETE FROM items WHERE id = 900001");
+            r.del("rec:public.items:900002");
+            awaitEqual(def);
+
         } finally {
             TestJobs.cancel(client, jobId);
         }
@@ -102,55 +163,6 @@ class PostgresReconcileITCase extends PostgresTestBase implements MiniClusterTes
         TableReconciliation streamedItems = find(whileStreaming, "public.items", "warehouse");
         assertThat(streamedItems.sourceRows()).isGreaterThan(ROWS / 2);
 
-        ReconcileReport equal = reconcile(def, Duration.ZERO);
-        assertThat(equal.equal()).as("%s", equal).isTrue();
-        TableReconciliation items = find(equal, "public.items", "mart");
-        assertThat(items.method()).isEqualTo("key-range checksums");
-        assertThat(items.rowsDownloaded()).as("equal tables download no rows, across databases too").isZero();
-        assertThat(find(equal, "public.labels", "warehouse").method()).startsWith("row digests");
-        assertThat(find(equal, "public.labels", "warehouse").sourceRows()).isEqualTo(LABELS);
-
-        // damage each sink
-        execute(pgSink,
-                "DELETE FROM items WHERE id = 5",
-                "INSERT INTO items (id, name, price, _tidemark_pos) SELECT 900001, name, price, _tidemark_pos"
-                        + " FROM items WHERE id = 6",
-                "UPDATE items SET note = '' WHERE id = 10", // NULL in the source
-                "UPDATE items SET amount = 5 WHERE id = 4", // 5.00 in the source: same number, not the same value
-                "DELETE FROM labels WHERE code = 'c-7'");
-        mariadb.execute(mySink,
-                "UPDATE items SET price = price + 0.0001 WHERE id = 20", // beyond the source's scale, within the sink's
-                "UPDATE items SET small = small + 1 WHERE id = 21",
-                "DELETE FROM items WHERE id = 22",
-                "UPDATE items SET flag = false WHERE id = 11", // NULL in the source
-                "UPDATE labels SET label = 'changed' WHERE code = 'c-8'");
-        var r = redis.commands();
-        r.hset("rec:public.items:23", "name", "tampered");
-        r.hdel("rec:public.items:24", "note");
-        r.del("rec:public.items:25");
-        r.hset("rec:public.items:900002", Map.of("id", "900002", "_tidemark_pos", "1"));
-        r.hdel("rec:public.items:26", "_tidemark_pos");
-
-        ReconcileReport damaged = reconcile(def, Duration.ofSeconds(1));
-        assertThat(damaged.equal()).isFalse();
-        assertThat(differences(find(damaged, "public.items", "warehouse"))).containsExactlyInAnyOrder(
-                "MISSING id=5", "EXTRA id=900001", "DIFFERENT id=10 note", "DIFFERENT id=4 amount");
-        assertThat(find(damaged, "public.items", "warehouse").differences())
-                .filteredOn(d -> d.key().equals("id=10")).singleElement()
-                .satisfies(d -> assertThat(d.sourceValue()).isNull())
-                .satisfies(d -> assertThat(d.sinkValue()).isEmpty());
-        assertThat(differences(find(damaged, "public.labels", "warehouse"))).containsExactly("MISSING code=c-7");
-        assertThat(differences(find(damaged, "public.items", "mart"))).containsExactlyInAnyOrder(
-                "DIFFERENT id=20 price", "DIFFERENT id=21 small", "MISSING id=22", "DIFFERENT id=11 flag");
-        assertThat(differences(find(damaged, "public.labels", "mart"))).containsExactly("DIFFERENT code=c-8 label");
-        assertThat(differences(find(damaged, "public.items", "cache"))).containsExactlyInAnyOrder(
-                "DIFFERENT rec:public.items:23 name", "DIFFERENT rec:public.items:24 note",
-                "MISSING rec:public.items:25", "EXTRA rec:public.items:900002",
-                "DIFFERENT rec:public.items:26 _tidemark_pos");
-        assertThat(find(damaged, "public.labels", "cache").equal()).isTrue();
-        TableReconciliation bisected = find(damaged, "public.items", "mart");
-        assertThat(bisected.rowsDownloaded()).as("only the differing keys' ranges are downloaded")
-                .isLessThan(3L * 2 * ReconcileOptions.DEFAULT_LEAF_ROWS + 20);
     }
 
     private PipelineDef pipeline(String source, String pgSink, String mySink) {
