@@ -2,6 +2,7 @@ package io.tidemark.cli;
 
 import io.tidemark.cli.kubernetes.ManifestCommand;
 import io.tidemark.cli.reconcile.ReconcileCommand;
+import io.tidemark.cli.schema.SchemaChangeCommand;
 import io.tidemark.cli.snapshot.CheckpointCommand;
 import io.tidemark.cli.snapshot.SavepointCommand;
 import io.tidemark.cli.upgrade.UpgradeCommand;
@@ -37,6 +38,7 @@ import java.util.concurrent.Callable;
             DlqCommand.class,
             ReconcileCommand.class,
             UpgradeCommand.class,
+            SchemaChangeCommand.class,
             DemoCommand.class,
             CommandLine.HelpCommand.class
         },

@@ -17,6 +17,7 @@ import org.apache.flink.core.execution.RestoreMode;
 import org.apache.flink.runtime.jobgraph.SavepointRestoreSettings;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -160,6 +161,11 @@ public final class RestoreCommand extends SnapshotCommand {
     }
 
     private Path jobJar() throws NotFoundException {
+        return jobJar(jar, spec);
+    }
+
+    /** The job jar to upload: {@code jar} if given, else the jar this CLI runs from. */
+    public static Path jobJar(Path jar, CommandSpec spec) throws NotFoundException {
         Path candidate = jar;
         if (candidate == null) {
             try {

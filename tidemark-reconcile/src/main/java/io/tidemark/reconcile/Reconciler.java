@@ -55,14 +55,14 @@ public final class Reconciler {
             thread.setDaemon(true);
             return thread;
         });
-        try (DatabaseSide source = openSource()) {
+        try (DatabaseSide source = Connections.source(pipeline.source())) {
             for (SinkDef sink : pipeline.sinks()) {
                 List<RouteDef> sinkRoutes = routes.stream().filter(r -> r.sink().equals(sink.name())).toList();
                 if (sinkRoutes.isEmpty()) {
                     continue;
                 }
                 if (sink instanceof JdbcSinkDef jdbc) {
-                    try (DatabaseSide sinkSide = openSink(jdbc)) {
+                    try (DatabaseSide sinkSide = Connections.sink(jdbc)) {
                         for (RouteDef route : sinkRoutes) {
                             TableId sourceTable = TableId.parse(route.sourceTable());
                             TableId sinkTable = TableId.parse(route.sinkTable());
@@ -125,29 +125,6 @@ public final class Reconciler {
                 .toList();
     }
 
-    private DatabaseSide openSource() throws SQLException {
-        if (pipeline.source() instanceof PostgresSourceDef pg) {
-            Properties props = new Properties();
-            props.setProperty("user", pg.username());
-            props.setProperty("password", pg.password().resolve());
-            props.setProperty("stringtype", "unspecified");
-            props.setProperty("ApplicationName", "tidemark-reconcile");
-            Connection connection = connect("source", () -> DriverManager.getConnection(
-                    "jdbc:postgresql://" + pg.hostname() + ":" + pg.port() + "/" + pg.database(), props));
-            return utc(new DatabaseSide("source", SqlFlavor.POSTGRES, connection));
-        }
-        MySqlSourceDef my = (MySqlSourceDef) pipeline.source();
-        Connection connection = connect("source", () -> MySqlConnections.open(my));
-        return utc(new DatabaseSide("source", SqlFlavor.MYSQL, connection));
-    }
-
-    private static DatabaseSide openSink(JdbcSinkDef sink) throws SQLException {
-        SinkDialect dialect = SinkDialect.forUrl(sink.url());
-        String label = "sinks." + sink.name();
-        Connection connection = connect(label, () -> JdbcConnectionFactory.of(sink).open(dialect));
-        return utc(new DatabaseSide(label, SqlFlavor.ofUrl(sink.url()), connection));
-    }
-
     private static RedisReader connect(RedisSinkDef sink) {
         try {
             return RedisReader.connect(sink);
@@ -157,47 +134,4 @@ public final class Reconciler {
         }
     }
 
-    /**
-     * Instants are compared at UTC on both sides, whatever the servers' time zones; PostgreSQL's own
-     * text of a value (used where both sides have the same type) is made independent of the servers'
-     * and roles' settings.
-     */
-    private static final List<String> POSTGRES_SESSION = List.of("SET TIME ZONE 'UTC'", "SET DateStyle = 'ISO, YMD'",
-            "SET IntervalStyle = 'postgres'", "SET extra_float_digits = 1", "SET bytea_output = 'hex'");
-
-    private static DatabaseSide utc(DatabaseSide side) throws SQLException {
-        try (Statement st = side.connectionForSetup().createStatement()) {
-            if (side.flavor() == SqlFlavor.POSTGRES) {
-                for (String setting : POSTGRES_SESSION) {
-                    st.execute(setting);
-                }
-            } else {
-                st.execute("SET time_zone = '+00:00'");
-            }
-        } catch (SQLException e) {
-            side.close();
-            throw e;
-        }
-        return side;
-    }
-
-    private interface Connect {
-        Connection open() throws SQLException;
-    }
-
-    private static Connection connect(String label, Connect connect) {
-        try {
-            return connect.open();
-        } catch (SQLException e) {
-            throw new ReconcileException(label + ": cannot connect (" + firstLine(e.getMessage()) + ")", e);
-        }
-    }
-
-    private static String firstLine(String message) {
-        if (message == null) {
-            return "no message";
-        }
-        int newline = message.indexOf('\n');
-        return newline < 0 ? message : message.substring(0, newline);
-    }
 }
