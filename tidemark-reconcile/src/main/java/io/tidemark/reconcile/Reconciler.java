@@ -1,30 +1,19 @@
 package io.tidemark.reconcile;
 
 import io.tidemark.pipeline.config.JdbcSinkDef;
-import io.tidemark.pipeline.config.MySqlSourceDef;
 import io.tidemark.pipeline.config.PipelineDef;
-import io.tidemark.pipeline.config.PostgresSourceDef;
 import io.tidemark.pipeline.config.RedisSinkDef;
 import io.tidemark.pipeline.config.RouteDef;
 import io.tidemark.pipeline.config.SinkDef;
 import io.tidemark.pipeline.event.TableId;
-import io.tidemark.pipeline.sink.jdbc.JdbcConnectionFactory;
-import io.tidemark.pipeline.sink.jdbc.dialect.SinkDialect;
-import io.tidemark.pipeline.source.mysql.MySqlConnections;
 import io.tidemark.reconcile.redis.RedisReader;
 import io.tidemark.reconcile.sql.DatabaseSide;
-import io.tidemark.reconcile.sql.SqlFlavor;
 import io.tidemark.reconcile.sql.TablePlan;
 import io.tidemark.reconcile.sql.TableReader;
 
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
