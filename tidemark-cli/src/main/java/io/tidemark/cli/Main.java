@@ -1,5 +1,6 @@
 package io.tidemark.cli;
 
+import io.tidemark.cli.drill.DrillCommand;
 import io.tidemark.cli.kubernetes.ManifestCommand;
 import io.tidemark.cli.reconcile.ReconcileCommand;
 import io.tidemark.cli.schema.SchemaChangeCommand;
@@ -39,6 +40,7 @@ import java.util.concurrent.Callable;
             ReconcileCommand.class,
             UpgradeCommand.class,
             SchemaChangeCommand.class,
+            DrillCommand.class,
             DemoCommand.class,
             CommandLine.HelpCommand.class
         },
