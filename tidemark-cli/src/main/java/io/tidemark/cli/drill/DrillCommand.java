@@ -12,7 +12,7 @@ import java.util.concurrent.Callable;
         name = "drill",
         mixinStandardHelpOptions = true,
         description = "Rehearse a recovery scenario on a running pipeline and report how it went.",
-        subcommands = {CorruptionDrillCommand.class})
+        subcommands = {CorruptionDrillCommand.class, DisasterRecoveryDrillCommand.class})
 public final class DrillCommand implements Callable<Integer> {
 
     @Spec
@@ -20,6 +20,6 @@ public final class DrillCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing subcommand: corruption");
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing subcommand: corruption or dr");
     }
 }

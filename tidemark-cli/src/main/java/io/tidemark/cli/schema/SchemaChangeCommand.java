@@ -2,10 +2,10 @@ package io.tidemark.cli.schema;
 
 import io.tidemark.cli.ExitCodes;
 import io.tidemark.cli.Main;
-import io.tidemark.cli.PipelineJobMain;
 import io.tidemark.cli.RestoreCommand;
 import io.tidemark.cli.snapshot.ClusterOptions;
 import io.tidemark.cli.snapshot.DurationConverter;
+import io.tidemark.cli.snapshot.PipelineRestarts;
 import io.tidemark.cli.snapshot.SnapshotCommand;
 import io.tidemark.pipeline.config.JdbcSinkDef;
 import io.tidemark.pipeline.config.PipelineConfigLoader;
@@ -13,7 +13,6 @@ import io.tidemark.pipeline.config.PipelineDef;
 import io.tidemark.pipeline.config.SinkDef;
 import io.tidemark.pipeline.dlq.DeadLetterFilter;
 import io.tidemark.pipeline.dlq.ReplaySummary;
-import io.tidemark.pipeline.job.PipelineJob;
 import io.tidemark.pipeline.sink.jdbc.writer.DeadLetterReplayer;
 import io.tidemark.reconcile.Connections;
 import io.tidemark.reconcile.ReconcileListener;
@@ -22,14 +21,9 @@ import io.tidemark.reconcile.ReconcileReport;
 import io.tidemark.reconcile.Reconciler;
 import io.tidemark.reconcile.TableReconciliation;
 import io.tidemark.reconcile.sql.DatabaseSide;
-import io.tidemark.snapshot.JobSubmission;
-import io.tidemark.snapshot.SavepointRequest;
-import io.tidemark.snapshot.SavepointResult;
 import io.tidemark.snapshot.SnapshotService;
 
 import org.apache.flink.api.common.JobID;
-import org.apache.flink.core.execution.RestoreMode;
-import org.apache.flink.core.execution.SavepointFormatType;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -41,7 +35,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
 
 /**
@@ -119,11 +112,9 @@ public final class SchemaChangeCommand extends SnapshotCommand {
         String savepoint;
         JobID restored;
         try (SnapshotService service = cluster.connect()) {
+            PipelineRestarts restarts = new PipelineRestarts(service, def, progress());
             narration().println("1/5 stopping job " + job + " with a savepoint");
-            SavepointResult stopped = service.stopWithSavepoint(JobID.fromHexString(job),
-                    new SavepointRequest(def.checkpointing().savepointsDir(), SavepointFormatType.CANONICAL, timeout),
-                    false, progress());
-            savepoint = stopped.path();
+            savepoint = restarts.stop(JobID.fromHexString(job), timeout);
             narration().println("    savepoint: " + savepoint);
             narration().println("2/5 changing the sinks");
             try {
@@ -133,10 +124,8 @@ public final class SchemaChangeCommand extends SnapshotCommand {
                         .orElse("") + "); the job is stopped: fix the sink, then tidemark restore " + savepoint, e);
             }
             narration().println("3/5 restoring the job from the savepoint");
-            PipelineJob.of(def).checkResumable(savepoint);
-            restored = service.submit(new JobSubmission(jobJar, PipelineJobMain.class.getName(),
-                    List.of("--config", clusterConfig != null ? clusterConfig : file.toAbsolutePath().toString()),
-                    savepoint, RestoreMode.NO_CLAIM, false), progress());
+            restored = restarts.restore(savepoint,
+                    clusterConfig != null ? clusterConfig : file.toAbsolutePath().toString(), jobJar);
             narration().println("    job " + restored);
         }
         narration().println("4/5 replaying the changes the sinks rejected meanwhile");

@@ -70,6 +70,14 @@ public final class PipelineJob {
         composer.source().checkResumable(restorePath, OperatorUids.SOURCE);
     }
 
+    /**
+     * How far the source has moved on since the savepoint or checkpoint at {@code restorePath} (see
+     * {@link io.tidemark.pipeline.source.ChangeSource#bytesBehind}): what a restore from it replays.
+     */
+    public java.util.OptionalLong bytesBehind(String restorePath) throws Exception {
+        return composer.source().bytesBehind(restorePath, OperatorUids.SOURCE);
+    }
+
     /** Checks and prepares the source and the sinks; run once before submitting. */
     public void prepare() throws Exception {
         composer.source().prepare();

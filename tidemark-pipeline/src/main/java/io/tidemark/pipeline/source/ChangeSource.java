@@ -44,6 +44,15 @@ public interface ChangeSource extends Serializable {
     }
 
     /**
+     * How far the source has moved on since the position the source operator {@code uid} resumes
+     * from in the savepoint or checkpoint at {@code restorePath}: the changes a restore must replay,
+     * in the source's own measure (bytes of WAL for PostgreSQL); empty where the source cannot tell.
+     */
+    default java.util.OptionalLong bytesBehind(String restorePath, String uid) throws Exception {
+        return java.util.OptionalLong.empty();
+    }
+
+    /**
      * The primary key columns of each captured table, read from the source before the job is
      * submitted, so that sinks can check theirs match; empty where the source cannot tell.
      */

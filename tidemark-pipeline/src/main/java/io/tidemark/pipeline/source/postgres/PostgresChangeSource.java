@@ -94,6 +94,20 @@ public final class PostgresChangeSource implements ChangeSource {
         }
     }
 
+    /** WAL bytes between the savepoint's resume position and the server's current WAL position. */
+    @Override
+    public java.util.OptionalLong bytesBehind(String restorePath, String uid) throws Exception {
+        long current = new PostgresSourcePreparer(def).currentWalLsn();
+        long oldest = Long.MAX_VALUE;
+        for (SourceSplitBase split : SavepointSourceSplits.read(restorePath, uid, createSource().getSplitSerializer())) {
+            if (split.isStreamSplit()) {
+                oldest = Math.min(oldest, ((PostgresOffset) split.asStreamSplit().getStartingOffset()).getLsn().asLong());
+            }
+        }
+        return oldest == Long.MAX_VALUE ? java.util.OptionalLong.empty()
+                : java.util.OptionalLong.of(Math.max(0, current - oldest));
+    }
+
     @Override
     public Map<TableId, List<String>> primaryKeys() throws Exception {
         return new PostgresSourcePreparer(def).primaryKeys();

@@ -106,6 +106,16 @@ public final class PostgresSourcePreparer {
         }
     }
 
+    /** The server's current WAL position, as a number. */
+    public long currentWalLsn() throws SQLException {
+        try (Connection c = connect();
+                PreparedStatement ps = c.prepareStatement("SELECT pg_current_wal_lsn() - '0/0'::pg_lsn");
+                ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
     /**
      * The slot must not have confirmed past {@code resumeLsn}, where a restored job resumes:
      * PostgreSQL would stream from the slot's confirmed position and the changes in between, already
