@@ -77,6 +77,10 @@ class DrillsITCase extends PostgresTestBase implements MiniClusterTests {
         JobID restored = null;
         try {
             await().atMost(Duration.ofMinutes(2)).until(() -> count(started.pgSink(), "SELECT count(*) FROM orders") == 2000);
+            // streaming: the source readers hold the stream position a savepoint records (not only snapshot chunks)
+            execute(started.source(), "UPDATE orders SET note = 'streaming' WHERE id = 2");
+            await().atMost(Duration.ofMinutes(1)).until(() ->
+                    count(started.pgSink(), "SELECT count(*) FROM orders WHERE note = 'streaming'") == 1);
             java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
             // changes for the first 4 s: while the job is stopped (3 s down) and as it comes back
             long until = System.nanoTime() + Duration.ofSeconds(4).toNanos();

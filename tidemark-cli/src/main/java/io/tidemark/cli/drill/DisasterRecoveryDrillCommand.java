@@ -124,7 +124,8 @@ public final class DisasterRecoveryDrillCommand extends SnapshotCommand {
         } else {
             out().println(String.format(Locale.ROOT, "RPO: %s and %.1f s of changes past the savepoint, replayed by the"
                     + " restore", bytesBehind.isPresent() ? String.format(Locale.ROOT, "%,d bytes of WAL",
-                            bytesBehind.getAsLong()) : "(the source cannot tell its lag)",
+                            bytesBehind.getAsLong()) : "(lag not known: the savepoint holds no stream position yet, the job"
+                            + " was still snapshotting, or the source cannot tell)",
                     downtime.toMillis() / 1000.0));
             out().println(String.format(Locale.ROOT, "RTO: %.1f s from the restore until every sink equals the source",
                     rto.toMillis() / 1000.0));

@@ -46,7 +46,9 @@ public interface ChangeSource extends Serializable {
     /**
      * How far the source has moved on since the position the source operator {@code uid} resumes
      * from in the savepoint or checkpoint at {@code restorePath}: the changes a restore must replay,
-     * in the source's own measure (bytes of WAL for PostgreSQL); empty where the source cannot tell.
+     * in the source's own measure (bytes of WAL for PostgreSQL); empty where the source cannot tell,
+     * or where the savepoint holds no stream position yet (taken while the readers held only
+     * snapshot chunks).
      */
     default java.util.OptionalLong bytesBehind(String restorePath, String uid) throws Exception {
         return java.util.OptionalLong.empty();
