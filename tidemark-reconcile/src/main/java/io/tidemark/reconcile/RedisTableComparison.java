@@ -64,6 +64,9 @@ final class RedisTableComparison {
 
     TableReconciliation run() throws Exception {
         long started = System.nanoTime();
+        // one reader serves every table of the sink: count only this table's commands and keys
+        long commandsBefore = redis.commands();
+        long keysBefore = redis.keysRead();
         String table = plan.sourceTable().toString();
         String method = "every key (" + (sink.format() == io.tidemark.pipeline.config.RedisValueFormat.HASH
                 ? "SCAN + HGETALL" : "SCAN + GET") + ")";
@@ -97,7 +100,8 @@ final class RedisTableComparison {
                 options.settleTimeout(), Duration.ofMillis(500));
         Settling.Outcome outcome = settling.settle(candidates);
         return TableReconciliation.of(table, sink.name(), sinkTable.toString(), method, expected.size(), actual.size(),
-                truncated, outcome, source.statements() + redis.commands(), source.rowsRead() + redis.keysRead(),
+                truncated, outcome, source.statements() + redis.commands() - commandsBefore,
+                source.rowsRead() + redis.keysRead() - keysBefore,
                 Duration.ofNanos(System.nanoTime() - started));
     }
 
