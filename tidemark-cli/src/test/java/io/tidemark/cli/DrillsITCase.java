@@ -76,7 +76,8 @@ class DrillsITCase extends PostgresTestBase implements MiniClusterTests {
         Started started = start(client, "drdrill");
         JobID restored = null;
         try {
-            await().atMost(Duration.ofMinutes(2)).until(() -> count(started.pgSink(), "SELECT count(*) FROM orders") == 2000);
+            await().atMost(Duration.ofMinutes(2))
+                    .until(() -> count(started.pgSink(), "SELECT count(*) FROM orders") == 2000);
             // streaming: the source readers hold the stream position a savepoint records (not only snapshot chunks)
             execute(started.source(), "UPDATE orders SET note = 'streaming' WHERE id = 2");
             await().atMost(Duration.ofMinutes(1)).until(() ->
@@ -94,14 +95,16 @@ class DrillsITCase extends PostgresTestBase implements MiniClusterTests {
             CliRun dr;
             try {
                 dr = CliRun.of("drill", "dr", started.file().toString(), "--job", started.job().toString(),
-                        "--down-for", "3s", "--rest-address", client.getWebInterfaceURL(), "--jar", cliJar().toString());
+                        "--down-for", "3s", "--rest-address", client.getWebInterfaceURL(),
+                        "--jar", CliJar.path().toString());
             } finally {
                 stop.set(true);
                 workload.join();
             }
             System.out.println("$ tidemark drill dr pipeline.yaml --job " + started.job() + " --down-for 3s\n" + dr);
             assertThat(dr.exitCode()).as(dr.toString()).isEqualTo(ExitCodes.OK);
-            assertThat(dr.out()).containsPattern("RPO: [0-9,]+ bytes of WAL and [0-9.]+ s of changes past the savepoint")
+            assertThat(dr.out())
+                    .containsPattern("RPO: [0-9,]+ bytes of WAL and [0-9.]+ s of changes past the savepoint")
                     .contains("RTO: ", "EQUAL     public.orders -> warehouse", "EQUAL     public.orders -> mart",
                             "drill PASSED");
             assertThat(dr.out()).doesNotContain("RPO: 0 bytes");
@@ -173,15 +176,5 @@ class DrillsITCase extends PostgresTestBase implements MiniClusterTests {
         job.prepare();
         JobID id = TestJobs.submit(client, job);
         return new Started(file, source, pgSink, mySink, id);
-    }
-
-    private static Path cliJar() throws java.io.IOException {
-        try (var jars = Files.list(Path.of("target"))) {
-            return jars.filter(p -> p.getFileName().toString().matches("tidemark-cli-.*\\.jar"))
-                    .filter(p -> !p.getFileName().toString().endsWith("-tests.jar"))
-                    .findFirst()
-                    .orElseThrow(() -> new IllegalStateException("no target/tidemark-cli-*.jar: run ./mvnw verify"))
-                    .toAbsolutePath();
-        }
     }
 }

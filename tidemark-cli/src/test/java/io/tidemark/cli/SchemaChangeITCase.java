@@ -88,7 +88,7 @@ class SchemaChangeITCase extends PostgresTestBase implements MiniClusterTests {
             // a change no sink column can follow by widening: refused, and nothing is stopped
             execute(source, "ALTER TABLE accounts ALTER COLUMN balance TYPE text");
             CliRun refused = CliRun.of("schema-change", file.toString(), "--job", first.toString(),
-                    "--rest-address", rest, "--jar", cliJar().toString());
+                    "--rest-address", rest, "--jar", CliJar.path().toString());
             System.out.println("$ tidemark schema-change pipeline.yaml --job " + first + "\n" + refused);
             assertThat(refused.exitCode()).as(refused.toString()).isEqualTo(ExitCodes.INCOMPATIBLE_STATE);
             assertThat(refused.out()).contains("BLOCKING sinks.warehouse public.accounts.balance: the source's text"
@@ -107,7 +107,7 @@ class SchemaChangeITCase extends PostgresTestBase implements MiniClusterTests {
             await().atMost(Duration.ofMinutes(1)).until(() -> redisField("public.orders:" + (ROWS + 20), "coupon") != null);
 
             CliRun applied = CliRun.of("schema-change", file.toString(), "--job", first.toString(),
-                    "--rest-address", rest, "--jar", cliJar().toString());
+                    "--rest-address", rest, "--jar", CliJar.path().toString());
             System.out.println("$ tidemark schema-change pipeline.yaml --job " + first + "\n" + applied);
             assertThat(applied.exitCode()).as(applied.toString()).isEqualTo(ExitCodes.OK);
             assertThat(applied.out()).contains(
@@ -201,15 +201,5 @@ class SchemaChangeITCase extends PostgresTestBase implements MiniClusterTests {
                 MariaDbTestServer.USER, MariaDbTestServer.PASSWORD, redis.uri(), mySink, mySink, jdbcUrl(pgSink),
                 temp.resolve("checkpoints").toUri(), temp.resolve("savepoints").toUri());
         return Files.writeString(temp.resolve("pipeline.yaml"), yaml);
-    }
-
-    private static Path cliJar() throws IOException {
-        try (var jars = Files.list(Path.of("target"))) {
-            return jars.filter(p -> p.getFileName().toString().matches("tidemark-cli-.*\\.jar"))
-                    .filter(p -> !p.getFileName().toString().endsWith("-tests.jar"))
-                    .findFirst()
-                    .orElseThrow(() -> new IllegalStateException("no target/tidemark-cli-*.jar: run ./mvnw verify"))
-                    .toAbsolutePath();
-        }
     }
 }

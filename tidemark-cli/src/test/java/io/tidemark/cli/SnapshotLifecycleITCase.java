@@ -203,7 +203,7 @@ class SnapshotLifecycleITCase {
         insert(200);
 
         CliRun restore = CliRun.of("restore", stopped, "--config", pipelineFile.toString(), "--rest-address",
-                rest.toString(), "--jar", cliJar().toString());
+                rest.toString(), "--jar", CliJar.path().toString());
         assertThat(restore.exitCode()).as(restore.toString()).isZero();
         JobID resumed = JobID.fromHexString(restore.out().strip());
         started.add(resumed);
@@ -258,7 +258,7 @@ class SnapshotLifecycleITCase {
         JobID job = start();
         awaitSinkEqualsSource();
         Map<String, String> env = Map.of("TIDEMARK_REST_ADDRESS", rest.toString(), "TIDEMARK_PIPELINE",
-                pipelineFile.toString(), "TIDEMARK_JOB_JAR", cliJar().toString());
+                pipelineFile.toString(), "TIDEMARK_JOB_JAR", CliJar.path().toString());
 
         Run usage = script("trigger_savepoint.sh", env);
         assertThat(usage.exitCode()).isEqualTo(2);
@@ -331,7 +331,7 @@ class SnapshotLifecycleITCase {
         updateAndDelete(1, 50); // changes the dropped slot would have kept
 
         Map<String, String> env = Map.of("TIDEMARK_REST_ADDRESS", rest.toString(), "TIDEMARK_PIPELINE",
-                pipelineFile.toString(), "TIDEMARK_JOB_JAR", cliJar().toString());
+                pipelineFile.toString(), "TIDEMARK_JOB_JAR", CliJar.path().toString());
         Run refused = script("restore_from_savepoint.sh", env, stopped);
         System.out.println("SnapshotLifecycleITCase: restore_from_savepoint.sh, slot dropped:\n" + refused);
 
@@ -372,7 +372,7 @@ class SnapshotLifecycleITCase {
         Map<Long, String> sinkBefore = sinkRows();
 
         CliRun refused = CliRun.of("restore", older, "--config", pipelineFile.toString(), "--rest-address",
-                rest.toString(), "--jar", cliJar().toString());
+                rest.toString(), "--jar", CliJar.path().toString());
         System.out.println("SnapshotLifecycleITCase: tidemark restore, slot confirmed past the savepoint:\n" + refused);
 
         assertThat(refused.exitCode()).as(refused.toString()).isEqualTo(ExitCodes.INCOMPATIBLE_STATE);
@@ -444,7 +444,7 @@ class SnapshotLifecycleITCase {
 
     private JobID start() throws Exception {
         try (SnapshotService service = RestSnapshotService.connect(rest, new Configuration(), Duration.ofSeconds(30))) {
-            JobID job = service.submit(new JobSubmission(cliJar(), PipelineJobMain.class.getName(),
+            JobID job = service.submit(new JobSubmission(CliJar.path(), PipelineJobMain.class.getName(),
                     List.of("--config", pipelineFile.toString()), null, RestoreMode.NO_CLAIM, false), ProgressListener.NONE);
             started.add(job);
             return job;
@@ -471,15 +471,6 @@ class SnapshotLifecycleITCase {
     }
 
     /** The tidemark-cli jar that `package` built before the integration tests: the job jar to upload. */
-    private static Path cliJar() throws IOException {
-        try (var jars = Files.list(Path.of("target"))) {
-            return jars.filter(p -> p.getFileName().toString().matches("tidemark-cli-.*\\.jar"))
-                    .filter(p -> !p.getFileName().toString().endsWith("-tests.jar"))
-                    .findFirst()
-                    .orElseThrow(() -> new IllegalStateException("no target/tidemark-cli-*.jar: run ./mvnw verify"))
-                    .toAbsolutePath();
-        }
-    }
 
     private void insert(int rows) throws Exception {
         List<String> statements = new ArrayList<>();
