@@ -14,9 +14,9 @@ import org.apache.flink.test.junit5.InjectClusterClient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -137,40 +137,11 @@ class DrillsITCase extends PostgresTestBase implements MiniClusterTests {
         runDdl(pgSink, "orders");
         String mySink = mariadb.createDatabase(name + "_my");
         mariadb.runDdl(mySink, "mysql/orders");
-        Path file = Files.writeString(temp.resolve(name + ".yaml"), """
-                pipeline:
-                  name: %s
-                source:
-                  type: postgres
-                  hostname: 127.0.0.1
-                  port: %d
-                  database: %s
-                  username: postgres
-                  password: postgres
-                  tables: [public.orders]
-                  slot-name: drill_%s
-                  publication-name: drill_%s
-                sinks:
-                  - name: warehouse
-                    type: jdbc
-                    url: %s
-                    username: postgres
-                    password: postgres
-                  - name: mart
-                    type: jdbc
-                    url: %s
-                    username: %s
-                    password: %s
-                routes:
-                  - {source-table: public.orders, sink: warehouse}
-                  - {source-table: public.orders, sink: mart, sink-table: %s.orders}
-                checkpointing:
-                  interval: 1s
-                  checkpoints-dir: %s
-                  savepoints-dir: %s
-                """.formatted(name, port(), source, source, source, jdbcUrl(pgSink), mariadb.jdbcUrl(mySink),
-                MariaDbTestServer.USER, MariaDbTestServer.PASSWORD, mySink, temp.resolve("checkpoints").toUri(),
-                temp.resolve("savepoints").toUri()));
+        Path file = PipelineFile.postgres(name, port(), source, "drill_" + source, List.of("public.orders"))
+                .jdbcSink("warehouse", jdbcUrl(pgSink), "postgres", "postgres")
+                .jdbcSink("mart", mariadb.jdbcUrl(mySink), MariaDbTestServer.USER, MariaDbTestServer.PASSWORD)
+                .route("public.orders", "warehouse").route("public.orders", "mart", mySink + ".orders")
+                .write(temp, name + ".yaml");
         PipelineDef def = PipelineConfigLoader.load(file);
         PipelineJob job = PipelineJob.of(def);
         job.prepare();

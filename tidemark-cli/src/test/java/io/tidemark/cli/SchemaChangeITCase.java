@@ -24,7 +24,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -153,53 +152,15 @@ class SchemaChangeITCase extends PostgresTestBase implements MiniClusterTests {
     }
 
     private Path pipelineFile(String source, String pgSink, String mySink) throws IOException {
-        String yaml = """
-                pipeline:
-                  name: schema-change
-                  parallelism: 1
-                source:
-                  type: postgres
-                  hostname: 127.0.0.1
-                  port: %d
-                  database: %s
-                  username: postgres
-                  password: postgres
-                  tables: [public.orders, public.accounts]
-                  slot-name: sc_%s
-                  publication-name: sc_%s
-                sinks:
-                  - name: warehouse
-                    type: jdbc
-                    url: %s
-                    username: postgres
-                    password: postgres
-                  - name: mart
-                    type: jdbc
-                    url: %s
-                    username: %s
-                    password: %s
-                  - name: cache
-                    type: redis
-                    uri: %s
-                    key-prefix: sc
-                routes:
-                  - {source-table: public.orders, sink: warehouse}
-                  - {source-table: public.accounts, sink: warehouse}
-                  - {source-table: public.orders, sink: mart, sink-table: %s.orders}
-                  - {source-table: public.accounts, sink: mart, sink-table: %s.accounts}
-                  - {source-table: public.orders, sink: cache}
-                  - {source-table: public.accounts, sink: cache}
-                dead-letter-queue:
-                  url: %s
-                  username: postgres
-                  password: postgres
-                checkpointing:
-                  interval: 1s
-                  checkpoints-dir: %s
-                  savepoints-dir: %s
-                """.formatted(port(), source, source, source, jdbcUrl(pgSink), mariadb.jdbcUrl(mySink),
-                MariaDbTestServer.USER, MariaDbTestServer.PASSWORD, redis.uri(), mySink, mySink, jdbcUrl(pgSink),
-                temp.resolve("checkpoints").toUri(), temp.resolve("savepoints").toUri());
-        return Files.writeString(temp.resolve("pipeline.yaml"), yaml);
+        return PipelineFile.postgres("schema-change", port(), source, "sc_" + source,
+                        List.of("public.orders", "public.accounts"))
+                .jdbcSink("warehouse", jdbcUrl(pgSink), "postgres", "postgres")
+                .jdbcSink("mart", mariadb.jdbcUrl(mySink), MariaDbTestServer.USER, MariaDbTestServer.PASSWORD)
+                .redisSink("cache", redis.uri(), "sc")
+                .route("public.orders", "warehouse").route("public.accounts", "warehouse")
+                .route("public.orders", "mart", mySink + ".orders").route("public.accounts", "mart", mySink + ".accounts")
+                .route("public.orders", "cache").route("public.accounts", "cache")
+                .deadLetterQueue(jdbcUrl(pgSink))
+                .write(temp, "pipeline.yaml");
     }
 }

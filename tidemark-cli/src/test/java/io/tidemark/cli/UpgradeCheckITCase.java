@@ -194,23 +194,13 @@ class UpgradeCheckITCase extends PostgresTestBase implements MiniClusterTests {
 
     /** A pipeline file for the source and the named sinks ({@code name, database} pairs). */
     private Path pipelineFile(String name, String sourceDb, int parallelism, List<String> sinks) throws Exception {
-        StringBuilder yaml = new StringBuilder();
-        yaml.append("pipeline:\n  name: it-upgrade\n  parallelism: ").append(parallelism).append('\n')
-                .append("source:\n  type: postgres\n  hostname: 127.0.0.1\n  port: ").append(port()).append('\n')
-                .append("  database: ").append(sourceDb).append("\n  username: postgres\n  password: postgres\n")
-                .append("  tables: [public.orders]\n  slot-name: up_slot_").append(sourceDb)
-                .append("\n  publication-name: up_pub\nsinks:\n");
+        PipelineFile file = PipelineFile.postgres("it-upgrade", port(), sourceDb, "up_slot_" + sourceDb,
+                List.of("public.orders")).parallelism(parallelism);
         for (int i = 0; i < sinks.size(); i += 2) {
-            yaml.append("  - name: ").append(sinks.get(i)).append("\n    type: jdbc\n    url: ")
-                    .append(jdbcUrl(sinks.get(i + 1))).append("\n    username: postgres\n    password: postgres\n");
+            file.jdbcSink(sinks.get(i), jdbcUrl(sinks.get(i + 1)), "postgres", "postgres")
+                    .route("public.orders", sinks.get(i));
         }
-        yaml.append("routes:\n");
-        for (int i = 0; i < sinks.size(); i += 2) {
-            yaml.append("  - source-table: public.orders\n    sink: ").append(sinks.get(i)).append('\n');
-        }
-        yaml.append("checkpointing:\n  checkpoints-dir: ").append(temp.resolve("checkpoints").toUri())
-                .append("\n  savepoints-dir: ").append(temp.resolve("savepoints").toUri()).append('\n');
-        return java.nio.file.Files.writeString(temp.resolve(name), yaml);
+        return file.write(temp, name);
     }
 
     private static void awaitCount(String db, long rows) {

@@ -25,6 +25,11 @@ public record SavedOperator(String operatorId, String name, int parallelism, int
         return stateBytes > 0 || coordinatorState || !stateNames.isEmpty();
     }
 
+    SavedOperator named(String newName) {
+        return new SavedOperator(operatorId, newName, parallelism, maxParallelism, stateBytes, stateNames,
+                coordinatorState);
+    }
+
     static SavedOperator of(OperatorState state, String name) {
         Set<String> names = new TreeSet<>();
         for (OperatorSubtaskState subtask : state.getStates()) {

@@ -79,7 +79,8 @@ public final class UpgradeCheck {
         Set<OperatorID> present = new java.util.HashSet<>();
         for (OperatorState state : metadata.getOperatorStates()) {
             present.add(state.getOperatorID());
-            SavedOperator operator = SavedOperator.of(state, names.getOrDefault(state.getOperatorID(), describe(state)));
+            SavedOperator read = SavedOperator.of(state, "");
+            SavedOperator operator = read.named(names.getOrDefault(state.getOperatorID(), describe(read)));
             saved.add(operator);
             if (!operator.hasState()) {
                 continue;
@@ -153,11 +154,10 @@ public final class UpgradeCheck {
     }
 
     /** An operator no pipeline file names: what its states say it was. */
-    private static String describe(OperatorState state) {
-        SavedOperator operator = SavedOperator.of(state, "");
+    private static String describe(SavedOperator operator) {
         String kind = operator.stateNames().contains("SourceReaderState") ? "a source"
                 : operator.stateNames().isEmpty() ? "an operator" : "an operator (a sink writer, by its states)";
-        return kind + " with id " + state.getOperatorID().toHexString();
+        return kind + " with id " + operator.operatorId();
     }
 
     private static String consequence(SavedOperator operator) {
