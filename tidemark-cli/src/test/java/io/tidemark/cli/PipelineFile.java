@@ -6,7 +6,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * A {@code pipeline.yaml} for the CLI's cluster tests: a PostgreSQL source on the test server, the
+ * A {@code pipeline.yaml} for the CLI's cluster tests: a PostgreSQL (or MariaDB) source on a test server, the
  * sinks and routes a test adds, and checkpoints every second into the test's directory. Passwords
  * are literals (the embedded servers trust loopback).
  */
@@ -30,6 +30,15 @@ final class PipelineFile {
                 .append("\n  database: ").append(database).append("\n  username: postgres\n  password: postgres\n")
                 .append("  tables: [").append(String.join(", ", tables)).append("]\n  slot-name: ").append(slot)
                 .append("\n  publication-name: ").append(slot).append('\n');
+        return file;
+    }
+
+    /** A pipeline reading {@code tables} of a MySQL or MariaDB server as the test user {@code tidemark}. */
+    static PipelineFile mysql(String name, int port, List<String> tables) {
+        PipelineFile file = new PipelineFile(name);
+        file.source.append("source:\n  type: mysql\n  hostname: 127.0.0.1\n  port: ").append(port)
+                .append("\n  username: tidemark\n  password: tidemark\n  tables: [").append(String.join(", ", tables))
+                .append("]\n");
         return file;
     }
 

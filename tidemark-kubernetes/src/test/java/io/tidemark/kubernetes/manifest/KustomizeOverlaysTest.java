@@ -48,7 +48,8 @@ class KustomizeOverlaysTest {
         ManifestReport report = new ManifestChecker().check("overlays/" + overlay + " (rendered)", rendered);
 
         assertThat(report.findings()).extracting(ManifestFinding::toLine).isEmpty();
-        assertThat(report.resources()).extracting(ManifestResource::kind).containsExactlyInAnyOrder("FlinkDeployment", "ConfigMap");
+        // the ConfigMaps: the pipeline and the Grafana dashboard
+        assertThat(report.resources()).extracting(ManifestResource::kind).containsExactlyInAnyOrder("FlinkDeployment", "ConfigMap", "ConfigMap");
     }
 
     @ParameterizedTest(name = "{0}")
@@ -76,7 +77,9 @@ class KustomizeOverlaysTest {
     void theJobMountsTheGeneratedPipelineWhichCheckpointsAsTheFlinkDeploymentSays(String overlay) throws IOException {
         List<JsonNode> documents = DeployManifestsTest.documents(render(overlay));
         FlinkDeployment deployment = KUBERNETES_MODEL.convertValue(ofKind(documents, "FlinkDeployment").get(0), FlinkDeployment.class);
-        List<JsonNode> configMaps = ofKind(documents, "ConfigMap");
+        // besides the dashboard's ConfigMap (MonitoringManifestsTest), the pipeline's
+        List<JsonNode> configMaps = ofKind(documents, "ConfigMap").stream()
+                .filter(c -> !c.path("metadata").path("name").asText().equals("tidemark-grafana-dashboard")).toList();
         assertThat(configMaps).hasSize(1);
         JsonNode configMap = configMaps.get(0);
 

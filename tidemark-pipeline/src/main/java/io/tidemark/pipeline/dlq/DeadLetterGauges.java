@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The state of one sink's dead-letter queue as gauges: {@code tidemarkDeadLettersPending} and
- * {@code tidemarkDeadLettersReplayed} per source table and error class. Entries are replayed by
+ * {@code tidemarkDeadLettersReplayed} per sink, source table and error class. Entries are replayed by
  * {@code tidemark dlq replay}, a separate process, so the running job reads the queue itself
  * (every {@code interval}, on its own thread and with its own queue connection) to make replays
  * visible where alerts look. One writer subtask per sink registers them, so that a sum over
@@ -24,6 +24,9 @@ import java.util.concurrent.TimeUnit;
 public final class DeadLetterGauges implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(DeadLetterGauges.class);
+
+    /** How often the job reads its queue's counts: a replay shows in the gauges this long after it ran. */
+    public static final Duration REFRESH_EVERY = Duration.ofSeconds(10);
 
     private final DeadLetterQueue queue;
     private final String pipeline;
@@ -67,7 +70,7 @@ public final class DeadLetterGauges implements AutoCloseable {
     }
 
     private void register(String key, String table, String errorClass) {
-        MetricGroup group = metrics.addGroup("table", table).addGroup("error_class", errorClass);
+        MetricGroup group = metrics.addGroup("sink", sink).addGroup("table", table).addGroup("error_class", errorClass);
         group.gauge("tidemarkDeadLettersPending", (Gauge<Long>) () -> tallies.get(key).pending());
         group.gauge("tidemarkDeadLettersReplayed", (Gauge<Long>) () -> tallies.get(key).replayed());
     }

@@ -236,6 +236,7 @@ public final class RejectedChanges {
 
     private void count(ChangeEvent change, String errorClass) {
         counters.computeIfAbsent(change.table() + " " + errorClass, k -> metrics
+                        .addGroup("sink", sink)
                         .addGroup("table", change.table().toString())
                         .addGroup("error_class", errorClass)
                         .counter("tidemarkDeadLetters"))

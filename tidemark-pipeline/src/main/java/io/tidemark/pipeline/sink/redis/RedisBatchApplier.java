@@ -5,6 +5,7 @@ import io.tidemark.pipeline.dlq.DeadLetter;
 import io.tidemark.pipeline.dlq.DeadLetterReplay;
 import io.tidemark.pipeline.dlq.RejectedChanges;
 import io.tidemark.pipeline.event.ChangeEvent;
+import io.tidemark.pipeline.metrics.BatchOutcome;
 
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisException;
@@ -68,6 +69,8 @@ final class RedisBatchApplier implements AutoCloseable {
     private volatile long retries;
     private volatile long applied;
     private volatile long skipped;
+    /** Where the replies of the batch being written are tallied for the sink's metrics; null outside a job. */
+    private BatchOutcome outcome;
 
     /** An applier without durability wait and without dead-letter queue. */
     RedisBatchApplier(RedisConnector connector, RedisRowEncoder encoder, String sinkName, int maxRetries) {
@@ -92,6 +95,11 @@ final class RedisBatchApplier implements AutoCloseable {
 
     /** One change of a batch: its data key, the change and its script call. */
     private record Change(String key, ChangeEvent event, RedisRowEncoder.ScriptCall call) {}
+
+    /** Tallies what every script call of the following batches did into {@code outcome}. */
+    void tallyInto(BatchOutcome outcome) {
+        this.outcome = outcome;
+    }
 
     /** What Redis answered to one script call: 1 applied, 0 skipped, or its error reply. */
     private record Reply(long result, RedisException error) {}
@@ -330,6 +338,20 @@ final class RedisBatchApplier implements AutoCloseable {
         }
         applied += nowApplied;
         skipped += replies.stream().filter(r -> r.error() == null && r.result() == 0).count();
+        if (outcome != null) {
+            for (int i = 0; i < replies.size(); i++) {
+                Reply reply = replies.get(i);
+                ChangeEvent event = changes.get(i).event();
+                if (reply.error() == null) {
+                    outcome.tombstoneChecks(event.table(), 1); // the script checks every change's tombstone
+                    if (reply.result() == 0) {
+                        outcome.skipped(event);
+                    } else {
+                        outcome.applied(event);
+                    }
+                }
+            }
+        }
         return replies;
     }
 

@@ -3,6 +3,7 @@ package io.tidemark.pipeline.sink.redis;
 import io.tidemark.pipeline.config.DeadLetterQueueDef;
 import io.tidemark.pipeline.config.RedisSinkDef;
 import io.tidemark.pipeline.dlq.DeadLetterGauges;
+import io.tidemark.pipeline.metrics.SinkMetrics;
 import io.tidemark.pipeline.dlq.DeadLetterQueue;
 import io.tidemark.pipeline.dlq.DeadLetterQueues;
 import io.tidemark.pipeline.dlq.RejectedChanges;
@@ -31,7 +32,6 @@ public final class RedisChangeSink implements ChangeSink {
     private static final long serialVersionUID = 1L;
 
     /** How often the first writer subtask reads the queue's counts for its gauges. */
-    private static final Duration DEAD_LETTER_GAUGES_EVERY = Duration.ofSeconds(30);
 
     private final String pipeline;
     private final RedisSinkDef def;
@@ -126,7 +126,7 @@ public final class RedisChangeSink implements ChangeSink {
                         deadLetters.maxAttempts(), deadLetters.afterRejection(), context.metricGroup());
                 if (context.getTaskInfo().getIndexOfThisSubtask() == 0) {
                     gauges = new DeadLetterGauges(deadLetterQueue.open(), pipeline, def.name(), context.metricGroup());
-                    gauges.start(DEAD_LETTER_GAUGES_EVERY);
+                    gauges.start(DeadLetterGauges.REFRESH_EVERY);
                 }
             }
             return new RedisChangeWriter(
@@ -142,7 +142,8 @@ public final class RedisChangeSink implements ChangeSink {
                     def.batchSize(),
                     def.flushInterval(),
                     context.getProcessingTimeService(),
-                    context.metricGroup());
+                    context.metricGroup(),
+                    new SinkMetrics(context.metricGroup(), def.name()));
         });
     }
 }

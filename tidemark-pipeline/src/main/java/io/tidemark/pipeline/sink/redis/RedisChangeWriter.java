@@ -4,6 +4,8 @@ import io.tidemark.pipeline.dlq.DeadLetterGauges;
 import io.tidemark.pipeline.dlq.RejectedChanges;
 import io.tidemark.pipeline.event.ChangeEvent;
 import io.tidemark.pipeline.event.ChangeOperation;
+import io.tidemark.pipeline.metrics.BatchOutcome;
+import io.tidemark.pipeline.metrics.SinkMetrics;
 
 import org.apache.flink.api.common.operators.ProcessingTimeService;
 import org.apache.flink.api.connector.sink2.SinkWriter;
@@ -38,6 +40,9 @@ final class RedisChangeWriter implements SinkWriter<ChangeEvent> {
     private final ProcessingTimeService timeService;
     private final Counter changesWritten;
     private final Counter truncatesApplied;
+    private final SinkMetrics sinkMetrics;
+    /** What the batch being written did, per table; handed to {@link #sinkMetrics} once Redis acknowledged it. */
+    private final BatchOutcome outcome = new BatchOutcome();
     /** Truncates: null where the writer was built without them (tests of the write path alone). */
     private final RedisTruncations truncations;
     private final int subtask;
@@ -53,7 +58,8 @@ final class RedisChangeWriter implements SinkWriter<ChangeEvent> {
             Duration flushInterval,
             ProcessingTimeService timeService,
             SinkWriterMetricGroup metrics) {
-        this(encoder, applier, null, null, null, 0, 1, "", batchSize, flushInterval, timeService, metrics);
+        this(encoder, applier, null, null, null, 0, 1, "", batchSize, flushInterval, timeService, metrics,
+                new SinkMetrics(metrics, "redis"));
     }
 
     RedisChangeWriter(
@@ -68,8 +74,10 @@ final class RedisChangeWriter implements SinkWriter<ChangeEvent> {
             int batchSize,
             Duration flushInterval,
             ProcessingTimeService timeService,
-            SinkWriterMetricGroup metrics) {
+            SinkWriterMetricGroup metrics,
+            SinkMetrics sinkMetrics) {
         this.encoder = encoder;
+        this.sinkMetrics = sinkMetrics;
         this.applier = applier;
         this.rejected = rejected;
         this.deadLetterGauges = deadLetterGauges;
@@ -88,6 +96,9 @@ final class RedisChangeWriter implements SinkWriter<ChangeEvent> {
         }
         metrics.gauge("tidemarkRedisRetries", applier::retries);
         metrics.gauge("tidemarkRedisSkipped", applier::skipped);
+        sinkMetrics.retriesGauge(applier::retries);
+        applier.tallyInto(outcome);
+        encoder.sinkTables().keySet().forEach(sinkMetrics::register);
         scheduleFlush();
     }
 
@@ -151,9 +162,13 @@ final class RedisChangeWriter implements SinkWriter<ChangeEvent> {
             return;
         }
         LinkedHashMap<String, ChangeEvent> batch = pending;
+        long started = System.nanoTime();
+        outcome.clear();
         applier.apply(batch); // on failure the batch stays pending; the job fails and replays anyway
         pending = new LinkedHashMap<>();
         changesWritten.inc(batch.size());
+        sinkMetrics.committed(outcome);
+        sinkMetrics.flushed(batch.size(), Duration.ofNanos(System.nanoTime() - started));
     }
 
     private void scheduleFlush() {

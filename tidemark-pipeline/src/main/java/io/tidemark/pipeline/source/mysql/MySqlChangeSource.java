@@ -3,6 +3,7 @@ package io.tidemark.pipeline.source.mysql;
 import io.tidemark.pipeline.config.MySqlSourceDef;
 import io.tidemark.pipeline.config.StartupMode;
 import io.tidemark.pipeline.event.ChangeEvent;
+import io.tidemark.pipeline.metrics.SourceRetentionGauges;
 import io.tidemark.pipeline.source.ChangeSource;
 import io.tidemark.pipeline.source.SavepointSourceSplits;
 import io.tidemark.pipeline.source.SourceTables;
@@ -119,6 +120,13 @@ public final class MySqlChangeSource implements ChangeSource {
         boolean withTransactionEnds = transactionEnds;
         return MySqlSourceWithEmitter.create(factory, deserializer,
                 (metrics, config) -> new HighWatermarkMySqlRecordEmitter(deserializer, metrics, source,
-                        withTransactionEnds));
+                        withTransactionEnds),
+                (reader, context) -> {
+                    // every reader: the binlog split may be on any of them; the others report NaN
+                    CheckpointedBinlogReader<ChangeEvent> tracked = new CheckpointedBinlogReader<>(reader);
+                    SourceRetentionGauges.register(context.metricGroup(), source.hostname(),
+                            new BinlogRetention(source, tracked::checkpointed));
+                    return tracked;
+                });
     }
 }

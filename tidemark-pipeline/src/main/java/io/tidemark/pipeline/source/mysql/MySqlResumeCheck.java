@@ -69,7 +69,7 @@ final class MySqlResumeCheck {
     }
 
     /** {@code SHOW BINARY LOGS}: each file on the server with its size, oldest first. */
-    private static Map<String, Long> binaryLogs(Connection c) throws SQLException {
+    static Map<String, Long> binaryLogs(Connection c) throws SQLException {
         Map<String, Long> logs = new LinkedHashMap<>();
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SHOW BINARY LOGS")) {
             while (rs.next()) {

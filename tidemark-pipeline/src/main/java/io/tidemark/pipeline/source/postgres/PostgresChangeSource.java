@@ -148,6 +148,6 @@ public final class PostgresChangeSource implements ChangeSource {
         TransactionRecords.provide(debezium);
         factory.debeziumProperties(debezium);
         return new TidemarkPostgresSource(factory, new DebeziumChangeEventDeserializer(new PostgresRecordLocator(), def.truncate(),
-                wholeRowTables), transactionEnds);
+                wholeRowTables), transactionEnds, def.database(), new PostgresSlotRetention(def));
     }
 }

@@ -59,6 +59,11 @@ public final class PostgresSourcePreparer {
     }
 
     private Connection connect() throws SQLException {
+        return connect(def);
+    }
+
+    /** A plain connection to the source database, the password resolved now and not kept. */
+    static Connection connect(PostgresSourceDef def) throws SQLException {
         Properties props = new Properties();
         props.setProperty("user", def.username());
         props.setProperty("password", def.password().resolve());

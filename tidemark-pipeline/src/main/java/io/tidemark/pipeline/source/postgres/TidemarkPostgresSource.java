@@ -11,13 +11,18 @@ import org.apache.flink.cdc.connectors.base.source.metrics.SourceReaderMetrics;
 import org.apache.flink.cdc.connectors.postgres.source.PostgresSourceBuilder;
 import org.apache.flink.cdc.connectors.postgres.source.config.PostgresSourceConfigFactory;
 import org.apache.flink.cdc.connectors.postgres.source.offset.PostgresOffsetFactory;
+import org.apache.flink.cdc.connectors.postgres.source.reader.PostgresSourceReader;
+import org.apache.flink.api.connector.source.SourceReaderContext;
 import org.apache.flink.connector.base.source.reader.RecordEmitter;
+import io.tidemark.pipeline.metrics.SourceRetention;
+import io.tidemark.pipeline.metrics.SourceRetentionGauges;
 
 /**
  * Flink CDC's incremental PostgreSQL source (parallel snapshot, then pgoutput streaming) whose
  * record emitter gives snapshot rows their chunk's high watermark as source position and hands
  * the stream over from the snapshot by commit ({@link SnapshotHandover}). Its dialect
  * is built where it runs (see {@link DeferredPostgresDialect}), so no password is in the job graph.
+ * Its first reader exports what the replication slot retains ({@link SourceRetentionGauges}).
  */
 public final class TidemarkPostgresSource
         extends PostgresSourceBuilder.PostgresIncrementalSource<ChangeEvent> {
@@ -26,10 +31,16 @@ public final class TidemarkPostgresSource
 
     private final DebeziumChangeEventDeserializer deserializer;
     private final boolean transactionEnds;
+    private final String sourceName;
+    private final SourceRetention retention;
 
-    /** @param transactionEnds whether the ends of source transactions become COMMIT events */
+    /**
+     * @param transactionEnds whether the ends of source transactions become COMMIT events
+     * @param sourceName the {@code source} label of the retention gauges
+     * @param retention what the slot retains, read by the first reader for its gauges
+     */
     TidemarkPostgresSource(PostgresSourceConfigFactory configFactory, DebeziumChangeEventDeserializer deserializer,
-            boolean transactionEnds) {
+            boolean transactionEnds, String sourceName, SourceRetention retention) {
         super(
                 configFactory,
                 deserializer,
@@ -37,6 +48,18 @@ public final class TidemarkPostgresSource
                 new DeferredPostgresDialect(configFactory));
         this.deserializer = deserializer;
         this.transactionEnds = transactionEnds;
+        this.sourceName = sourceName;
+        this.retention = retention;
+    }
+
+    /** Flink CDC's reader; the first one (the slot is one per job) also exports the slot's retention. */
+    @Override
+    public PostgresSourceReader createReader(SourceReaderContext readerContext) throws Exception {
+        PostgresSourceReader reader = super.createReader(readerContext);
+        if (readerContext.getIndexOfSubtask() == 0) {
+            SourceRetentionGauges.register(readerContext.metricGroup(), sourceName, retention);
+        }
+        return reader;
     }
 
     @Override

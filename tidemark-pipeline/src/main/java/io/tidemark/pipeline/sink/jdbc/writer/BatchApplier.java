@@ -5,6 +5,7 @@ import io.tidemark.pipeline.dlq.DeadLetterReplay;
 import io.tidemark.pipeline.dlq.RejectedChanges;
 import io.tidemark.pipeline.event.ChangeEvent;
 import io.tidemark.pipeline.event.TableId;
+import io.tidemark.pipeline.metrics.SinkMetrics;
 import io.tidemark.pipeline.sink.jdbc.JdbcConnectionFactory;
 import io.tidemark.pipeline.sink.jdbc.dialect.SinkDialect;
 
@@ -18,6 +19,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -62,6 +64,8 @@ final class BatchApplier implements AutoCloseable {
     private PreparedStatement progressUpsert;
     private long recoveryHorizon = Long.MIN_VALUE;
     private Counter retries = new SimpleCounter();
+    /** Null outside a job (a dead-letter replay): then nothing is reported. */
+    private SinkMetrics metrics;
 
     BatchApplier(
             JdbcConnectionFactory connections,
@@ -132,6 +136,11 @@ final class BatchApplier implements AutoCloseable {
         this.retries = counter;
     }
 
+    /** Where committed batches are reported (the writer's sink metrics). */
+    void reportTo(SinkMetrics metrics) {
+        this.metrics = metrics;
+    }
+
     void setRecoveryHorizon(long horizon) {
         this.recoveryHorizon = horizon;
     }
@@ -147,6 +156,7 @@ final class BatchApplier implements AutoCloseable {
         if (toApply.isEmpty()) {
             return;
         }
+        long started = System.nanoTime();
         List<ChangeEvent> applied;
         try {
             withRetries("apply batch", () -> {
@@ -169,6 +179,9 @@ final class BatchApplier implements AutoCloseable {
         }
         if (deferred != null && !deferred.isEmpty()) {
             deferred.retry(this, rejected, batch.maxPosition());
+        }
+        if (metrics != null) {
+            metrics.flushed(toApply.size(), Duration.ofNanos(System.nanoTime() - started));
         }
     }
 
@@ -342,6 +355,9 @@ final class BatchApplier implements AutoCloseable {
         progressUpsert.setLong(3, batch.maxPosition());
         progressUpsert.executeUpdate();
         c.commit();
+        if (metrics != null) {
+            metrics.committed(statements.outcome());
+        }
     }
 
     private Connection connection() throws SQLException {

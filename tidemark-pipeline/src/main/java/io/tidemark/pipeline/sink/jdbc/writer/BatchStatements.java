@@ -3,6 +3,7 @@ package io.tidemark.pipeline.sink.jdbc.writer;
 import io.tidemark.pipeline.event.ChangeEvent;
 import io.tidemark.pipeline.event.RowValues;
 import io.tidemark.pipeline.event.TableId;
+import io.tidemark.pipeline.metrics.BatchOutcome;
 import io.tidemark.pipeline.sink.jdbc.dialect.SinkDialect;
 
 import java.sql.Connection;
@@ -34,6 +35,8 @@ final class BatchStatements implements AutoCloseable {
     private final TombstoneStore tombstones;
     private final PreparedStatement tombstoneUpsert;
     private final Map<TableId, SinkTableWriter> tableWriters = new HashMap<>();
+    /** What the last {@link #write} did, for the sink's metrics once its transaction commits. */
+    private final BatchOutcome outcome = new BatchOutcome();
 
     BatchStatements(Connection c, SinkDialect dialect, Map<TableId, TableId> sinkTables) throws SQLException {
         this.c = c;
@@ -45,11 +48,17 @@ final class BatchStatements implements AutoCloseable {
 
     /** Writes {@code batch}; upserts at or below {@code recoveryHorizon} are checked against tombstones first. */
     void write(ChangeBatch batch, long recoveryHorizon) throws SQLException {
+        outcome.clear();
         if (batch.isOrdered()) {
             applyInOrder(batch.changes(), recoveryHorizon);
         } else {
             applyCompacted(batch, recoveryHorizon);
         }
+    }
+
+    /** What the last {@link #write} wrote, skipped and checked, per source table. */
+    BatchOutcome outcome() {
+        return outcome;
     }
 
     /**
@@ -134,6 +143,7 @@ final class BatchStatements implements AutoCloseable {
             }
             writer.addDelete(delete);
             TombstoneStore.add(tombstoneUpsert, sinkTable, delete);
+            outcome.applied(delete);
         }
         writer.executeDeletes();
         tombstoneUpsert.executeBatch();
@@ -149,12 +159,14 @@ final class BatchStatements implements AutoCloseable {
         }
         List<ChangeEvent> toApply = upserts;
         if (!possibleReplays.isEmpty()) {
+            outcome.tombstoneChecks(possibleReplays.get(0).table(), possibleReplays.size());
             Set<ChangeEvent> superseded = Collections.newSetFromMap(new IdentityHashMap<>());
             superseded.addAll(possibleReplays);
             for (ChangeEvent kept : tombstones.withoutTombstoned(c, sinkTable, possibleReplays)) {
                 superseded.remove(kept); // one by one: removeAll would ask the list, O(n) a time
             }
             if (!superseded.isEmpty()) {
+                superseded.forEach(outcome::skipped);
                 toApply = new ArrayList<>(upserts.size());
                 for (ChangeEvent upsert : upserts) {
                     if (!superseded.contains(upsert)) {
@@ -173,6 +185,7 @@ final class BatchStatements implements AutoCloseable {
                 writer = tableWriter(sinkTable, upsert);
             }
             writer.addUpsert(upsert);
+            outcome.applied(upsert);
         }
         writer.executeUpserts();
     }

@@ -7,6 +7,7 @@ import io.tidemark.pipeline.dlq.RejectedChanges;
 import io.tidemark.pipeline.event.ChangeEvent;
 import io.tidemark.pipeline.event.ChangeOperation;
 import io.tidemark.pipeline.event.TableId;
+import io.tidemark.pipeline.metrics.SinkMetrics;
 import io.tidemark.pipeline.sink.HeldChanges;
 import io.tidemark.pipeline.sink.WriterOnlySink;
 import io.tidemark.pipeline.sink.jdbc.JdbcConnectionFactory;
@@ -14,6 +15,7 @@ import io.tidemark.pipeline.sink.jdbc.dialect.SinkDialect;
 
 import org.apache.flink.api.common.operators.ProcessingTimeService;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.ThreadSafeSimpleCounter;
 import org.apache.flink.metrics.groups.SinkWriterMetricGroup;
 
 import org.slf4j.Logger;
@@ -48,8 +50,6 @@ public final class JdbcChangeWriter implements WriterOnlySink.HoldingWriter {
     private static final Logger LOG = LoggerFactory.getLogger(JdbcChangeWriter.class);
 
     private static final Duration TOMBSTONE_EXPIRY_EVERY = Duration.ofMinutes(10);
-    /** How often subtask 0 reads its dead-letter queue's counts for the pending/replayed gauges. */
-    private static final Duration DEAD_LETTER_GAUGES_EVERY = Duration.ofSeconds(30);
 
     private final int batchSize;
     private final long flushIntervalMillis;
@@ -101,7 +101,7 @@ public final class JdbcChangeWriter implements WriterOnlySink.HoldingWriter {
         this.batchSize = batchSize;
         this.flushIntervalMillis = flushInterval.toMillis();
         this.timeService = timeService;
-        this.changesWritten = metrics.counter("tidemarkChangesWritten");
+        this.changesWritten = metrics.counter("tidemarkChangesWritten", new ThreadSafeSimpleCounter());
         this.truncatesApplied = metrics.counter("tidemarkTruncatesApplied");
         this.transactionsSplit = metrics.counter("tidemarkSourceTransactionsSplit");
         this.open = inSourceOrder ? new OpenTransaction(OpenTransaction.DEFAULT_LIMIT) : null;
@@ -111,7 +111,10 @@ public final class JdbcChangeWriter implements WriterOnlySink.HoldingWriter {
         this.truncations = new TableTruncations(dialect, sinkTables, pipeline, sinkName);
         this.sweeper = new ChunkSweeper(dialect, sinkTables, pipeline, sinkName,
                 metrics.counter("tidemarkSnapshotRowsSwept"));
-        Counter retries = metrics.counter("tidemarkRetries");
+        Counter retries = metrics.counter("tidemarkRetries", new ThreadSafeSimpleCounter());
+        SinkMetrics sinkMetrics = new SinkMetrics(metrics, sinkName);
+        sinkMetrics.retriesGauge(retries::getCount);
+        sinkTables.keySet().forEach(sinkMetrics::register);
         this.flushers = new BatchFlusher[flushThreads];
         this.pending = new ChangeBatch[flushThreads];
         long horizon;
@@ -129,6 +132,7 @@ public final class JdbcChangeWriter implements WriterOnlySink.HoldingWriter {
                         connections, dialect, sinkTables, pipeline,
                         sinkName + "-" + subtask + "-" + i, maxRetries, transientCodes, rejected);
                 applier.countRetriesIn(retries);
+                applier.reportTo(sinkMetrics);
                 flushers[i] = new BatchFlusher(applier, "tidemark-jdbc-flusher-" + sinkName + "-" + subtask + "-" + i,
                         i == 0, flusherListener());
                 pending[i] = inSourceOrder ? ChangeBatch.ordered() : new ChangeBatch();
@@ -159,7 +163,7 @@ public final class JdbcChangeWriter implements WriterOnlySink.HoldingWriter {
         LOG.info("JDBC writer {} subtask {} (attempt {}) started with recovery horizon {}", sinkName, subtask, attempt,
                 horizon);
         if (deadLetterGauges != null) {
-            deadLetterGauges.start(DEAD_LETTER_GAUGES_EVERY);
+            deadLetterGauges.start(DeadLetterGauges.REFRESH_EVERY);
         }
         if (subtask == 0) {
             tombstoneExpiry = new TombstoneExpiry(connections, dialect, tombstoneRetention,

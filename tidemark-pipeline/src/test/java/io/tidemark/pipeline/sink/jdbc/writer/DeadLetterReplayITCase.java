@@ -272,9 +272,9 @@ class DeadLetterReplayITCase extends PostgresTestBase {
                 PIPELINE, "warehouse", metrics.getMetricGroup())) {
             gauges.refresh();
             for (String errorClass : List.of("22001", "22003", "23514", "parked")) {
-                Optional<Gauge<Long>> pending = metrics.getGauge("table", "public.orders", "error_class", errorClass,
+                Optional<Gauge<Long>> pending = metrics.getGauge("sink", "warehouse", "table", "public.orders", "error_class", errorClass,
                         "tidemarkDeadLettersPending");
-                Optional<Gauge<Long>> replayed = metrics.getGauge("table", "public.orders", "error_class", errorClass,
+                Optional<Gauge<Long>> replayed = metrics.getGauge("sink", "warehouse", "table", "public.orders", "error_class", errorClass,
                         "tidemarkDeadLettersReplayed");
                 pending.ifPresent(p -> values.add(errorClass + " pending " + p.getValue() + " replayed "
                         + replayed.orElseThrow().getValue()));

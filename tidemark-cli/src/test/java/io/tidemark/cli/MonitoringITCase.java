@@ -1,0 +1,258 @@
+package io.tidemark.cli;
+
+import io.tidemark.cli.monitoring.MetricsScrape;
+import io.tidemark.cli.monitoring.PrometheusServer;
+import io.tidemark.kubernetes.monitoring.MonitoringQueries;
+import io.tidemark.kubernetes.monitoring.MonitoringQueries.AlertRule;
+import io.tidemark.kubernetes.monitoring.MonitoringQueries.DashboardQuery;
+import io.tidemark.pipeline.config.PipelineConfigLoader;
+import io.tidemark.pipeline.config.PipelineDef;
+import io.tidemark.pipeline.job.PipelineJob;
+import io.tidemark.pipeline.sink.redis.EmbeddedRedis;
+import io.tidemark.pipeline.testing.PostgresTestBase;
+import io.tidemark.pipeline.testing.TestJobs;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.client.program.rest.RestClusterClient;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.test.junit5.InjectClusterClient;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The monitoring Tidemark ships, against a real job: a pipeline (PostgreSQL into a PostgreSQL sink
+ * and a Redis sink, with a dead-letter queue and one poison row) runs on a MiniCluster with Flink's
+ * Prometheus reporter, and a real Prometheus server scrapes it with the alert rules loaded. Every
+ * metric the Grafana dashboard and the alert rules name is in the scrape, with the labels their
+ * queries use; every dashboard query, sent to Prometheus with the dashboard's variables filled in,
+ * returns series; every alert expression evaluates, and its value part returns series. Then the
+ * sink is stalled (a lock held on its table) while the source goes on writing: the slot backlog
+ * metric grows and the backlog alert's expression goes true, and false again once the sink is let go.
+ */
+class MonitoringITCase extends PostgresTestBase {
+
+    private static final int REPORTER_PORT = freePort();
+    private static final Duration QUERY_RANGE = Duration.ofSeconds(30);
+    private static final Pattern METRIC = Pattern.compile("\\b(flink_[a-zA-Z0-9_:]+)");
+    private static final Pattern SELECTOR = Pattern.compile("\\b(flink_[a-zA-Z0-9_:]+)\\{([^}]*)}");
+    private static final Pattern MATCHER_LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)\\s*(?:=~|!~|!=|=)");
+    private static final Pattern GROUPING = Pattern.compile("\\b(?:by|without|on|ignoring|group_left|group_right)\\s*\\(([^)]*)\\)");
+
+    @RegisterExtension
+    static final MiniClusterExtension FLINK = new MiniClusterExtension(
+            new MiniClusterResourceConfiguration.Builder()
+                    .setConfiguration(prometheusReporter())
+                    .setNumberTaskManagers(1)
+                    .setNumberSlotsPerTaskManager(4)
+                    .build());
+
+    private static EmbeddedRedis redis;
+
+    @TempDir
+    Path temp;
+
+    @BeforeAll
+    static void startRedis() throws IOException {
+        redis = EmbeddedRedis.start();
+    }
+
+    @AfterAll
+    static void stopRedis() throws IOException {
+        if (redis != null) {
+            redis.close();
+        }
+    }
+
+    @Test
+    void dashboardAndAlertsQueryWhatTheJobExportsAndTheBacklogAlertFiresOnAStalledSink(
+            @InjectClusterClient RestClusterClient<?> client) throws Exception {
+        String source = createDatabase("mon_src");
+        String warehouse = createDatabase("mon_wh");
+        String queue = createDatabase("mon_dlq");
+        execute(source, "CREATE TABLE orders (id int PRIMARY KEY, amount int NOT NULL)",
+                "INSERT INTO orders SELECT g, g % 100 FROM generate_series(1, 500) g");
+        // the sink refuses what the source allows: the poison row goes to the dead-letter queue
+        execute(warehouse, "CREATE TABLE orders (id int PRIMARY KEY, amount int NOT NULL CHECK (amount < 1000))");
+        Path file = PipelineFile.postgres("monitoring", port(), source, "monitoring", List.of("public.orders"))
+                .parallelism(2) // tasks with network inputs: those report checkpoint alignment
+                .jdbcSink("warehouse", jdbcUrl(warehouse), "postgres", "postgres")
+                .redisSink("cache", redis.uri(), "mon")
+                .route("public.orders", "warehouse")
+                .route("public.orders", "cache")
+                .deadLetterQueue(jdbcUrl(queue))
+                .write(temp, "pipeline.yaml");
+        PipelineDef def = PipelineConfigLoader.load(file);
+        PipelineJob job = PipelineJob.of(def);
+        job.prepare();
+        JobID jobId = TestJobs.submit(client, job);
+        try (PrometheusServer prometheus = PrometheusServer.start(temp, "127.0.0.1:" + REPORTER_PORT,
+                List.of(MonitoringQueries.rulesFile()))) {
+            await().atMost(Duration.ofMinutes(1)).until(() -> count(warehouse, "SELECT count(*) FROM orders") == 500);
+            execute(source, "INSERT INTO orders VALUES (501, 5000)", // poison
+                    "UPDATE orders SET amount = amount + 1 WHERE id <= 100",
+                    "DELETE FROM orders WHERE id > 490 AND id <= 500");
+            await().atMost(Duration.ofMinutes(1)).until(() -> count(warehouse, "SELECT count(*) FROM orders") == 490);
+
+            URI endpoint = URI.create("http://127.0.0.1:" + REPORTER_PORT + "/metrics");
+            Map<String, Set<String>> wanted = wantedMetrics();
+            // the queue's gauges come with its next read (every 10 s); the reporter exports a metric once registered
+            await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() ->
+                    assertThat(MetricsScrape.of(endpoint).names()).containsAll(wanted.keySet()));
+            MetricsScrape scrape = MetricsScrape.of(endpoint);
+            wanted.forEach((metric, labels) -> assertThat(scrape.labelNames(metric))
+                    .as("labels of %s in the scrape, as the dashboard and the rules use them", metric)
+                    .containsAll(labels));
+            assertThat(scrape.samples("flink_taskmanager_job_task_operator_sink_table_tidemarkChangesApplied"))
+                    .as("changes applied per sink and table")
+                    .extracting(s -> s.labels().get("sink") + " " + s.labels().get("table"))
+                    .contains("warehouse public_orders", "cache public_orders");
+            assertThat(scrape.samples("flink_taskmanager_job_task_operator_sink_table_error_class_tidemarkDeadLettersPending"))
+                    .extracting(s -> s.labels().get("sink") + " " + s.labels().get("table") + " " + s.value())
+                    .contains("warehouse public_orders 1.0");
+            assertThat(scrape.samples("flink_taskmanager_job_task_operator_source_tidemarkSourcePositionAvailable"))
+                    .extracting(MetricsScrape.Sample::value).containsExactly(1.0);
+
+            // Prometheus: rules loaded, every dashboard query and every alert's value returns series
+            assertThat(prometheus.rules().toString()).contains("TidemarkSourceBacklogHigh");
+            await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofSeconds(2)).untilAsserted(() -> {
+                List<String> empty = new ArrayList<>();
+                for (DashboardQuery q : MonitoringQueries.dashboardQueries("tidemark-" + def.name(), QUERY_RANGE)) {
+                    if (prometheus.query(q.expr()).isEmpty()) {
+                        empty.add(q.panelTitle() + ": " + q.expr());
+                    }
+                }
+                for (AlertRule rule : MonitoringQueries.alertRules()) {
+                    prometheus.query(rule.expr()); // evaluates (it may well be empty: nothing fires)
+                    // a value compared with an offset in the past has no series before the server has that past
+                    String value = rule.comparison().value();
+                    List<String> queries = value.contains(" offset ") ? selectors(value) : List.of(value);
+                    for (String query : queries) {
+                        if (prometheus.query(query).isEmpty()) {
+                            empty.add(rule.name() + ": " + query);
+                        }
+                    }
+                }
+                assertThat(empty).as("queries without series; target %s", prometheus.targetHealth()).isEmpty();
+            });
+
+            // the sink stalls while the source writes: the slot keeps the WAL, the backlog alert fires
+            AlertRule backlog = rule("TidemarkSourceBacklogHigh").withThreshold("2000000");
+            assertThat(prometheus.query(backlog.expr())).as("before the stall").isEmpty();
+            try (Connection lock = connect(warehouse)) {
+                lock.setAutoCommit(false);
+                try (Statement st = lock.createStatement()) {
+                    st.execute("LOCK TABLE orders IN ACCESS EXCLUSIVE MODE");
+                }
+                List<Double> backlogSeen = new ArrayList<>();
+                await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(2)).untilAsserted(() -> {
+                    execute(source, "UPDATE orders SET amount = (amount + 1) % 100 WHERE id <= 490");
+                    backlogSeen.add(sourceBacklog(endpoint));
+                    assertThat(prometheus.query(backlog.expr())).as("backlog seen %s", backlogSeen).isNotEmpty();
+                });
+                assertThat(backlogSeen).as("the backlog grew while the sink stalled")
+                        .last().matches(last -> last > backlogSeen.get(0));
+                lock.rollback();
+            }
+            await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(2))
+                    .untilAsserted(() -> assertThat(prometheus.query(backlog.expr())).as("after the stall").isEmpty());
+            TestJobs.requireNotFailed(client, jobId);
+        } finally {
+            TestJobs.cancel(client, jobId);
+        }
+    }
+
+    /** Each metric of {@code expr} as a query of its own, with the matchers written beside it. */
+    private static List<String> selectors(String expr) {
+        List<String> selectors = new ArrayList<>();
+        Matcher m = Pattern.compile("\\b(flink_[a-zA-Z0-9_:]+)(\\{[^}]*})?").matcher(expr);
+        while (m.find()) {
+            selectors.add(m.group(1) + (m.group(2) == null ? "" : m.group(2)));
+        }
+        return selectors;
+    }
+
+    private static double sourceBacklog(URI endpoint) throws IOException, InterruptedException {
+        return MetricsScrape.of(endpoint).samples("flink_taskmanager_job_task_operator_source_tidemarkSourceBacklogBytes")
+                .stream().mapToDouble(MetricsScrape.Sample::value).filter(v -> !Double.isNaN(v)).max().orElse(-1);
+    }
+
+    private static AlertRule rule(String name) {
+        return MonitoringQueries.alertRules().stream().filter(r -> r.name().equals(name)).findFirst().orElseThrow();
+    }
+
+    /**
+     * Every metric name in the dashboard's queries and the alert expressions, with the labels their
+     * matchers and groupings use (a grouping's labels are required of every metric in its query).
+     */
+    private static Map<String, Set<String>> wantedMetrics() {
+        List<String> queries = new ArrayList<>();
+        MonitoringQueries.dashboardQueries().forEach(q -> queries.add(q.expr()));
+        MonitoringQueries.alertRules().forEach(r -> queries.add(r.expr()));
+        Map<String, Set<String>> wanted = new LinkedHashMap<>();
+        for (String query : queries) {
+            Set<String> metrics = new TreeSet<>();
+            Matcher names = METRIC.matcher(query);
+            while (names.find()) {
+                metrics.add(names.group(1));
+                wanted.computeIfAbsent(names.group(1), n -> new TreeSet<>());
+            }
+            Matcher selectors = SELECTOR.matcher(query);
+            while (selectors.find()) {
+                Matcher labels = MATCHER_LABEL.matcher(selectors.group(2));
+                while (labels.find()) {
+                    wanted.get(selectors.group(1)).add(labels.group(1));
+                }
+            }
+            Matcher groupings = GROUPING.matcher(query);
+            while (groupings.find()) {
+                for (String label : groupings.group(1).split(",")) {
+                    if (!label.isBlank()) {
+                        metrics.forEach(m -> wanted.get(m).add(label.strip()));
+                    }
+                }
+            }
+        }
+        return wanted;
+    }
+
+    private static Configuration prometheusReporter() {
+        Configuration conf = new Configuration();
+        conf.setString("metrics.reporter.prom.factory.class",
+                "org.apache.flink.metrics.prometheus.PrometheusReporterFactory");
+        conf.setString("metrics.reporter.prom.port", Integer.toString(REPORTER_PORT));
+        return conf;
+    }
+
+    private static int freePort() {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
