@@ -9,6 +9,7 @@ import io.tidemark.pipeline.config.PipelineConfigLoader;
 import io.tidemark.pipeline.config.PipelineDef;
 import io.tidemark.pipeline.job.PipelineJob;
 import io.tidemark.pipeline.sink.redis.EmbeddedRedis;
+import io.tidemark.pipeline.testing.MariaDbTestServer;
 import io.tidemark.pipeline.testing.PostgresTestBase;
 import io.tidemark.pipeline.testing.TestJobs;
 
@@ -95,6 +96,7 @@ class MonitoringITCase extends PostgresTestBase {
         String warehouse = createDatabase("mon_wh");
         String queue = createDatabase("mon_dlq");
         execute(source, "CREATE TABLE orders (id int PRIMARY KEY, amount int NOT NULL)",
+                "CREATE TABLE filler (id serial PRIMARY KEY, payload text)", // not captured: WAL only
                 "INSERT INTO orders SELECT g, g % 100 FROM generate_series(1, 500) g");
         // the sink refuses what the source allows: the poison row goes to the dead-letter queue
         execute(warehouse, "CREATE TABLE orders (id int PRIMARY KEY, amount int NOT NULL CHECK (amount < 1000))");
@@ -168,9 +170,10 @@ class MonitoringITCase extends PostgresTestBase {
                 try (Statement st = lock.createStatement()) {
                     st.execute("LOCK TABLE orders IN ACCESS EXCLUSIVE MODE");
                 }
+                execute(source, "UPDATE orders SET amount = (amount + 1) % 100 WHERE id <= 490"); // stalls at the sink
                 List<Double> backlogSeen = new ArrayList<>();
                 await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(2)).untilAsserted(() -> {
-                    execute(source, "UPDATE orders SET amount = (amount + 1) % 100 WHERE id <= 490");
+                    execute(source, "INSERT INTO filler (payload) SELECT repeat('x', 1000) FROM generate_series(1, 1000)");
                     backlogSeen.add(sourceBacklog(endpoint));
                     assertThat(prometheus.query(backlog.expr())).as("backlog seen %s", backlogSeen).isNotEmpty();
                 });
@@ -178,12 +181,95 @@ class MonitoringITCase extends PostgresTestBase {
                         .last().matches(last -> last > backlogSeen.get(0));
                 lock.rollback();
             }
+            // a captured change after the filler: the slot confirms past all of it with the next checkpoint
+            execute(source, "UPDATE orders SET amount = 7 WHERE id = 1");
             await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(2))
                     .untilAsserted(() -> assertThat(prometheus.query(backlog.expr())).as("after the stall").isEmpty());
             TestJobs.requireNotFailed(client, jobId);
         } finally {
             TestJobs.cancel(client, jobId);
         }
+    }
+
+    /**
+     * MariaDB: once a checkpoint with the binlog split completes, the source reports its binlog
+     * position held; with the sink stalled (so no newer checkpoint completes) the server rotates and
+     * purges the file that checkpoint needs, and the position-lost alert's expression goes true; once
+     * the sink is let go, newer checkpoints need only the newest file and it goes false again.
+     */
+    @Test
+    void binlogPurgedFromUnderTheLastCheckpointFiresThePositionLostAlert(
+            @InjectClusterClient RestClusterClient<?> client) throws Exception {
+        try (MariaDbTestServer maria = MariaDbTestServer.startPrivate(true)) {
+            String shop = maria.createDatabase("mon_shop");
+            maria.execute(shop, "CREATE TABLE orders (id INT PRIMARY KEY, amount INT NOT NULL)",
+                    "INSERT INTO orders VALUES (1, 1), (2, 2), (3, 3)");
+            String warehouse = createDatabase("mon_maria_wh");
+            execute(warehouse, "CREATE TABLE orders (id int PRIMARY KEY, amount int NOT NULL)");
+            Path file = PipelineFile.mysql("monitoring-maria", maria.port(), List.of(shop + ".orders"))
+                    .jdbcSink("warehouse", jdbcUrl(warehouse), "postgres", "postgres")
+                    .route(shop + ".orders", "warehouse", "public.orders")
+                    .write(temp, "maria.yaml");
+            PipelineJob job = PipelineJob.of(PipelineConfigLoader.load(file));
+            job.prepare();
+            JobID jobId = TestJobs.submit(client, job);
+            try (PrometheusServer prometheus = PrometheusServer.start(temp, "127.0.0.1:" + REPORTER_PORT,
+                    List.of(MonitoringQueries.rulesFile()))) {
+                URI endpoint = URI.create("http://127.0.0.1:" + REPORTER_PORT + "/metrics");
+                maria.execute(shop, "UPDATE orders SET amount = 10 WHERE id = 1");
+                await().atMost(Duration.ofMinutes(1))
+                        .until(() -> count(warehouse, "SELECT count(*) FROM orders WHERE amount = 10") == 1);
+                AlertRule lost = rule("TidemarkSourcePositionLost");
+                await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+                    assertThat(sourceGauge(endpoint, "tidemarkSourcePositionAvailable")).isEqualTo(1.0);
+                    assertThat(sourceGauge(endpoint, "tidemarkSourcePurgeMarginBytes")).isPositive();
+                    assertThat(prometheus.query("flink_taskmanager_job_task_operator_source_tidemarkSourcePositionAvailable"))
+                            .isNotEmpty();
+                });
+                assertThat(prometheus.query(lost.expr())).as("position held").isEmpty();
+
+                try (Connection lock = connect(warehouse)) {
+                    lock.setAutoCommit(false);
+                    try (Statement st = lock.createStatement()) {
+                        st.execute("LOCK TABLE orders IN ACCESS EXCLUSIVE MODE");
+                    }
+                    for (int round = 0; round < 3; round++) {
+                        maria.execute(shop, "UPDATE orders SET amount = amount + 1", "FLUSH BINARY LOGS");
+                    }
+                    String newest = maria.single("", "SHOW MASTER STATUS");
+                    // the server keeps a file a binlog dump thread still reads: purge until only the newest is left
+                    await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() -> {
+                        maria.execute("", "PURGE BINARY LOGS TO '" + newest + "'");
+                        return maria.single("", "SHOW BINARY LOGS").equals(newest);
+                    });
+                    await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+                        assertThat(sourceGauge(endpoint, "tidemarkSourcePositionAvailable"))
+                                .as("the checkpoint's binlog file is gone (binlog now from %s)",
+                                        maria.single("", "SHOW BINARY LOGS"))
+                                .isEqualTo(0.0);
+                        assertThat(prometheus.query(lost.expr())).as("position-lost alert expression").isNotEmpty();
+                    });
+                    lock.rollback();
+                }
+                await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+                    assertThat(sourceGauge(endpoint, "tidemarkSourcePositionAvailable")).isEqualTo(1.0);
+                    assertThat(prometheus.query(lost.expr())).as("after newer checkpoints").isEmpty();
+                });
+                await().atMost(Duration.ofMinutes(1))
+                        .until(() -> count(warehouse, "SELECT sum(amount) FROM orders") == 10 + 2 + 3 + 9);
+                TestJobs.requireNotFailed(client, jobId);
+            } finally {
+                TestJobs.cancel(client, jobId);
+            }
+        }
+    }
+
+    /** The one known value of a source gauge in the scrape (readers without the binlog split report NaN). */
+    private static double sourceGauge(URI endpoint, String name) throws IOException, InterruptedException {
+        List<Double> known = MetricsScrape.of(endpoint).samples("flink_taskmanager_job_task_operator_source_" + name)
+                .stream().map(MetricsScrape.Sample::value).filter(v -> !v.isNaN()).toList();
+        assertThat(known).as(name).hasSize(1);
+        return known.get(0);
     }
 
     /** Each metric of {@code expr} as a query of its own, with the matchers written beside it. */
