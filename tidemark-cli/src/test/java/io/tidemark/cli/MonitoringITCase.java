@@ -10,6 +10,7 @@ import io.tidemark.pipeline.config.PipelineDef;
 import io.tidemark.pipeline.job.PipelineJob;
 import io.tidemark.pipeline.sink.redis.EmbeddedRedis;
 import io.tidemark.pipeline.testing.MariaDbTestServer;
+import io.tidemark.pipeline.testing.MiniClusterTests;
 import io.tidemark.pipeline.testing.PostgresTestBase;
 import io.tidemark.pipeline.testing.TestJobs;
 
@@ -17,17 +18,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.client.program.rest.RestClusterClient;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.InjectClusterClient;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -57,7 +54,7 @@ import static org.awaitility.Awaitility.await;
  */
 class MonitoringITCase extends PostgresTestBase {
 
-    private static final int REPORTER_PORT = freePort();
+    private static final int REPORTER_PORT = PrometheusServer.freePort();
     private static final Duration QUERY_RANGE = Duration.ofSeconds(30);
     private static final Pattern METRIC = Pattern.compile("\\b(flink_[a-zA-Z0-9_:]+)");
     private static final Pattern SELECTOR = Pattern.compile("\\b(flink_[a-zA-Z0-9_:]+)\\{([^}]*)}");
@@ -65,29 +62,13 @@ class MonitoringITCase extends PostgresTestBase {
     private static final Pattern GROUPING = Pattern.compile("\\b(?:by|without|on|ignoring|group_left|group_right)\\s*\\(([^)]*)\\)");
 
     @RegisterExtension
-    static final MiniClusterExtension FLINK = new MiniClusterExtension(
-            new MiniClusterResourceConfiguration.Builder()
-                    .setConfiguration(prometheusReporter())
-                    .setNumberTaskManagers(1)
-                    .setNumberSlotsPerTaskManager(4)
-                    .build());
+    static final MiniClusterExtension FLINK = MiniClusterTests.cluster(prometheusReporter());
 
-    private static EmbeddedRedis redis;
+    @RegisterExtension
+    static final EmbeddedRedis.PerClass REDIS = new EmbeddedRedis.PerClass();
 
     @TempDir
     Path temp;
-
-    @BeforeAll
-    static void startRedis() throws IOException {
-        redis = EmbeddedRedis.start();
-    }
-
-    @AfterAll
-    static void stopRedis() throws IOException {
-        if (redis != null) {
-            redis.close();
-        }
-    }
 
     @Test
     void dashboardAndAlertsQueryWhatTheJobExportsAndTheBacklogAlertFiresOnAStalledSink(
@@ -103,7 +84,7 @@ class MonitoringITCase extends PostgresTestBase {
         Path file = PipelineFile.postgres("monitoring", port(), source, "monitoring", List.of("public.orders"))
                 .parallelism(2) // tasks with network inputs: those report checkpoint alignment
                 .jdbcSink("warehouse", jdbcUrl(warehouse), "postgres", "postgres")
-                .redisSink("cache", redis.uri(), "mon")
+                .redisSink("cache", REDIS.server().uri(), "mon")
                 .route("public.orders", "warehouse")
                 .route("public.orders", "cache")
                 .deadLetterQueue(jdbcUrl(queue))
@@ -332,13 +313,5 @@ class MonitoringITCase extends PostgresTestBase {
                 "org.apache.flink.metrics.prometheus.PrometheusReporterFactory");
         conf.setString("metrics.reporter.prom.port", Integer.toString(REPORTER_PORT));
         return conf;
-    }
-
-    private static int freePort() {
-        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

@@ -103,9 +103,12 @@ public final class PrometheusServer implements AutoCloseable {
                 HttpResponse.BodyHandlers.ofString());
     }
 
-    static int freePort() throws IOException {
+    /** A loopback port free now (for the server, or for the reporter it scrapes). */
+    public static int freePort() {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 

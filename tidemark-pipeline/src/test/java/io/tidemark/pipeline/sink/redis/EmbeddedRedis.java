@@ -6,6 +6,9 @@ import io.lettuce.core.ScanArgs;
 import io.lettuce.core.ScanCursor;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import redis.embedded.RedisServer;
 import redis.embedded.core.RedisServerBuilder;
 
@@ -43,6 +46,31 @@ public final class EmbeddedRedis implements AutoCloseable {
         this.dataDir = dataDir;
         this.persistent = persistent;
         this.settings = List.copyOf(settings);
+    }
+
+    /**
+     * One server for a test class, as a JUnit extension: {@code @RegisterExtension static final
+     * EmbeddedRedis.PerClass REDIS = new EmbeddedRedis.PerClass();}, then {@code REDIS.server()}.
+     */
+    public static final class PerClass implements BeforeAllCallback, AfterAllCallback {
+
+        private EmbeddedRedis server;
+
+        @Override
+        public void beforeAll(ExtensionContext context) throws IOException {
+            server = start();
+        }
+
+        @Override
+        public void afterAll(ExtensionContext context) throws IOException {
+            if (server != null) {
+                server.close();
+            }
+        }
+
+        public EmbeddedRedis server() {
+            return server;
+        }
     }
 
     public static EmbeddedRedis start() throws IOException {
