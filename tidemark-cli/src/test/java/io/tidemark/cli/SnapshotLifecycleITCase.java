@@ -16,6 +16,8 @@ import org.gaul.s3proxy.BlobStores;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.MetricOptions;
+import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.core.execution.RestoreMode;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.InjectClusterClient;
@@ -47,6 +49,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -69,7 +72,7 @@ class SnapshotLifecycleITCase {
     static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
             .setNumberTaskManagers(1)
             .setNumberSlotsPerTaskManager(4)
-            .setConfiguration(new Configuration())
+            .setConfiguration(clusterConfig())
             .build());
 
     private static EmbeddedPostgres postgres;
@@ -86,6 +89,15 @@ class SnapshotLifecycleITCase {
     private Path savepoints;
     private final List<JobID> started = new ArrayList<>();
     private int nextId = 1;
+
+    private static Configuration clusterConfig() {
+        Configuration config = new Configuration();
+        // what the REST API shows is cached: checkpoint statistics for 3 s, metrics for 10 s by default;
+        // `checkpoint status --watch` is read here every second
+        config.set(RestOptions.CACHE_CHECKPOINT_STATISTICS_TIMEOUT, Duration.ofMillis(100));
+        config.set(MetricOptions.METRIC_FETCHER_UPDATE_INTERVAL, Duration.ofMillis(500));
+        return config;
+    }
 
     @BeforeAll
     static void startPostgres() throws IOException {
@@ -238,6 +250,111 @@ class SnapshotLifecycleITCase {
         assertThat(Path.of(URI.create(triggered))).doesNotExist();
         assertThat(Path.of(URI.create(stopped)).resolve("_metadata")).as("in use by the running job").isNotEmptyFile();
         assertThat(Path.of(URI.create(newest.out().strip())).resolve("_metadata")).as("the newest").isNotEmptyFile();
+    }
+
+    /**
+     * {@code checkpoint status --watch} on the running pipeline while changes stream: three frames a
+     * second apart, as text and as NDJSON, with the recent checkpoints (ids going up, durations and
+     * sizes), the lag of the pipeline's table (Tidemark's own metric, read through REST) and how the
+     * watch ends with the job: 0 once it finished, the unknown-job line and code for a wrong id.
+     */
+    @Test
+    void checkpointStatusWatchShowsTheRecentCheckpointsAndTheLagOfARunningJob() throws Exception {
+        insert(100);
+        JobID job = start();
+        awaitSinkEqualsSource();
+        // the sink has the rows before the checkpoint that commits them; a frame's table needs one complete
+        try (RestSnapshotService service = RestSnapshotService.connect(rest, new Configuration(), Duration.ofSeconds(30))) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> service.checkpointStatus(job).counts().completed() > 0);
+        }
+        String[] watch = {"checkpoint", "status", job.toString(), "--rest-address", rest.toString(), "--watch",
+                "--interval", "1s", "--iterations", "3"};
+        AtomicBoolean stop = new AtomicBoolean();
+        Thread workload = new Thread(() -> {
+            while (!stop.get()) {
+                try {
+                    insert(5);
+                    TimeUnit.MILLISECONDS.sleep(50);
+                } catch (Exception e) {
+                    return;
+                }
+            }
+        });
+        workload.start();
+        CliRun text;
+        CliRun json;
+        try {
+            text = CliRun.of(watch);
+            json = CliRun.of(concat(watch, "--output", "json"));
+        } finally {
+            stop.set(true);
+            workload.join();
+        }
+        System.out.println("SnapshotLifecycleITCase: tidemark checkpoint status JOB --watch --interval 1s --iterations 3\n" + text);
+
+        assertThat(text.exitCode()).as(text.toString()).isZero();
+        assertThat(text.err()).isEmpty();
+        List<List<String>> frames = WatchOutput.frames(text.out(), "job " + job + " (tidemark-" + name + "): RUNNING");
+        assertThat(frames).as(text.out()).hasSize(3);
+        List<Long> newest = new ArrayList<>();
+        for (List<String> frame : frames) {
+            List<WatchOutput.CheckpointRow> rows = WatchOutput.checkpoints(frame);
+            assertThat(rows).as(String.join("\n", frame)).isNotEmpty().hasSizeLessThanOrEqualTo(10);
+            newest.add(rows.get(0).id());
+            assertThat(rows).filteredOn(r -> r.status().equals("COMPLETED")).isNotEmpty().allSatisfy(r -> {
+                assertThat(r.durationMillis()).as("duration").isNotNegative();
+                assertThat(r.alignmentMillis()).as("alignment").isNotNegative();
+                assertThat(r.startDelayMillis()).as("start delay").isNotNegative();
+                assertThat(r.sizeBytes()).as("size").isPositive();
+            });
+            assertThat(frame).anySatisfy(line -> assertThat(line).matches("  duration +\\S+ +\\d.*"));
+            assertThat(frame).anySatisfy(line -> assertThat(line).matches("  size +\\S+ +\\d.*"));
+            // Tidemark's lag of the pipeline's one table in its one sink (Flink reports the table's dot as _)
+            assertThat(frame).anySatisfy(line -> assertThat(line).matches("warehouse +public_orders +\\d+(\\.\\d)? (ms|s) .*"));
+        }
+        assertThat(newest).as("the newest checkpoint of each frame").isSortedAccordingTo(Long::compare);
+        assertThat(newest.get(2)).as("checkpoints went on while watched").isGreaterThan(newest.get(0));
+
+        assertThat(json.exitCode()).as(json.toString()).isZero();
+        List<JsonNode> objects = new ArrayList<>();
+        for (String line : json.outLines()) {
+            objects.add(JSON.readTree(line));
+        }
+        assertThat(objects).as(json.out()).hasSize(3);
+        List<Long> newestInJson = new ArrayList<>();
+        for (JsonNode frame : objects) {
+            assertThat(frame.get("jobId").asText()).isEqualTo(job.toString());
+            assertThat(frame.get("state").asText()).isEqualTo("RUNNING");
+            assertThat(frame.get("checkpoints").get("counts").get("completed").asLong()).isPositive();
+            JsonNode recent = frame.get("recentCheckpoints");
+            assertThat(recent.size()).isBetween(1, 10);
+            newestInJson.add(recent.get(0).get("id").asLong());
+            for (JsonNode checkpoint : recent) {
+                if (checkpoint.get("status").asText().equals("COMPLETED")) {
+                    assertThat(checkpoint.get("durationMillis").isIntegralNumber()).as(checkpoint.toString()).isTrue();
+                    assertThat(checkpoint.get("checkpointedSizeBytes").asLong()).as(checkpoint.toString()).isPositive();
+                    assertThat(checkpoint.get("alignmentMillis").isIntegralNumber()).as(checkpoint.toString()).isTrue();
+                }
+            }
+            assertThat(frame.get("sinkTables")).as(frame.toString()).anySatisfy(t -> {
+                assertThat(t.get("sink").asText()).isEqualTo("warehouse");
+                assertThat(t.get("table").asText()).isEqualTo("public_orders");
+                assertThat(t.get("lagMs").isIntegralNumber()).as(t.toString()).isTrue();
+            });
+        }
+        assertThat(newestInJson).isSortedAccordingTo(Long::compare);
+        assertThat(newestInJson.get(2)).isGreaterThan(newestInJson.get(0));
+
+        // a job that ends while watched ends the watch: 0 for a stop with a savepoint (FINISHED)
+        stopWithSavepoint(job);
+        CliRun finished = CliRun.of("checkpoint", "status", job.toString(), "--rest-address", rest.toString(), "--watch");
+        assertThat(finished.exitCode()).as(finished.toString()).isZero();
+        assertThat(WatchOutput.frames(finished.out(), "job " + job + " (tidemark-" + name + "): FINISHED")).hasSize(1);
+
+        CliRun unknown = CliRun.of("checkpoint", "status", new JobID().toString(), "--rest-address", rest.toString(), "--watch");
+        assertThat(unknown.exitCode()).as(unknown.toString()).isEqualTo(ExitCodes.NOT_FOUND);
+        assertThat(unknown.errLines()).singleElement().asString().startsWith("tidemark: job ").contains("is not known to the cluster");
+        assertThat(unknown.out()).isEmpty();
     }
 
     private static List<String> deletedPaths(CliRun run) throws IOException {

@@ -2,13 +2,20 @@ package io.tidemark.cli.snapshot;
 
 import io.tidemark.cli.ExitCodes;
 import io.tidemark.snapshot.CheckpointStatus;
+import io.tidemark.snapshot.JobObserver;
 import io.tidemark.snapshot.JobSummary;
+import io.tidemark.snapshot.SnapshotException;
+import io.tidemark.snapshot.SnapshotException.Reason;
 import io.tidemark.snapshot.SnapshotService;
 
 import org.apache.flink.api.common.JobID;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
+import java.io.Console;
 import java.io.PrintStream;
+import java.nio.charset.Charset;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -16,19 +23,63 @@ import java.util.Map;
 /**
  * {@code tidemark checkpoint status JOB_ID}: what an on-call engineer checks first: is the job
  * checkpointing, when did the last checkpoint complete, what failed, what did the job restore from,
- * and does its configuration follow the spec (interval, timeout, min pause, retention).
+ * and does its configuration follow the spec (interval, timeout, min pause, retention). With {@code
+ * --watch}, what the dashboard shows of a running job, refreshed in the terminal: the recent
+ * checkpoints with their durations, alignment and sizes, sink lag, source backlog, dead letters.
  */
 @Command(
         name = "status",
         mixinStandardHelpOptions = true,
         description = "Show a job's checkpoint counts, latest completed/failed checkpoint and savepoint, what it"
-                + " restored from, and its checkpoint configuration.")
+                + " restored from, and its checkpoint configuration; with --watch, refresh until Ctrl-C.")
 public final class CheckpointStatusCommand extends JobCommand {
+
+    /** Home and clear: a terminal redraws the frame in place. */
+    private static final String CLEAR_SCREEN = "\u001b[H\u001b[2J";
+    private static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(5);
+
+    @Option(
+            names = "--watch",
+            description = "Refresh until Ctrl-C: the recent checkpoints (duration, alignment, start delay, size,"
+                    + " processed data) with sparklines, lag and changes/s per sink table, backlog per source,"
+                    + " dead letters pending. Ends with the job: exit 0 if it finished, 1 if it failed or was"
+                    + " cancelled. With --output json, one JSON object per refresh.")
+    boolean watch;
+
+    @Option(
+            names = "--interval",
+            paramLabel = "DURATION",
+            converter = DurationConverter.class,
+            description = "With --watch: the time between refreshes (default: 5s).")
+    Duration interval;
+
+    @Option(
+            names = "--iterations",
+            paramLabel = "N",
+            hidden = true,
+            description = "With --watch: stop after N refreshes (default 0: until Ctrl-C or the job ends).")
+    Integer iterations;
+
+    private int framesShown;
 
     @Override
     protected int execute() throws Exception {
         JobID id = job();
+        if (!watch && (interval != null || iterations != null)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--interval and --iterations go with --watch");
+        }
+        Duration every = interval == null ? DEFAULT_INTERVAL : interval;
+        if (every.isZero()) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--interval must be longer than 0, such as 5s");
+        }
+        if (iterations != null && iterations < 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--iterations must be 0 (until Ctrl-C) or more");
+        }
         try (SnapshotService service = cluster.connect()) {
+            if (watch) {
+                watch(service, id, every);
+                return ExitCodes.OK;
+            }
             JobSummary summary = service.job(id);
             CheckpointStatus status = service.checkpointStatus(id);
             if (json()) {
@@ -43,6 +94,53 @@ public final class CheckpointStatusCommand extends JobCommand {
             }
         }
         return ExitCodes.OK;
+    }
+
+    private void watch(SnapshotService service, JobID id, Duration every) throws Exception {
+        if (!(service instanceof JobObserver observer)) {
+            service.checkpointStatus(id); // a target without checkpoint statistics says why, naming the way out
+            throw new SnapshotException(Reason.OPERATION_FAILED, "checkpoint status --watch needs the REST target (--rest-address)");
+        }
+        CheckpointWatchRenderer renderer = new CheckpointWatchRenderer(CheckpointWatchRenderer.Glyphs.of(outputCharset()));
+        new CheckpointWatch(service, observer, id, every, iterations == null ? 0 : iterations).run(frame -> {
+            if (json()) {
+                printJson(json(frame));
+                return;
+            }
+            PrintStream out = out();
+            if (terminal().interactive()) {
+                out.print(CLEAR_SCREEN);
+            } else if (framesShown > 0) {
+                out.println(); // piped: frame after frame, a blank line between
+            }
+            framesShown++;
+            renderer.render(frame).forEach(out::println);
+            out.flush();
+        });
+    }
+
+    /**
+     * The charset the output ends up in: the terminal's, else the locale's (Java 17's default for
+     * {@code System.out}). {@link io.tidemark.cli.Terminal} does not carry one.
+     */
+    private static Charset outputCharset() {
+        Console console = System.console();
+        return console != null ? console.charset() : Charset.defaultCharset();
+    }
+
+    /** One refresh as one JSON object: the one-shot document, and the recent checkpoints and metrics. */
+    private static Map<String, Object> json(CheckpointWatchFrame frame) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("at", frame.at().toString());
+        m.put("jobId", frame.job().id().toString());
+        m.put("name", frame.job().name());
+        m.put("state", frame.job().status().name());
+        m.put("checkpoints", json(frame.status()));
+        m.put("recentCheckpoints", frame.recent().stream().map(CheckpointWatch.CheckpointJson::of).toList());
+        m.put("sinkTables", frame.sinkTables());
+        m.put("sources", frame.sources());
+        m.put("deadLettersPending", frame.deadLettersPending());
+        return m;
     }
 
     private void print(JobSummary summary, CheckpointStatus s) {

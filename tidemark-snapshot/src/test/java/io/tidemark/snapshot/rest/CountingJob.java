@@ -10,6 +10,8 @@ import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ExternalizedCheckpointRetention;
 import org.apache.flink.connector.datagen.source.DataGeneratorSource;
+import org.apache.flink.metrics.Gauge;
+import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.runtime.state.FunctionInitializationContext;
 import org.apache.flink.runtime.state.FunctionSnapshotContext;
 import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
@@ -32,6 +34,9 @@ import java.util.Map;
  * The job {@link RestSnapshotServiceITCase} uploads in a jar and runs: a running count per key over
  * a slow sequence (40 numbers a second, keyed by {@code n % 4}). Each count is appended to a file
  * as {@code "n key count"}, so that a test sees where a restored job's source and counters resumed.
+ * The counter also reports metrics under Tidemark's names and groups (a lag and changes applied for
+ * sink {@code counts} and table {@link #TABLE}, a backlog for source {@code numbers}), so that a test
+ * reads them as it reads a pipeline's.
  *
  * <p>Arguments: {@code --out FILE} (required), {@code --counter-uid UID} (default {@code counter}: a
  * savepoint of a job with another uid has state this job cannot map), {@code --snapshot-delay-ms N}
@@ -44,6 +49,10 @@ public final class CountingJob {
     static final Duration CHECKPOINT_INTERVAL = Duration.ofMillis(500);
     static final Duration CHECKPOINT_TIMEOUT = Duration.ofSeconds(20);
     static final Duration MIN_PAUSE = Duration.ofMillis(100);
+    /** The table its Tidemark-named metrics are reported for: a dotted name, as Tidemark's tables are. */
+    static final String TABLE = "public.counts";
+    static final long LAG_MS = 42;
+    static final long BACKLOG_BYTES = 4096;
 
     private CountingJob() {}
 
@@ -94,6 +103,7 @@ public final class CountingJob {
         private final long snapshotDelayMillis;
         private transient ValueState<Long> count;
         private transient BufferedWriter writer;
+        private transient org.apache.flink.metrics.Counter applied;
 
         Counter(String out, long snapshotDelayMillis) {
             this.out = out;
@@ -103,6 +113,11 @@ public final class CountingJob {
         @Override
         public void open(OpenContext openContext) throws IOException {
             count = getRuntimeContext().getState(new ValueStateDescriptor<>("count", Types.LONG));
+            MetricGroup table = getRuntimeContext().getMetricGroup().addGroup("sink", "counts").addGroup("table", TABLE);
+            table.gauge("tidemarkLagMs", (Gauge<Long>) () -> LAG_MS);
+            applied = table.counter("tidemarkChangesApplied");
+            getRuntimeContext().getMetricGroup().addGroup("source", "numbers")
+                    .gauge("tidemarkSourceBacklogBytes", (Gauge<Long>) () -> BACKLOG_BYTES);
             writer = Files.newBufferedWriter(Path.of(out), StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         }
 
@@ -110,6 +125,7 @@ public final class CountingJob {
         public void processElement(Long n, Context context, Collector<String> collector) throws Exception {
             long next = (count.value() == null ? 0 : count.value()) + 1;
             count.update(next);
+            applied.inc();
             String line = n + " " + context.getCurrentKey() + " " + next;
             writer.write(line + "\n");
             writer.flush();

@@ -4,10 +4,12 @@ import io.tidemark.snapshot.CheckpointStatus;
 import io.tidemark.snapshot.JobSubmission;
 import io.tidemark.snapshot.JobSummary;
 import io.tidemark.snapshot.ProgressListener;
+import io.tidemark.snapshot.RecentCheckpoint;
 import io.tidemark.snapshot.SavepointRequest;
 import io.tidemark.snapshot.SavepointResult;
 import io.tidemark.snapshot.SnapshotException;
 import io.tidemark.snapshot.SnapshotException.Reason;
+import io.tidemark.snapshot.TidemarkMetrics;
 
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.JobStatus;
@@ -15,6 +17,7 @@ import org.apache.flink.client.deployment.StandaloneClusterId;
 import org.apache.flink.client.program.rest.RestClusterClient;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.MetricOptions;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.WebOptions;
 import org.apache.flink.core.execution.RestoreMode;
@@ -87,6 +90,8 @@ class RestSnapshotServiceITCase {
         config.set(WebOptions.UPLOAD_DIR, root.resolve("web-upload").toString());
         // the REST API caches checkpoint statistics for 3 s by default; the tests read them right after a checkpoint
         config.set(RestOptions.CACHE_CHECKPOINT_STATISTICS_TIMEOUT, Duration.ofMillis(100));
+        // the REST API shows metrics fetched every 10 s by default; the tests read them right after a job starts
+        config.set(MetricOptions.METRIC_FETCHER_UPDATE_INTERVAL, Duration.ofMillis(500));
         return config;
     }
 
@@ -187,6 +192,44 @@ class RestSnapshotServiceITCase {
     }
 
     @Test
+    void recentCheckpointsCarryTheirSizesDurationsAndAlignmentAndTheJobsTidemarkMetricsAreRead() throws Exception {
+        Path out = output();
+        JobID job = start(out, "--snapshot-delay-ms", "30");
+        awaitLines(out, 1);
+        long triggered = service.triggerCheckpoint(job, ProgressListener.NONE);
+
+        List<RecentCheckpoint> recent = await().atMost(Duration.ofSeconds(20)).until(() -> service.recentCheckpoints(job),
+                r -> r.size() >= 3 && r.get(0).id() > triggered);
+
+        assertThat(recent).extracting(RecentCheckpoint::id).isSortedAccordingTo((a, b) -> Long.compare(b, a));
+        assertThat(recent).extracting(RecentCheckpoint::id).contains(triggered);
+        assertThat(recent).filteredOn(c -> c.status() == RecentCheckpoint.Status.COMPLETED).hasSizeGreaterThanOrEqualTo(3)
+                .allSatisfy(c -> {
+                    assertThat(c.savepoint()).isFalse();
+                    assertThat(c.checkpointedSizeBytes()).isPositive();
+                    assertThat(c.stateSizeBytes()).isPositive();
+                    // the counter sleeps 30 ms in every snapshot
+                    assertThat(c.duration()).isGreaterThanOrEqualTo(Duration.ofMillis(30));
+                    assertThat(c.acknowledgedSubtasks()).isEqualTo(c.subtasks()).isEqualTo(2);
+                    assertThat(c.alignment()).isNotNull().isGreaterThanOrEqualTo(Duration.ZERO);
+                    assertThat(c.startDelay()).isNotNull().isGreaterThanOrEqualTo(Duration.ZERO);
+                    assertThat(c.failureMessage()).isNull();
+                });
+
+        // CountingJob reports metrics under Tidemark's names and groups; Flink reports the table's dot as an underscore
+        TidemarkMetrics metrics = await().atMost(Duration.ofSeconds(20)).until(() -> service.tidemarkMetrics(job),
+                m -> !m.sinkTables().isEmpty() && m.sinkTables().get(0).changesApplied() != null
+                        && m.sinkTables().get(0).changesApplied() > 0 && !m.sources().isEmpty());
+        assertThat(metrics.sinkTables()).singleElement().satisfies(t -> {
+            assertThat(t.sink()).isEqualTo("counts");
+            assertThat(t.table()).isEqualTo(CountingJob.TABLE.replace('.', '_'));
+            assertThat(t.lagMs()).isEqualTo(CountingJob.LAG_MS);
+        });
+        assertThat(metrics.sources()).containsExactly(new TidemarkMetrics.Source("numbers", CountingJob.BACKLOG_BYTES, null));
+        assertThat(metrics.deadLettersPending()).as("the job reports no dead-letter gauge").isNull();
+    }
+
+    @Test
     void stopWithSavepointLeavesTheJobFinishedAndTheSavepointInTheTargetDirectory() throws Exception {
         Path out = output();
         JobID job = start(out);
@@ -260,7 +303,9 @@ class RestSnapshotServiceITCase {
                 () -> service.triggerSavepoint(unknown, request(root), ProgressListener.NONE),
                 () -> service.stopWithSavepoint(unknown, request(root), false, ProgressListener.NONE),
                 () -> service.triggerCheckpoint(unknown, ProgressListener.NONE),
-                () -> service.checkpointStatus(unknown));
+                () -> service.checkpointStatus(unknown),
+                () -> service.recentCheckpoints(unknown),
+                () -> service.tidemarkMetrics(unknown));
         for (ThrowingCall call : calls) {
             assertThatThrownBy(call::run).isInstanceOfSatisfying(SnapshotException.class, e -> {
                 assertThat(e.reason()).as(e.getMessage()).isEqualTo(Reason.JOB_NOT_FOUND);

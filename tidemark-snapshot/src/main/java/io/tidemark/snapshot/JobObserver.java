@@ -1,0 +1,21 @@
+package io.tidemark.snapshot;
+
+import org.apache.flink.api.common.JobID;
+
+import java.util.List;
+
+/**
+ * What a running job tells about itself, for watching it from a terminal ({@code tidemark
+ * checkpoint status --watch}) as a dashboard would: its recent checkpoints with their alignment,
+ * and Tidemark's own metrics. Apart from {@link SnapshotService} because only a cluster's REST API
+ * serves these (an operator-managed deployment's Kubernetes API has neither); every call is bounded
+ * by a timeout, and an unknown job is {@link SnapshotException.Reason#JOB_NOT_FOUND}.
+ */
+public interface JobObserver {
+
+    /** The checkpoints and savepoints the cluster still keeps statistics of, newest first. */
+    List<RecentCheckpoint> recentCheckpoints(JobID job) throws Exception;
+
+    /** Tidemark's metrics of the job, each {@code null} where the job does not report it. */
+    TidemarkMetrics tidemarkMetrics(JobID job) throws Exception;
+}
