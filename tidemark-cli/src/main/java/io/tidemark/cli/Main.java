@@ -19,6 +19,8 @@ import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The {@code tidemark} command: lists the subcommands and runs one. {@link #run} is the testable
@@ -56,6 +58,10 @@ public final class Main implements Callable<Integer> {
     public static void main(String[] args) {
         System.exit(run(System.out, System.err, args));
     }
+
+    /** Words longer than this in an error line are cut short: a line stays readable whatever was pasted. */
+    static final int LONGEST_WORD = 240;
+    private static final Pattern LONG_WORD = Pattern.compile("\\S{" + (LONGEST_WORD + 1) + ",}");
 
     /** Runs {@code tidemark args}, writing to {@code out} and {@code err}; returns the exit code. */
     public static int run(PrintStream out, PrintStream err, String... args) {
@@ -99,7 +105,7 @@ public final class Main implements Callable<Integer> {
     static void report(Throwable e, PrintWriter err, boolean verbose) {
         List<String> lines = ExitCodes.messages(e);
         for (String line : lines) {
-            err.println(PREFIX + line);
+            err.println(PREFIX + shortenLongWords(line));
         }
         if (verbose) {
             e.printStackTrace(err);
@@ -108,7 +114,19 @@ public final class Main implements Callable<Integer> {
     }
 
     private static String oneLine(String message) {
-        return message == null ? "invalid command line" : message.strip().replaceAll("\\s*\\R\\s*", "; ");
+        return message == null ? "invalid command line" : shortenLongWords(message.strip().replaceAll("\\s*\\R\\s*", "; "));
+    }
+
+    /** A word longer than {@link #LONGEST_WORD} (a pasted value, most likely) cut short, with its length. */
+    static String shortenLongWords(String line) {
+        Matcher m = LONG_WORD.matcher(line);
+        StringBuilder shortened = new StringBuilder();
+        while (m.find()) {
+            String word = m.group();
+            m.appendReplacement(shortened, Matcher.quoteReplacement(
+                    word.substring(0, LONGEST_WORD) + "...(" + word.length() + " characters)"));
+        }
+        return m.appendTail(shortened).toString();
     }
 
     private static PrintWriter writer(PrintStream stream) {

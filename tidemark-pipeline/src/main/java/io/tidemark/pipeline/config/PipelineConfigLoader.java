@@ -65,6 +65,9 @@ public final class PipelineConfigLoader {
     private static final ObjectMapper YAML =
             new ObjectMapper(new YAMLFactory()).enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
+    /** The largest pipeline file read (1 MiB): the largest real one is a few KiB. */
+    static final long MAX_FILE_BYTES = 1 << 20;
+
     private PipelineConfigLoader() {}
 
     /** Reads and checks {@code file}. */
@@ -77,6 +80,12 @@ public final class PipelineConfigLoader {
         }
         String yaml;
         try {
+            long size = Files.size(file);
+            if (size > MAX_FILE_BYTES) {
+                // a pipeline file is a few KiB; this one is something else (a dump, a log), and parsing it could take minutes
+                throw new ConfigException(List.of(file + ": " + size + " bytes; a pipeline file is at most "
+                        + MAX_FILE_BYTES + " bytes: is this the pipeline file?"));
+            }
             yaml = Files.readString(file);
         } catch (IOException e) {
             throw new ConfigException(List.of(file + ": cannot read (" + e.getClass().getSimpleName() + ")"));

@@ -44,7 +44,10 @@ public record TableId(String schema, String table) implements Serializable {
     public static TableId parseQualified(String written) {
         List<String> parts = parts(written);
         if (parts.size() == 1) {
-            throw new IllegalArgumentException("has no schema; write schema.table, as in public." + format(parts.get(0)));
+            String table = format(parts.get(0));
+            // the value is shown already (cut short where it is long); repeat only a name a reader can take in
+            throw new IllegalArgumentException("has no schema; write schema.table, as in public."
+                    + (table.length() <= 64 ? table : "<table>"));
         }
         if (parts.size() > 2) {
             throw tooManyParts(parts.size());
