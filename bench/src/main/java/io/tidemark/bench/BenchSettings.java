@@ -37,6 +37,12 @@ public record BenchSettings(
         TIDEMARK("tidemark"),
         /** Tidemark with its sink in {@code apply-order: source}: what keeping cross-row constraints costs. */
         TIDEMARK_SOURCE_ORDER("tidemark-source-order"),
+        /**
+         * Tidemark checkpointing every second, whatever {@code --checkpoint-interval} says: beside
+         * {@code tidemark} run with a long interval (checkpointing off in effect), what frequent
+         * checkpoints cost.
+         */
+        TIDEMARK_CHECKPOINTS_1S("tidemark-checkpoints-1s"),
         PLAIN_SQL("plain-sql"),
         /** Tidemark into Redis with {@code durability: none}: the base of the durability ratios. */
         TIDEMARK_REDIS("tidemark-redis"),

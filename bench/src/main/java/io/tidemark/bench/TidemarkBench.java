@@ -226,6 +226,7 @@ public final class TidemarkBench implements Callable<Integer> {
             }
         }
         List<PhaseKind> jobs = new ArrayList<>(List.of(PhaseKind.TIDEMARK, PhaseKind.TIDEMARK_SOURCE_ORDER,
+                PhaseKind.TIDEMARK_CHECKPOINTS_1S,
                 PhaseKind.PLAIN_SQL, PhaseKind.TIDEMARK_REDIS, PhaseKind.TIDEMARK_REDIS_REPLICAS,
                 PhaseKind.TIDEMARK_REDIS_AOF));
         if (repetition % 2 == 0) {

@@ -15,6 +15,7 @@ public final class Phases {
             case BATCHED_WRITE -> new BatchedWritePhase(context);
             case TIDEMARK -> TidemarkPhase.intoPostgres(context, ApplyOrder.KEYED);
             case TIDEMARK_SOURCE_ORDER -> TidemarkPhase.intoPostgres(context, ApplyOrder.SOURCE);
+            case TIDEMARK_CHECKPOINTS_1S -> TidemarkPhase.intoPostgresCheckpointingEverySecond(context);
             case PLAIN_SQL -> new PlainSqlPhase(context);
             case TIDEMARK_REDIS -> TidemarkPhase.intoRedis(context, kind.key(), RedisDurability.none());
             case TIDEMARK_REDIS_REPLICAS -> TidemarkPhase.intoRedis(context, kind.key(), RedisDurability.replicas(1));

@@ -52,13 +52,27 @@ final class TidemarkPhase<S extends SinkSide> extends StreamingJobPhase<S> {
     private final String name;
     private final String prefix;
     private final Target<S> target;
+    /** The checkpoint interval of this phase's job: the bench's, or one of its own. */
+    private final Duration checkpointInterval;
     private PipelineJob job;
 
     private TidemarkPhase(BenchContext context, String name, String prefix, Target<S> target) {
+        this(context, name, prefix, target, context.settings().checkpointInterval());
+    }
+
+    private TidemarkPhase(BenchContext context, String name, String prefix, Target<S> target,
+            Duration checkpointInterval) {
         super(context);
         this.name = name;
         this.prefix = prefix;
         this.target = target;
+        this.checkpointInterval = checkpointInterval;
+    }
+
+    /** Into a PostgreSQL database as {@code tidemark}, but checkpointing every second. */
+    static TidemarkPhase<PostgresSinkSide> intoPostgresCheckpointingEverySecond(BenchContext context) {
+        return new TidemarkPhase<>(context, "tidemark-checkpoints-1s", "tidemark_cp1s",
+                new PostgresTarget(context.postgres(), ApplyOrder.KEYED), Duration.ofSeconds(1));
     }
 
     /** Into a PostgreSQL database, applying changes in the given order. */
@@ -107,7 +121,7 @@ final class TidemarkPhase<S extends SinkSide> extends StreamingJobPhase<S> {
                 PostgresSourceOptions.SNAPSHOT_CHUNK_SIZE.defaultValue(), StartupMode.INITIAL);
         SinkDef sink = target.definition(run.sink());
         CheckpointingDef checkpointing = new CheckpointingDef(
-                context.settings().checkpointInterval(),
+                checkpointInterval,
                 CheckpointOptions.TIMEOUT.defaultValue(),
                 Duration.ZERO,
                 ExternalizedRetention.RETAIN_ON_CANCELLATION,

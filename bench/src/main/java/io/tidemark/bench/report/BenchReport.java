@@ -35,6 +35,8 @@ public final class BenchReport {
     /** The costs printed when both phases of one ran, in this order. */
     static final List<CostRatio> COST_RATIOS = List.of(
             new CostRatio(PhaseKind.TIDEMARK_SOURCE_ORDER, PhaseKind.TIDEMARK, "the cost of apply-order: source"),
+            new CostRatio(PhaseKind.TIDEMARK_CHECKPOINTS_1S, PhaseKind.TIDEMARK,
+                    "the cost of checkpoints every second (against tidemark's --checkpoint-interval)"),
             new CostRatio(PhaseKind.TIDEMARK_REDIS_REPLICAS, PhaseKind.TIDEMARK_REDIS,
                     "the cost of durability: replicas 1"),
             new CostRatio(PhaseKind.TIDEMARK_REDIS_AOF, PhaseKind.TIDEMARK_REDIS, "the cost of durability: aof"));
