@@ -1,7 +1,6 @@
 package io.tidemark.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
@@ -20,9 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
@@ -139,22 +136,22 @@ class BadInputCampaignTest {
     void malformedPipelineFilesAreRefusedInOneLinePerProblem() throws Exception {
         JsonNode base = YAML.readTree(PIPELINE);
         List<List<Object>> leaves = new ArrayList<>();
-        collectPaths(base, new ArrayList<>(), leaves);
+        BadInputs.collectPaths(base, new ArrayList<>(), leaves);
         int before = cases;
         // every leaf removed, and every leaf given each kind of wrong value
         for (List<Object> path : leaves) {
-            runPipeline("remove " + path, removed(base, path));
+            runPipeline("remove " + path, BadInputs.removed(base, path));
         }
         for (List<Object> path : leaves) {
             for (int i = 0; i < 3; i++) {
-                JsonNode junk = junkValue();
-                runPipeline("set " + path + " = " + shorten(junk.toString()), replaced(base, path, junk));
+                JsonNode junk = BadInputs.junkValue(RANDOM);
+                runPipeline("set " + path + " = " + shorten(junk.toString()), BadInputs.replaced(base, path, junk));
             }
         }
         // unknown keys, whole sections of the wrong shape
         for (String section : List.of("pipeline", "source", "sinks", "routes", "dead-letter-queue", "checkpointing")) {
-            runPipeline("section " + section + " = scalar", replaced(base, List.of(section), JsonNodeFactory.instance.textNode("x")));
-            runPipeline("section " + section + " = list", replaced(base, List.of(section),
+            runPipeline("section " + section + " = scalar", BadInputs.replaced(base, List.of(section), JsonNodeFactory.instance.textNode("x")));
+            runPipeline("section " + section + " = list", BadInputs.replaced(base, List.of(section),
                     JsonNodeFactory.instance.arrayNode().add(1).add("two")));
             ObjectNode typo = base.deepCopy();
             JsonNode moved = typo.remove(section);
@@ -211,7 +208,7 @@ class BadInputCampaignTest {
                     OptionSpec option = options.get(RANDOM.nextInt(options.size()));
                     args.add(option.longestName());
                     if (option.arity().max() > 0) {
-                        args.add(junkArgument(option));
+                        args.add(BadInputs.junkArgument(RANDOM, dir));
                     }
                 }
                 // no cluster to reach, ever; and sometimes a stray positional or unknown option
@@ -219,7 +216,7 @@ class BadInputCampaignTest {
                     args.addAll(List.of("--rest-address", "http://" + CLOSED));
                 }
                 switch (RANDOM.nextInt(4)) {
-                    case 0 -> args.add(junkText());
+                    case 0 -> args.add(BadInputs.junkText(RANDOM));
                     case 1 -> args.add("--no-such-option");
                     default -> { }
                 }
@@ -236,11 +233,11 @@ class BadInputCampaignTest {
         Path base = MonitoringQueries.repositoryRoot().resolve("deploy/kubernetes/base/flinkdeployment.yaml");
         JsonNode manifest = YAML.readTree(base.toFile());
         List<List<Object>> leaves = new ArrayList<>();
-        collectPaths(manifest, new ArrayList<>(), leaves);
+        BadInputs.collectPaths(manifest, new ArrayList<>(), leaves);
         int before = cases;
         for (int i = 0; i < 40; i++) {
             List<Object> path = leaves.get(RANDOM.nextInt(leaves.size()));
-            String text = RANDOM.nextBoolean() ? removed(manifest, path) : replaced(manifest, path, junkValue());
+            String text = RANDOM.nextBoolean() ? BadInputs.removed(manifest, path) : BadInputs.replaced(manifest, path, BadInputs.junkValue(RANDOM));
             Path file = Files.writeString(dir.resolve("manifest-" + i + ".yaml"), text);
             check("manifest " + path, CliRun.of("manifest", "check", file.toString()), false);
         }
@@ -378,104 +375,6 @@ class BadInputCampaignTest {
         }
         assertThat(written).as("files the commands wrote").isEmpty();
         assertThat(findings).as("%d cases, %d refused; findings", cases, refused).isEmpty();
-    }
-
-    private static void collectPaths(JsonNode node, List<Object> path, List<List<Object>> out) {
-        if (node.isObject()) {
-            for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> e = it.next();
-                List<Object> child = new ArrayList<>(path);
-                child.add(e.getKey());
-                collectPaths(e.getValue(), child, out);
-            }
-        } else if (node.isArray()) {
-            for (int i = 0; i < node.size(); i++) {
-                List<Object> child = new ArrayList<>(path);
-                child.add(i);
-                collectPaths(node.get(i), child, out);
-            }
-        } else {
-            out.add(path);
-        }
-    }
-
-    private static String removed(JsonNode base, List<Object> path) throws IOException {
-        JsonNode copy = base.deepCopy();
-        JsonNode parent = at(copy, path.subList(0, path.size() - 1));
-        Object last = path.get(path.size() - 1);
-        if (parent instanceof ObjectNode object) {
-            object.remove((String) last);
-        } else if (parent instanceof ArrayNode array) {
-            array.remove((Integer) last);
-        }
-        return YAML.writeValueAsString(copy);
-    }
-
-    private static String replaced(JsonNode base, List<Object> path, JsonNode value) throws IOException {
-        JsonNode copy = base.deepCopy();
-        JsonNode parent = at(copy, path.subList(0, path.size() - 1));
-        Object last = path.get(path.size() - 1);
-        if (parent instanceof ObjectNode object) {
-            object.set((String) last, value);
-        } else if (parent instanceof ArrayNode array) {
-            array.set((Integer) last, value);
-        }
-        return YAML.writeValueAsString(copy);
-    }
-
-    private static JsonNode at(JsonNode node, List<Object> path) {
-        for (Object step : path) {
-            node = step instanceof Integer i ? node.get(i) : node.get((String) step);
-        }
-        return node;
-    }
-
-    private static JsonNode junkValue() {
-        JsonNodeFactory f = JsonNodeFactory.instance;
-        return switch (RANDOM.nextInt(14)) {
-            case 0 -> f.textNode("");
-            case 1 -> f.nullNode();
-            case 2 -> f.numberNode(-1);
-            case 3 -> f.numberNode(new java.math.BigInteger("99999999999999999999999999"));
-            case 4 -> f.numberNode(1e308);
-            case 5 -> f.booleanNode(RANDOM.nextBoolean());
-            case 6 -> f.arrayNode().add("a").add(2);
-            case 7 -> f.objectNode().put("nested", "x");
-            case 8 -> f.textNode("x".repeat(100_000));
-            case 9 -> f.textNode("\u0000\u0001\u0007\uFFFF");
-            case 10 -> f.textNode("${env:TIDEMARK_CAMPAIGN_NOT_SET}");
-            case 11 -> f.textNode("../../../etc/passwd");
-            case 12 -> f.textNode("-5s");
-            default -> f.textNode(junkText());
-        };
-    }
-
-    private static String junkArgument(OptionSpec option) throws IOException {
-        return switch (RANDOM.nextInt(10)) {
-            case 0 -> "";
-            case 1 -> "-1";
-            case 2 -> "99999999999999999999";
-            case 3 -> "abc";
-            case 4 -> "0s";
-            case 5 -> junkText();
-            case 6 -> dir.resolve("does-not-exist").toString();
-            case 7 -> {
-                byte[] junk = new byte[512];
-                RANDOM.nextBytes(junk);
-                yield Files.write(dir.resolve("pipeline-arg-" + cases + ".yaml"), junk).toString();
-            }
-            case 8 -> "http://" + CLOSED;
-            default -> "x".repeat(10_000);
-        };
-    }
-
-    private static String junkText() {
-        StringBuilder s = new StringBuilder();
-        int length = 1 + RANDOM.nextInt(40);
-        for (int i = 0; i < length; i++) {
-            s.append((char) (RANDOM.nextBoolean() ? 32 + RANDOM.nextInt(95) : RANDOM.nextInt(0x3000)));
-        }
-        return s.toString();
     }
 
     private static void collectCommands(CommandSpec spec, List<CommandSpec> out) {

@@ -23,7 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
 
 /**
  * Makes a batch as durable as {@code durability} asks before the writer counts it as written, and
@@ -145,7 +144,7 @@ final class DurabilityWait {
             String address = s.master().address();
             Object reply;
             try {
-                reply = await(s.confirmation());
+                reply = PipelinedReplies.await(s.confirmation());
             } catch (RedisCommandExecutionException e) {
                 if (durability instanceof RedisDurability.Aof && RedisReplies.isUnknownCommand(e)) {
                     verifyFsyncAlways(client, s.master());
@@ -159,7 +158,7 @@ final class DurabilityWait {
                 throw e;
             }
             try {
-                await(s.fence());
+                PipelinedReplies.await(s.fence());
             } catch (RedisException e) {
                 if (!appliedOn.contains(address)) {
                     throw new NotDurableException("the durability fence on " + address + " failed ("
@@ -196,8 +195,8 @@ final class DurabilityWait {
         client.flush();
         Optional<String> problem;
         try {
-            problem = aofProblem("Redis before 7.2 (no WAITAOF)", await(appendonly).get("appendonly"),
-                    await(appendfsync).get("appendfsync"));
+            problem = aofProblem("Redis before 7.2 (no WAITAOF)", PipelinedReplies.await(appendonly).get("appendonly"),
+                    PipelinedReplies.await(appendfsync).get("appendfsync"));
         } catch (RedisCommandExecutionException e) {
             problem = Optional.of(cannotReadConfig(RedisReplies.message(e)));
         }
@@ -287,16 +286,5 @@ final class DurabilityWait {
                 }
             }
         });
-    }
-
-    private static <T> T await(RedisFuture<T> future) throws InterruptedException {
-        try {
-            return future.get();
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RedisException redis) {
-                throw redis;
-            }
-            throw new RedisException(e.getCause());
-        }
     }
 }

@@ -26,9 +26,6 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -50,8 +47,6 @@ final class RedisBatchApplier implements AutoCloseable {
 
     private static final Duration FIRST_BACKOFF = Duration.ofMillis(100);
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
-    /** How long to wait for replies before flushing again; see {@link #awaitAll}. */
-    private static final long REFLUSH_MILLIS = 20;
 
     private final RedisConnector connector;
     private final RedisRowEncoder encoder;
@@ -305,10 +300,10 @@ final class RedisBatchApplier implements AutoCloseable {
         RedisClusterAsyncCommands<String, String> commands = client.connect();
         if (scriptSha == null) {
             List<RedisFuture<String>> loads = client.loadScript(GuardedWriteScript.SOURCE);
-            awaitAll(loads, RedisConnector.COMMAND_TIMEOUT);
+            PipelinedReplies.awaitAll(client, loads, RedisConnector.COMMAND_TIMEOUT);
             String sha = null;
             for (RedisFuture<String> load : loads) {
-                sha = await(load);
+                sha = PipelinedReplies.await(load);
             }
             scriptSha = sha;
         }
@@ -317,13 +312,13 @@ final class RedisBatchApplier implements AutoCloseable {
             results.add(commands.evalsha(scriptSha, ScriptOutputType.INTEGER, change.call().keys(), change.call().args()));
         }
         client.flush();
-        awaitAll(results, RedisConnector.COMMAND_TIMEOUT);
+        PipelinedReplies.awaitAll(client, results, RedisConnector.COMMAND_TIMEOUT);
         List<Reply> replies = new ArrayList<>(results.size());
         RedisException notRejection = null;
         long nowApplied = 0;
         for (RedisFuture<Long> result : results) {
             try {
-                long written = await(result);
+                long written = PipelinedReplies.await(result);
                 nowApplied += written;
                 replies.add(new Reply(written, null));
             } catch (RedisException e) {
@@ -368,49 +363,8 @@ final class RedisBatchApplier implements AutoCloseable {
                 replies.add(s.confirmation());
             }
         }
-        awaitAll(replies, connector.waitReplyTimeout());
+        PipelinedReplies.awaitAll(client, replies, connector.waitReplyTimeout());
         durability.check(client, sent, appliedOn);
-    }
-
-    /**
-     * Waits until every future is done, flushing again every {@value #REFLUSH_MILLIS} ms meanwhile: a
-     * cluster connection may queue a command after the flush (on a node connection that was still
-     * opening, or when it follows a MOVED or ASK redirect), and with auto-flush off nothing else would
-     * send it. Times out after {@code timeout}, closing the connection so that late replies are never
-     * mistaken for the next attempt's.
-     */
-    private void awaitAll(List<? extends RedisFuture<?>> futures, Duration timeout)
-            throws TimeoutException, InterruptedException {
-        CompletableFuture<Void> all = CompletableFuture.allOf(
-                futures.stream().map(RedisFuture::toCompletableFuture).toArray(CompletableFuture[]::new));
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            try {
-                all.get(REFLUSH_MILLIS, TimeUnit.MILLISECONDS);
-                return;
-            } catch (ExecutionException e) {
-                return; // every future is done; the caller reads each one's outcome
-            } catch (TimeoutException e) {
-                if (System.nanoTime() - deadline >= 0) {
-                    client.disconnect();
-                    throw new TimeoutException("no reply from Redis within " + timeout.toMillis() + " ms");
-                }
-                client.flush();
-            }
-        }
-    }
-
-    /** The outcome of a completed future. */
-    private static <T> T await(RedisFuture<T> future) throws InterruptedException {
-        try {
-            return future.get();
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof RedisException redis) {
-                throw redis;
-            }
-            throw new RedisException(cause);
-        }
     }
 
     /** A rejection's class in the queue: the reply's error code, such as WRONGTYPE or OOM. */

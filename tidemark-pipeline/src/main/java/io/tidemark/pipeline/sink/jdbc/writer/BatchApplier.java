@@ -10,7 +10,6 @@ import io.tidemark.pipeline.sink.jdbc.JdbcConnectionFactory;
 import io.tidemark.pipeline.sink.jdbc.dialect.SinkDialect;
 
 import org.apache.flink.metrics.Counter;
-import org.apache.flink.metrics.SimpleCounter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,30 +39,22 @@ final class BatchApplier implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(BatchApplier.class);
 
-    private final JdbcConnectionFactory connections;
     private final SinkDialect dialect;
     private final Map<TableId, TableId> sinkTables;
     private final String pipeline;
     private final String writerId;
-    private final int maxRetries;
-    private final Set<String> transientCodes;
+    private final SinkConnection connection;
     /** Null when the pipeline has no dead-letter queue: a rejected change then fails the job. */
     private final RejectedChanges rejected;
     /** With a queue: the rows whose later changes wait behind a rejected one. */
     private final ParkedRows parkedRows;
 
-
-    private Connection connection;
-    /** The statements of the open connection; null when none is open. */
-    private BatchStatements statements;
     /** Only in apply-order source: changes put aside while catching up after the snapshot. */
     private DeferredChanges deferred;
     /** Null outside a job (a dead-letter replay): then nothing is fenced. */
     private WriterFence fence;
     private long epoch;
-    private PreparedStatement progressUpsert;
     private long recoveryHorizon = Long.MIN_VALUE;
-    private Counter retries = new SimpleCounter();
     /** Null outside a job (a dead-letter replay): then nothing is reported. */
     private SinkMetrics metrics;
 
@@ -76,13 +67,11 @@ final class BatchApplier implements AutoCloseable {
             int maxRetries,
             Set<String> transientCodes,
             RejectedChanges rejected) {
-        this.connections = connections;
         this.dialect = dialect;
         this.sinkTables = sinkTables;
         this.pipeline = pipeline;
         this.writerId = writerId;
-        this.maxRetries = maxRetries;
-        this.transientCodes = transientCodes;
+        this.connection = new SinkConnection(connections, dialect, sinkTables, maxRetries, transientCodes);
         this.rejected = rejected;
         this.parkedRows = rejected == null ? null : new ParkedRows(this, rejected);
     }
@@ -92,7 +81,7 @@ final class BatchApplier implements AutoCloseable {
      * over from older attempts; returns the epoch. Call before {@link #open()} reads the horizon.
      */
     long joinFence(WriterFence fence, String attempt) throws SQLException {
-        long joined = withRetries("take over the sink", () -> fence.acquire(connection(), attempt));
+        long joined = withRetries("take over the sink", () -> fence.acquire(connection.get(), attempt));
         fencedBy(fence, joined);
         return joined;
     }
@@ -106,7 +95,7 @@ final class BatchApplier implements AutoCloseable {
     /** Reads the recovery horizon; called once before the first batch. */
     long open() throws SQLException {
         return withRetries("read recovery horizon", () -> {
-            Connection c = connection();
+            Connection c = connection.get();
             try (PreparedStatement ps = c.prepareStatement(dialect.selectRecoveryHorizon())) {
                 ps.setString(1, pipeline);
                 try (ResultSet rs = ps.executeQuery()) {
@@ -133,7 +122,7 @@ final class BatchApplier implements AutoCloseable {
 
     /** Where retries after transient errors are counted (a metric of the writer). */
     void countRetriesIn(Counter counter) {
-        this.retries = counter;
+        connection.countRetriesIn(counter);
     }
 
     /** Where committed batches are reported (the writer's sink metrics). */
@@ -265,8 +254,8 @@ final class BatchApplier implements AutoCloseable {
             throw new SQLException("source table " + change.table() + " is not routed to this sink", "42P01");
         }
         return withRetries("replay change", () -> {
-            Connection c = connection();
-            long held = statements.heldPosition(change);
+            Connection c = connection.get();
+            long held = connection.statements().heldPosition(change);
             if (held >= change.position().value()) {
                 c.commit();
                 return OptionalLong.of(held);
@@ -290,7 +279,7 @@ final class BatchApplier implements AutoCloseable {
      */
     <T> T inTransaction(String what, TransactionWork<T> work) throws SQLException {
         return withRetries(what, () -> {
-            Connection c = connection();
+            Connection c = connection.get();
             T result = work.run(c);
             if (fence != null) {
                 fence.check(c, epoch);
@@ -322,108 +311,35 @@ final class BatchApplier implements AutoCloseable {
 
     /** The dialect's transient errors, plus the codes configured in dead-letter-queue.transient-errors. */
     boolean isTransient(SQLException error) {
-        if (dialect.isTransient(error)) {
-            return true;
-        }
-        if (transientCodes.isEmpty()) {
-            return false;
-        }
-        for (Throwable t = error; t != null; t = t.getCause()) {
-            if (t instanceof SQLException sql) {
-                for (SQLException e = sql; e != null; e = e.getNextException()) {
-                    if ((e.getSQLState() != null && transientCodes.contains(e.getSQLState()))
-                            || transientCodes.contains(Integer.toString(e.getErrorCode()))) {
-                        return true;
-                    }
-                }
-            }
-        }
-        return false;
+        return connection.isTransient(error);
     }
 
     private void applyOnce(ChangeBatch batch) throws SQLException {
-        Connection c = connection();
-        statements.write(batch, recoveryHorizon);
+        Connection c = connection.get();
+        connection.statements().write(batch, recoveryHorizon);
         if (deferred != null) {
             deferred.recordSnapshotRows(c, batch);
         }
         if (fence != null) {
             fence.check(c, epoch); // last before the commit: the shared lock holds off a takeover until then
         }
+        PreparedStatement progressUpsert = connection.progressUpsert();
         progressUpsert.setString(1, pipeline);
         progressUpsert.setString(2, writerId);
         progressUpsert.setLong(3, batch.maxPosition());
         progressUpsert.executeUpdate();
         c.commit();
         if (metrics != null) {
-            metrics.committed(statements.outcome());
+            metrics.committed(connection.statements().outcome());
         }
     }
 
-    private Connection connection() throws SQLException {
-        if (connection == null) {
-            connection = connections.open(dialect);
-            connection.setAutoCommit(false);
-            statements = new BatchStatements(connection, dialect, sinkTables);
-            progressUpsert = connection.prepareStatement(dialect.upsertProgress());
-        }
-        return connection;
-    }
-
-    @FunctionalInterface
-    private interface SqlAction<T> {
-        T run() throws SQLException;
-    }
-
-    private <T> T withRetries(String what, SqlAction<T> action) throws SQLException {
-        long backoffMillis = 200;
-        for (int attempt = 0; ; attempt++) {
-            try {
-                return action.run();
-            } catch (SQLException e) {
-                rollbackAndDiscardConnection();
-                if (!isTransient(e) || attempt >= maxRetries) {
-                    throw e;
-                }
-                retries.inc();
-                LOG.warn("Transient error in {} (attempt {} of {}), retrying in {} ms: {}",
-                        what, attempt + 1, maxRetries, backoffMillis, e.getMessage());
-                try {
-                    Thread.sleep(backoffMillis);
-                } catch (InterruptedException interrupted) {
-                    Thread.currentThread().interrupt();
-                    throw new SQLException("interrupted while retrying " + what, e);
-                }
-                backoffMillis = Math.min(backoffMillis * 2, 10_000);
-            }
-        }
-    }
-
-    private void rollbackAndDiscardConnection() {
-        if (connection == null) {
-            return;
-        }
-        try {
-            connection.rollback();
-        } catch (SQLException ignored) {
-            // the connection may be gone already
-        }
-        close();
+    private <T> T withRetries(String what, SinkConnection.SqlAction<T> action) throws SQLException {
+        return connection.withRetries(what, action);
     }
 
     @Override
     public void close() {
-        if (statements != null) {
-            statements.close();
-            statements = null;
-        }
-        if (connection != null) {
-            try {
-                connection.close();
-            } catch (SQLException ignored) {
-                // nothing more to do with a broken connection
-            }
-            connection = null;
-        }
+        connection.close();
     }
 }

@@ -1,0 +1,153 @@
+package io.tidemark.pipeline.sink.jdbc.writer;
+
+import io.tidemark.pipeline.event.TableId;
+import io.tidemark.pipeline.sink.jdbc.JdbcConnectionFactory;
+import io.tidemark.pipeline.sink.jdbc.dialect.SinkDialect;
+
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.SimpleCounter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The one connection of a {@link BatchApplier}, with the statements prepared on it: opened when
+ * first needed, without auto-commit, and thrown away after any error, so that a retry starts on a
+ * fresh connection. {@link #withRetries} runs a unit of work again after transient errors (the
+ * dialect's, plus the codes configured in {@code dead-letter-queue.transient-errors}) with
+ * exponential backoff, and rethrows everything else.
+ */
+final class SinkConnection implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SinkConnection.class);
+
+    /** Work on the connection that may be tried again. */
+    @FunctionalInterface
+    interface SqlAction<T> {
+        T run() throws SQLException;
+    }
+
+    private final JdbcConnectionFactory connections;
+    private final SinkDialect dialect;
+    private final Map<TableId, TableId> sinkTables;
+    private final int maxRetries;
+    private final Set<String> transientCodes;
+    private Connection connection;
+    /** The statements of the open connection; null when none is open. */
+    private BatchStatements statements;
+    private PreparedStatement progressUpsert;
+    private Counter retries = new SimpleCounter();
+
+    SinkConnection(JdbcConnectionFactory connections, SinkDialect dialect, Map<TableId, TableId> sinkTables,
+            int maxRetries, Set<String> transientCodes) {
+        this.connections = connections;
+        this.dialect = dialect;
+        this.sinkTables = sinkTables;
+        this.maxRetries = maxRetries;
+        this.transientCodes = transientCodes;
+    }
+
+    /** Where retries after transient errors are counted (a metric of the writer). */
+    void countRetriesIn(Counter counter) {
+        this.retries = counter;
+    }
+
+    /** The open connection, opened now if there is none. */
+    Connection get() throws SQLException {
+        if (connection == null) {
+            connection = connections.open(dialect);
+            connection.setAutoCommit(false);
+            statements = new BatchStatements(connection, dialect, sinkTables);
+            progressUpsert = connection.prepareStatement(dialect.upsertProgress());
+        }
+        return connection;
+    }
+
+    /** The batch statements of the open connection (after {@link #get()}). */
+    BatchStatements statements() {
+        return statements;
+    }
+
+    /** The progress record's upsert on the open connection (after {@link #get()}). */
+    PreparedStatement progressUpsert() {
+        return progressUpsert;
+    }
+
+    <T> T withRetries(String what, SqlAction<T> action) throws SQLException {
+        long backoffMillis = 200;
+        for (int attempt = 0; ; attempt++) {
+            try {
+                return action.run();
+            } catch (SQLException e) {
+                rollbackAndClose();
+                if (!isTransient(e) || attempt >= maxRetries) {
+                    throw e;
+                }
+                retries.inc();
+                LOG.warn("Transient error in {} (attempt {} of {}), retrying in {} ms: {}",
+                        what, attempt + 1, maxRetries, backoffMillis, e.getMessage());
+                try {
+                    Thread.sleep(backoffMillis);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw new SQLException("interrupted while retrying " + what, e);
+                }
+                backoffMillis = Math.min(backoffMillis * 2, 10_000);
+            }
+        }
+    }
+
+    /** The dialect's transient errors, plus the codes configured in dead-letter-queue.transient-errors. */
+    boolean isTransient(SQLException error) {
+        if (dialect.isTransient(error)) {
+            return true;
+        }
+        if (transientCodes.isEmpty()) {
+            return false;
+        }
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof SQLException sql) {
+                for (SQLException e = sql; e != null; e = e.getNextException()) {
+                    if ((e.getSQLState() != null && transientCodes.contains(e.getSQLState()))
+                            || transientCodes.contains(Integer.toString(e.getErrorCode()))) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
+    }
+
+    private void rollbackAndClose() {
+        if (connection == null) {
+            return;
+        }
+        try {
+            connection.rollback();
+        } catch (SQLException ignored) {
+            // the connection may be gone already
+        }
+        close();
+    }
+
+    @Override
+    public void close() {
+        if (statements != null) {
+            statements.close();
+            statements = null;
+        }
+        if (connection != null) {
+            try {
+                connection.close();
+            } catch (SQLException ignored) {
+                // nothing more to do with a broken connection
+            }
+            connection = null;
+        }
+    }
+}
