@@ -58,6 +58,7 @@ class MonitoringITCase extends PostgresTestBase {
     private static final Duration QUERY_RANGE = Duration.ofSeconds(30);
     private static final Pattern METRIC = Pattern.compile("\\b(flink_[a-zA-Z0-9_:]+)");
     private static final Pattern SELECTOR = Pattern.compile("\\b(flink_[a-zA-Z0-9_:]+)\\{([^}]*)}");
+    private static final Pattern METRIC_WITH_MATCHERS = Pattern.compile("\\b(flink_[a-zA-Z0-9_:]+)(\\{[^}]*})?");
     private static final Pattern MATCHER_LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)\\s*(?:=~|!~|!=|=)");
     private static final Pattern GROUPING = Pattern.compile("\\b(?:by|without|on|ignoring|group_left|group_right)\\s*\\(([^)]*)\\)");
 
@@ -256,7 +257,7 @@ class MonitoringITCase extends PostgresTestBase {
     /** Each metric of {@code expr} as a query of its own, with the matchers written beside it. */
     private static List<String> selectors(String expr) {
         List<String> selectors = new ArrayList<>();
-        Matcher m = Pattern.compile("\\b(flink_[a-zA-Z0-9_:]+)(\\{[^}]*})?").matcher(expr);
+        Matcher m = METRIC_WITH_MATCHERS.matcher(expr);
         while (m.find()) {
             selectors.add(m.group(1) + (m.group(2) == null ? "" : m.group(2)));
         }

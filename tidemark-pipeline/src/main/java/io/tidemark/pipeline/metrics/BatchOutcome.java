@@ -45,10 +45,6 @@ public final class BatchOutcome {
         of(table).tombstoneChecks += count;
     }
 
-    public boolean isEmpty() {
-        return tables.isEmpty();
-    }
-
     /** Forgets everything: the sink starts the next batch, or an attempt of this one that failed. */
     public void clear() {
         tables.clear();

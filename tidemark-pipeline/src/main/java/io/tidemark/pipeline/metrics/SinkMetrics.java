@@ -56,11 +56,6 @@ public final class SinkMetrics {
         this.flushLatency = sinkGroup.histogram(FLUSH_LATENCY_MS, new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
     }
 
-    /** A counter of retries after transient sink errors. */
-    public Counter retriesCounter() {
-        return sinkGroup.counter(RETRIES, new ThreadSafeSimpleCounter());
-    }
-
     /** Retries after transient sink errors, as counted by the sink itself. */
     public void retriesGauge(LongSupplier retries) {
         sinkGroup.gauge(RETRIES, (Gauge<Long>) retries::getAsLong);
