@@ -11,9 +11,9 @@ import io.tidemark.pipeline.testing.FailureInjector;
 import io.tidemark.pipeline.testing.OrdersWorkload;
 import io.tidemark.pipeline.testing.PoisonScenario;
 import io.tidemark.pipeline.testing.PostgresTestBase;
+import io.tidemark.pipeline.testing.RestartablePostgres;
 import io.tidemark.pipeline.testing.TestJobs;
 
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.client.program.rest.RestClusterClient;
@@ -24,8 +24,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -152,20 +150,9 @@ class DeadLetterQueueITCase extends PostgresTestBase {
         try (Connection c = connect(source)) {
             workload.seed(c, 2_000);
         }
-        int sinkPort;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            sinkPort = socket.getLocalPort();
-        }
-        Path sinkData = temp.resolve("sink-pg");
-        EmbeddedPostgres sinkServer = startSink(sinkPort, sinkData);
-        try {
-            String sinkUrl = "jdbc:postgresql://127.0.0.1:" + sinkPort + "/postgres";
-            try (Connection c = DriverManager.getConnection(sinkUrl, "postgres", "postgres");
-                    Statement st = c.createStatement()) {
-                for (String ddl : DdlScripts.statements("orders")) {
-                    st.execute(ddl);
-                }
-            }
+        try (RestartablePostgres sinkServer = RestartablePostgres.start(temp.resolve("sink-pg"))) {
+            String sinkUrl = sinkServer.jdbcUrl("postgres");
+            sinkServer.execute("postgres", DdlScripts.statements("orders"));
             PipelineDef base = pipeline("it-dlq-outage", source, "unused", List.of("public.orders"), temp, 2);
             JdbcSinkDef sink = new JdbcSinkDef("warehouse", sinkUrl, "postgres", Secret.literal("postgres"), 1000,
                     Duration.ofMillis(100), 2, Duration.ofDays(7), 3);
@@ -179,13 +166,13 @@ class DeadLetterQueueITCase extends PostgresTestBase {
                         .until(() -> countIn(sinkUrl, "SELECT count(*) FROM orders") >= 2_000);
                 try (Connection c = connect(source)) {
                     workload.run(c, 1_000);
-                    sinkServer.close(); // the sink database goes away for 30 s while changes keep coming
+                    sinkServer.stopServer(); // the sink database goes away for 30 s while changes keep coming
                     long downUntil = System.nanoTime() + Duration.ofSeconds(30).toNanos();
                     while (System.nanoTime() < downUntil) {
                         workload.run(c, 100);
                         Thread.sleep(500);
                     }
-                    sinkServer = startSink(sinkPort, sinkData);
+                    sinkServer.startServer();
                     workload.run(c, 1_000);
                 }
                 await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1))
@@ -196,14 +183,7 @@ class DeadLetterQueueITCase extends PostgresTestBase {
             } finally {
                 TestJobs.cancel(client, jobId);
             }
-        } finally {
-            sinkServer.close();
         }
-    }
-
-    private static EmbeddedPostgres startSink(int port, Path data) throws IOException {
-        return EmbeddedPostgres.builder().setPort(port).setDataDirectory(data).setCleanDataDirectory(false)
-                .setServerConfig("fsync", "off").start();
     }
 
     private static long countIn(String url, String sql) throws SQLException {

@@ -27,11 +27,13 @@ public final class MariaDbTestServer implements AutoCloseable {
     private static MariaDbTestServer instance;
     private static final java.util.concurrent.atomic.AtomicInteger DATABASES = new java.util.concurrent.atomic.AtomicInteger();
 
-    private final Process process;
+    private final List<String> command;
     private final int port;
     private final Path dir;
+    private Process process;
 
-    private MariaDbTestServer(Process process, int port, Path dir) {
+    private MariaDbTestServer(List<String> command, Process process, int port, Path dir) {
+        this.command = command;
         this.process = process;
         this.port = port;
         this.dir = dir;
@@ -112,23 +114,41 @@ public final class MariaDbTestServer implements AutoCloseable {
                     "--binlog-row-image=FULL"));
         }
         command.addAll(extraArguments);
-        Process server = new ProcessBuilder(command)
+        MariaDbTestServer db = new MariaDbTestServer(List.copyOf(command), launch(command, dir), port, dir);
+        db.awaitUp();
+        return db;
+    }
+
+    private static Process launch(List<String> command, Path dir) throws IOException {
+        return new ProcessBuilder(command)
                 .redirectErrorStream(true)
-                .redirectOutput(dir.resolve("mariadb.log").toFile())
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("mariadb.log").toFile()))
                 .start();
-        MariaDbTestServer db = new MariaDbTestServer(server, port, dir);
+    }
+
+    private void awaitUp() throws IOException, InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (true) {
-            try (Connection ignored = db.connect("")) {
-                return db;
+            try (Connection ignored = connect("")) {
+                return;
             } catch (SQLException e) {
-                if (!server.isAlive() || System.nanoTime() > deadline) {
-                    server.destroyForcibly();
+                if (!process.isAlive() || System.nanoTime() > deadline) {
+                    process.destroyForcibly();
                     throw new IOException("MariaDB did not start; see " + dir.resolve("mariadb.log"), e);
                 }
                 Thread.sleep(100);
             }
         }
+    }
+
+    /**
+     * Stops the server (SIGTERM: a clean shutdown) and starts it again on the same port with the same
+     * data and binary log, as a source database restart would.
+     */
+    public synchronized void restart() throws IOException, InterruptedException {
+        stop();
+        process = launch(command, dir);
+        awaitUp();
     }
 
     public int port() {
@@ -183,7 +203,7 @@ public final class MariaDbTestServer implements AutoCloseable {
         stop();
     }
 
-    private void stop() {
+    private synchronized void stop() {
         process.destroy();
         try {
             if (!process.waitFor(20, TimeUnit.SECONDS)) {

@@ -16,10 +16,12 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.awaitility.Awaitility.await;
@@ -35,14 +37,16 @@ import static org.awaitility.Awaitility.await;
 public final class StandaloneFlinkCluster implements AutoCloseable {
 
     private final Path dir;
+    private final Path conf;
     private final int restPort;
     private final String classPath;
     private final Process jobManager;
     private final List<Process> taskManagers = new ArrayList<>();
     private RestClusterClient<StandaloneClusterId> client;
 
-    private StandaloneFlinkCluster(Path dir, int restPort, String classPath, Process jobManager) {
+    private StandaloneFlinkCluster(Path dir, Path conf, int restPort, String classPath, Process jobManager) {
         this.dir = dir;
+        this.conf = conf;
         this.restPort = restPort;
         this.classPath = classPath;
         this.jobManager = jobManager;
@@ -53,7 +57,7 @@ public final class StandaloneFlinkCluster implements AutoCloseable {
      * classes included) and waits until all have registered.
      */
     public static StandaloneFlinkCluster start(Path dir, int taskManagers, int slotsPerTaskManager) throws Exception {
-        return start(dir, taskManagers, slotsPerTaskManager, testClassPath());
+        return start(dir, taskManagers, slotsPerTaskManager, testClassPath(), Map.of());
     }
 
     /**
@@ -63,17 +67,27 @@ public final class StandaloneFlinkCluster implements AutoCloseable {
      */
     public static StandaloneFlinkCluster startDistribution(Path dir, int taskManagers, int slotsPerTaskManager)
             throws Exception {
+        return startDistribution(dir, taskManagers, slotsPerTaskManager, Map.of());
+    }
+
+    /**
+     * As {@link #startDistribution(Path, int, int)} with further cluster configuration, such as a
+     * restart strategy ({@code restart-strategy.type: exponential-delay}).
+     */
+    public static StandaloneFlinkCluster startDistribution(Path dir, int taskManagers, int slotsPerTaskManager,
+            Map<String, String> configuration) throws Exception {
         List<String> distribution = new ArrayList<>();
         for (String entry : testClassPath().split(File.pathSeparator)) {
             if (isDistribution(entry.replace('\\', '/'))) {
                 distribution.add(entry);
             }
         }
-        return start(dir, taskManagers, slotsPerTaskManager, String.join(File.pathSeparator, distribution));
+        return start(dir, taskManagers, slotsPerTaskManager, String.join(File.pathSeparator, distribution),
+                configuration);
     }
 
-    private static StandaloneFlinkCluster start(Path dir, int taskManagers, int slotsPerTaskManager, String classPath)
-            throws Exception {
+    private static StandaloneFlinkCluster start(Path dir, int taskManagers, int slotsPerTaskManager, String classPath,
+            Map<String, String> configuration) throws Exception {
         Path conf = Files.createDirectories(dir.resolve("conf"));
         int restPort = freePort();
         Files.writeString(conf.resolve("config.yaml"), String.join("\n",
@@ -106,7 +120,11 @@ public final class StandaloneFlinkCluster implements AutoCloseable {
                 "web.submit.enable: true",
                 "web.upload.dir: " + Files.createDirectories(dir.resolve("uploads")),
                 "") + "\n");
-        StandaloneFlinkCluster cluster = new StandaloneFlinkCluster(dir, restPort, classPath,
+        for (Map.Entry<String, String> entry : configuration.entrySet()) {
+            Files.writeString(conf.resolve("config.yaml"), entry.getKey() + ": " + entry.getValue() + "\n",
+                    StandardOpenOption.APPEND);
+        }
+        StandaloneFlinkCluster cluster = new StandaloneFlinkCluster(dir, conf, restPort, classPath,
                 launch(dir, conf, classPath, "jobmanager", StandaloneSessionClusterEntrypoint.class.getName()));
         try {
             for (int i = 0; i < taskManagers; i++) {
@@ -151,6 +169,18 @@ public final class StandaloneFlinkCluster implements AutoCloseable {
             throw new IllegalStateException("kill -9 " + process.pid() + " failed");
         }
         process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    /**
+     * Starts one more TaskManager (a replacement for a killed one, as Kubernetes would start a new
+     * pod) and returns its index once the JobManager counts {@code expected} TaskManagers.
+     */
+    public synchronized int startTaskManager(int expected) throws Exception {
+        int index = taskManagers.size();
+        taskManagers.add(launch(dir, conf, classPath, "taskmanager-" + index, TaskManagerRunner.class.getName()));
+        await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+                .until(() -> registeredTaskManagers().size() >= expected);
+        return index;
     }
 
     /** The class path the cluster's processes run with. */

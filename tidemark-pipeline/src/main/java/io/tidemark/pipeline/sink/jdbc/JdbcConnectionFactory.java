@@ -2,11 +2,11 @@ package io.tidemark.pipeline.sink.jdbc;
 
 import io.tidemark.pipeline.config.JdbcSinkDef;
 import io.tidemark.pipeline.config.Secret;
+import io.tidemark.pipeline.jdbc.JdbcDrivers;
 import io.tidemark.pipeline.sink.jdbc.dialect.SinkDialect;
 
 import java.io.Serializable;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Properties;
@@ -41,7 +41,7 @@ public final class JdbcConnectionFactory implements Serializable {
         Properties props = dialect.connectionProperties();
         props.setProperty("user", username);
         props.setProperty("password", password.resolve());
-        Connection connection = DriverManager.getConnection(url, props);
+        Connection connection = JdbcDrivers.connect(url, props);
         if (!dialect.sessionSetup().isEmpty()) {
             try (Statement st = connection.createStatement()) {
                 for (String sql : dialect.sessionSetup()) {

@@ -1,9 +1,9 @@
 package io.tidemark.pipeline.source.mysql;
 
 import io.tidemark.pipeline.config.MySqlSourceDef;
+import io.tidemark.pipeline.jdbc.JdbcDrivers;
 
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.Properties;
 
@@ -23,6 +23,6 @@ public final class MySqlConnections {
         props.setProperty("sslMode", def.tls().connectorJMode());
         props.setProperty("allowPublicKeyRetrieval", "true");
         props.setProperty("connectTimeout", "30000");
-        return DriverManager.getConnection("jdbc:mysql://" + def.hostname() + ":" + def.port() + "/", props);
+        return JdbcDrivers.connect("jdbc:mysql://" + def.hostname() + ":" + def.port() + "/", props);
     }
 }

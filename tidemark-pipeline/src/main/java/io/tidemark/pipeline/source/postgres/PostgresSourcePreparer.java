@@ -3,11 +3,11 @@ package io.tidemark.pipeline.source.postgres;
 import io.tidemark.pipeline.config.PostgresSourceDef;
 import io.tidemark.pipeline.event.SourcePosition;
 import io.tidemark.pipeline.event.TableId;
+import io.tidemark.pipeline.jdbc.JdbcDrivers;
 import io.tidemark.pipeline.source.SourcePositionLostException;
 import io.tidemark.pipeline.source.SourceTables;
 
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -67,7 +67,7 @@ public final class PostgresSourcePreparer {
         Properties props = new Properties();
         props.setProperty("user", def.username());
         props.setProperty("password", def.password().resolve());
-        return DriverManager.getConnection(
+        return JdbcDrivers.connect(
                 "jdbc:postgresql://" + def.hostname() + ":" + def.port() + "/" + def.database(), props);
     }
 

@@ -18,12 +18,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The {@code orders} rows of the pipeline tests as the Redis sink should hold them, in one form for
  * both sides of a comparison: column name to text, no position, {@code updated_at} as an instant.
  */
-final class OrderHashes {
+public final class OrderHashes {
 
     private OrderHashes() {}
 
     /** A source row as the hash the sink should hold for it. */
-    static Map<String, String> of(long id, String customer, String amount, String status, String note,
+    public static Map<String, String> of(long id, String customer, String amount, String status, String note,
             Instant updatedAt, int version) {
         Map<String, String> row = new HashMap<>();
         row.put("id", Long.toString(id));
@@ -39,7 +39,7 @@ final class OrderHashes {
     }
 
     /** Every key matching {@code pattern} on one server with its hash; each must carry a position. */
-    static Map<String, Map<String, String>> read(RedisCommands<String, String> redis, String pattern) {
+    public static Map<String, Map<String, String>> read(RedisCommands<String, String> redis, String pattern) {
         List<String> keys = new ArrayList<>();
         ScanCursor cursor = ScanCursor.INITIAL;
         do {
