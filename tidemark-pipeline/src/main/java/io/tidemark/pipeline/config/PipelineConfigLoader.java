@@ -126,7 +126,9 @@ public final class PipelineConfigLoader {
             if (message.startsWith("Duplicate field ")) {
                 message = "duplicate key " + message.substring("Duplicate field ".length()) + "; keep only one";
             } else {
-                message = "invalid YAML: " + message;
+                // Jackson quotes the scalar it could not read ("Malformed numeric value '...'" for a
+                // !!float password): that may be the password itself, so it is not repeated
+                message = "invalid YAML: " + message.replaceAll("\\s*'[^']{2,}'", "");
             }
             throw new ConfigException(List.of(where + ": " + message));
         }

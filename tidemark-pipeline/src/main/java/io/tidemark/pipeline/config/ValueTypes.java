@@ -31,6 +31,8 @@ final class ValueTypes {
     private static final Pattern INTEGER_TEXT = Pattern.compile("[+-]?[0-9]+");
     private static final Pattern PASSWORD_PARAMETER = Pattern.compile("(?i)[?&;]password=");
     private static final Pattern USER_INFO = Pattern.compile("//[^/?#@]*:[^/?#@]*@");
+    /** {@code user:password@} at the start of a value, after {@code //} or after a comma; up to the last {@code @}. */
+    private static final Pattern ECHOED_USER_INFO = Pattern.compile("(^|//|,)[^\\s/@,]*:\\S*@");
     private static final String DURATION_EXAMPLES = "a duration such as 200ms, 60s, 2 min or 7d";
     private static final int MAX_SHOWN = 80;
 
@@ -285,6 +287,11 @@ final class ValueTypes {
                                 + describe(node));
                 return null;
             }
+            if (USER_INFO.matcher(uri).find()) {
+                problems.add(path, "must not contain credentials (user:password@); give the file system its keys in"
+                        + " Flink's configuration or environment (for S3: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)");
+                return null;
+            }
             if (scheme == null || !STORAGE_SCHEMES.contains(scheme.toLowerCase(Locale.ROOT))) {
                 String hint = scheme == null && uri.startsWith("/") ? "; use file://" + uri : "";
                 problems.add(path, "expected a URI with a scheme among " + schemes + ", got " + describe(node) + hint);
@@ -345,7 +352,9 @@ final class ValueTypes {
     }
 
     static String quote(String text) {
-        String shown = text.length() > MAX_SHOWN ? text.substring(0, MAX_SHOWN) + "..." : text;
+        // a value pasted with its credentials (a URI, host:port) is echoed without them
+        String masked = ECHOED_USER_INFO.matcher(text).replaceAll("$1***@");
+        String shown = masked.length() > MAX_SHOWN ? masked.substring(0, MAX_SHOWN) + "..." : masked;
         return "\""
                 + shown.replace("\\", "\\\\")
                         .replace("\"", "\\\"")
