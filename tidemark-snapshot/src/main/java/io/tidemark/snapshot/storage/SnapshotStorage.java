@@ -16,6 +16,7 @@ import org.slf4j.LoggerFactory;
 
 import javax.annotation.Nullable;
 
+import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.FileNotFoundException;
@@ -55,12 +56,33 @@ public final class SnapshotStorage {
     private static final Pattern CHECKPOINT_DIRECTORY = Pattern.compile("chk-(\\d+)");
     private static final Pattern JOB_ID = Pattern.compile("[0-9a-f]{32}");
     private static final int MAX_PROBLEM_LENGTH = 300;
+    private static final int METADATA_BUFFER_BYTES = 64 * 1024;
+
+    /**
+     * How many directories {@link #list} lists, and how many {@code _metadata} files it reads, at once. On S3
+     * each is a round trip or two, mostly waiting; 16 keep well inside S3A's connection pool (Hadoop's default
+     * {@code fs.s3a.connection.maximum}: 96) and leave room for a job's own requests to the same bucket.
+     */
+    public static final int DEFAULT_PARALLELISM = 16;
 
     private final ClassLoader classLoader;
+    private final int parallelism;
 
     /** A storage over the file systems already initialized in this JVM (by Flink, or by the caller). */
     public SnapshotStorage() {
+        this(DEFAULT_PARALLELISM);
+    }
+
+    /**
+     * Like {@link #SnapshotStorage()}, with {@code parallelism} directories listed and {@code _metadata} files
+     * read at once by {@link #list} (1: one after the other).
+     */
+    public SnapshotStorage(int parallelism) {
+        if (parallelism < 1) {
+            throw new IllegalArgumentException("parallelism must be at least 1, not " + parallelism);
+        }
         this.classLoader = SnapshotStorage.class.getClassLoader();
+        this.parallelism = parallelism;
     }
 
     /**
@@ -83,7 +105,11 @@ public final class SnapshotStorage {
      * so. A root that does not exist contributes nothing; a snapshot reached from two roots is listed once.
      */
     public List<SnapshotInfo> list(Collection<String> roots) throws IOException {
-        Map<String, SnapshotInfo> found = new LinkedHashMap<>();
+        // Three steps, the second and third on a bounded pool: on an object store every directory listed and
+        // every _metadata read is a round trip or two (S3A: a LIST per directory, a HEAD and a GET per file), so
+        // 10,000 snapshots are 30,000 requests, and one after the other they add up every request's latency.
+        List<Candidate> candidates = new ArrayList<>();
+        List<Candidate> jobDirectories = new ArrayList<>();
         for (String root : roots) {
             Path rootPath = SnapshotPaths.toFlinkPath(root);
             FileSystem fs = rootPath.getFileSystem();
@@ -95,21 +121,52 @@ public final class SnapshotStorage {
                 String name = child.getPath().getName();
                 if (SAVEPOINT_DIRECTORY.matcher(name).matches()
                         || (rootIsJobDirectory && CHECKPOINT_DIRECTORY.matcher(name).matches())) {
-                    add(found, examine(fs, child));
+                    candidates.add(new Candidate(fs, child, false));
                 } else if (JOB_ID.matcher(name).matches()) {
-                    for (FileStatus grandchild : listOrEmpty(fs, child.getPath())) {
-                        if (grandchild.isDir() && CHECKPOINT_DIRECTORY.matcher(grandchild.getPath().getName()).matches()) {
-                            add(found, examine(fs, grandchild));
-                        }
-                    }
-                } else if (fs.exists(new Path(child.getPath(), METADATA_FILE))) {
-                    add(found, examine(fs, child));
+                    jobDirectories.add(new Candidate(fs, child, false));
+                } else {
+                    candidates.add(new Candidate(fs, child, true));
                 }
             }
+        }
+        for (List<Candidate> checkpoints : inParallel(jobDirectories, SnapshotStorage::checkpointsOf)) {
+            candidates.addAll(checkpoints);
+        }
+        Map<String, SnapshotInfo> found = new LinkedHashMap<>();
+        for (Optional<SnapshotInfo> info : inParallel(candidates, this::examineCandidate)) {
+            info.ifPresent(snapshot -> add(found, snapshot));
         }
         List<SnapshotInfo> snapshots = new ArrayList<>(found.values());
         snapshots.sort(NEWEST_FIRST);
         return snapshots;
+    }
+
+    /**
+     * A directory that may be a snapshot; {@code onlyWithMetadata} for one whose name does not say Flink wrote it,
+     * which is a snapshot only if it holds a {@code _metadata}.
+     */
+    private record Candidate(FileSystem fs, FileStatus status, boolean onlyWithMetadata) {}
+
+    private static List<Candidate> checkpointsOf(Candidate jobDirectory) throws IOException {
+        List<Candidate> checkpoints = new ArrayList<>();
+        for (FileStatus grandchild : listOrEmpty(jobDirectory.fs(), jobDirectory.status().getPath())) {
+            if (grandchild.isDir() && CHECKPOINT_DIRECTORY.matcher(grandchild.getPath().getName()).matches()) {
+                checkpoints.add(new Candidate(jobDirectory.fs(), grandchild, false));
+            }
+        }
+        return checkpoints;
+    }
+
+    private Optional<SnapshotInfo> examineCandidate(Candidate candidate) throws IOException {
+        if (candidate.onlyWithMetadata() && !candidate.fs().exists(new Path(candidate.status().getPath(), METADATA_FILE))) {
+            return Optional.empty();
+        }
+        return Optional.of(examine(candidate.fs(), candidate.status()));
+    }
+
+    /** {@code work} applied to every item, at most {@link #parallelism} at a time, the results in the items' order. */
+    private <T, R> List<R> inParallel(List<T> items, ParallelIo.IoFunction<T, R> work) throws IOException {
+        return ParallelIo.map(items, parallelism, work);
     }
 
     /**
@@ -169,7 +226,7 @@ public final class SnapshotStorage {
         Path directory = snapshotDirectory(path);
         FileSystem fs = directory.getFileSystem();
         try (InputStream in = fs.open(new Path(directory, METADATA_FILE));
-                DataInputStream data = new DataInputStream(in)) {
+                DataInputStream data = new DataInputStream(new BufferedInputStream(in, METADATA_BUFFER_BYTES))) {
             return Checkpoints.loadCheckpointMetadata(data, classLoader, directory.toString());
         }
     }
@@ -302,8 +359,10 @@ public final class SnapshotStorage {
     }
 
     private long readCheckpointId(FileSystem fs, Path metadata, Path directory) throws IOException {
+        // buffered: Flink reads the file a few bytes at a time, and each read of an S3A stream is a synchronized
+        // call that updates statistics
         try (InputStream in = fs.open(metadata);
-                DataInputStream data = new DataInputStream(in)) {
+                DataInputStream data = new DataInputStream(new BufferedInputStream(in, METADATA_BUFFER_BYTES))) {
             CheckpointMetadata loaded = Checkpoints.loadCheckpointMetadata(data, classLoader, directory.toString());
             return loaded.getCheckpointId();
         }
