@@ -57,6 +57,8 @@ public final class ChaosSoak implements AutoCloseable {
     private final Path dir;
     private final Path jobJar;
     private final List<FaultOutcome> outcomes = new ArrayList<>();
+    /** Both jobs' restarts counted at each fault's start, and once more at the end. */
+    private final List<Long> restartsAtFaults = new ArrayList<>();
     private final Deque<Integer> taskManagers = new ArrayDeque<>(List.of(0, 1));
     private final HttpClient http = HttpClient.newHttpClient();
     private final ObjectMapper json = new ObjectMapper();
@@ -150,18 +152,25 @@ public final class ChaosSoak implements AutoCloseable {
         } catch (ConditionTimeoutException e) {
             System.err.println("ChaosSoak: the sinks did not converge in 5 minutes; the report counts the differences");
         }
+        restartsAtFaults.add(restarts());
+        List<FaultOutcome> faults = new ArrayList<>();
+        for (int i = 0; i < outcomes.size(); i++) {
+            FaultOutcome fault = outcomes.get(i);
+            faults.add(new FaultOutcome(fault.index(), fault.kind(), fault.changesBefore(), fault.healed(),
+                    restartsAtFaults.get(i + 1) - restartsAtFaults.get(i)));
+        }
         List<SinkCheck> sinks = List.of(
                 ChaosChecks.postgresSink("PostgreSQL → PostgreSQL", source, "chaos", sink, "chaos_pg"),
                 ChaosChecks.redisSink("PostgreSQL → Redis", source, "chaos", redis, REDIS_KEYS, watcher),
                 ChaosChecks.mariaDbSink("MariaDB → PostgreSQL", mariaDb, mariaDbName, sink, "chaos_maria"));
-        return new ChaosReport(settings, postgresWorkload.done(), mariaDbWorkload.done(), List.copyOf(outcomes), sinks,
+        return new ChaosReport(settings, postgresWorkload.done(), mariaDbWorkload.done(), faults, sinks,
                 Duration.ofNanos(System.nanoTime() - started));
     }
 
     /** Injects one fault, then writes a marker into each source it hit and waits until every sink has it. */
     private FaultOutcome inject(int index, FaultKind kind) throws Exception {
         long changesBefore = postgresWorkload.done() + mariaDbWorkload.done();
-        long restartsBefore = restarts();
+        restartsAtFaults.add(restarts());
         long started = System.nanoTime();
         System.err.printf("ChaosSoak: fault %d, %s, after %,d changes%n", index + 1, kind.description(), changesBefore);
         switch (kind) {
@@ -207,7 +216,7 @@ public final class ChaosSoak implements AutoCloseable {
         }
         Duration healed = Duration.ofNanos(System.nanoTime() - started);
         System.err.printf("ChaosSoak: fault %d healed in %.1f s%n", index + 1, healed.toMillis() / 1000.0);
-        return new FaultOutcome(index, kind, changesBefore, healed, restarts() - restartsBefore);
+        return new FaultOutcome(index, kind, changesBefore, healed, 0); // restarts: counted at the next fault
     }
 
     private static boolean allTrue(List<Callable<Boolean>> conditions) throws Exception {
@@ -222,6 +231,8 @@ public final class ChaosSoak implements AutoCloseable {
     /**
      * Both jobs' failures that made Flink restart them, counted in their exception histories (the
      * {@code numRestarts} metric reaches REST only every 10 s, through the JobManager's metric fetcher).
+     * REST serves a job's history from a cache ({@code web.refresh-interval}, set to 200 ms here), so a
+     * fault's restarts are the count at the next fault's start (or the end) less the count at its own.
      */
     private long restarts() throws Exception {
         long total = 0;
@@ -246,21 +257,22 @@ public final class ChaosSoak implements AutoCloseable {
     private Map<String, String> clusterConfiguration() throws Exception {
         JsonNode configuration = new ObjectMapper(new YAMLFactory()).readTree(MANIFEST.toFile())
                 .path("spec").path("flinkConfiguration");
-        Map<String, String> strategy = new LinkedHashMap<>();
+        Map<String, String> cluster = new LinkedHashMap<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = configuration.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> entry = it.next();
             if (entry.getKey().startsWith("restart-strategy")) {
-                strategy.put(entry.getKey(), entry.getValue().asText());
+                cluster.put(entry.getKey(), entry.getValue().asText());
             }
         }
-        if (!"exponential-delay".equals(strategy.get("restart-strategy.type"))) {
-            throw new IllegalStateException(MANIFEST + " no longer restarts with exponential-delay: " + strategy);
+        if (!"exponential-delay".equals(cluster.get("restart-strategy.type"))) {
+            throw new IllegalStateException(MANIFEST + " no longer restarts with exponential-delay: " + cluster);
         }
         if (!settings.productionRestarts()) {
-            strategy.put("restart-strategy.exponential-delay.max-backoff", "4 s");
+            cluster.put("restart-strategy.exponential-delay.max-backoff", "4 s");
         }
-        strategy.put("web.exception-history-size", Integer.toString(EXCEPTION_HISTORY));
-        return strategy;
+        cluster.put("web.exception-history-size", Integer.toString(EXCEPTION_HISTORY));
+        cluster.put("web.refresh-interval", "200"); // milliseconds
+        return cluster;
     }
 
     private JobID submit(RestSnapshotService rest, Path pipeline) throws Exception {
