@@ -49,7 +49,15 @@ public record BenchSettings(
         /** Tidemark into Redis with {@code durability: replicas 1}: each batch waits for the replica. */
         TIDEMARK_REDIS_REPLICAS("tidemark-redis-replicas"),
         /** Tidemark into Redis with {@code durability: aof}: the master fsyncs every write. */
-        TIDEMARK_REDIS_AOF("tidemark-redis-aof");
+        TIDEMARK_REDIS_AOF("tidemark-redis-aof"),
+        /** Tidemark from the bench's MariaDB (binlog) into PostgreSQL, timed as {@code tidemark}. */
+        TIDEMARK_MARIADB("tidemark-mariadb"),
+        /** The plain Flink SQL job with {@code mysql-cdc} from the same MariaDB: the anchor of {@code tidemark-mariadb}. */
+        PLAIN_SQL_MARIADB("plain-sql-mariadb"),
+        /** Tidemark's initial snapshot of {@code --snapshot-rows} rows, timed from the job's start. */
+        TIDEMARK_SNAPSHOT("tidemark-snapshot"),
+        /** The plain Flink SQL job's initial snapshot of the same rows: the anchor of {@code tidemark-snapshot}. */
+        PLAIN_SQL_SNAPSHOT("plain-sql-snapshot");
 
         private final String key;
 
@@ -64,6 +72,16 @@ public record BenchSettings(
         /** Whether the phase times a job (warmed up first, order alternating), not a ceiling. */
         public boolean isJob() {
             return this != DECODING && this != BATCHED_WRITE;
+        }
+
+        /** Whether the phase's source is the bench's MariaDB. */
+        public boolean usesMariaDb() {
+            return this == TIDEMARK_MARIADB || this == PLAIN_SQL_MARIADB;
+        }
+
+        /** Whether the phase times an initial snapshot (rows/s) instead of streamed changes. */
+        public boolean isSnapshot() {
+            return this == TIDEMARK_SNAPSHOT || this == PLAIN_SQL_SNAPSHOT;
         }
 
         /** Whether the phase's sink is the bench's Redis. */

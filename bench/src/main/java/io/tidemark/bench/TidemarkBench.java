@@ -1,6 +1,7 @@
 package io.tidemark.bench;
 
 import io.tidemark.bench.BenchSettings.PhaseKind;
+import io.tidemark.bench.db.BenchMariaDb;
 import io.tidemark.bench.db.BenchPostgres;
 import io.tidemark.bench.db.BenchRedis;
 import io.tidemark.bench.flink.BenchCluster;
@@ -41,7 +42,9 @@ import java.util.stream.Stream;
 /**
  * Measures, in one run on one machine and the same data, Tidemark's streaming throughput from
  * PostgreSQL to PostgreSQL against a plain Flink SQL CDC job and against the two ceilings (the
- * source's logical decoding and a plain batched upsert into the sink), and prints the ratios.
+ * source's logical decoding and a plain batched upsert into the sink), and prints the ratios; asked
+ * for, also other settings against their base, a MariaDB source and the initial snapshot against
+ * the plain job's.
  * See {@code bench/README.md} for the method.
  */
 @Command(
@@ -167,17 +170,23 @@ public final class TidemarkBench implements Callable<Integer> {
         Map<PhaseKind, List<PhaseResult>> results = new EnumMap<>(PhaseKind.class);
         String postgresVersion;
         String redisVersion = null;
+        String mariaDbVersion = null;
         boolean redisPhases = settings.phases().stream().anyMatch(PhaseKind::usesRedis);
-        LOG.info("Starting PostgreSQL{} and a Flink MiniCluster; work folder {}",
-                redisPhases ? ", a Redis master with one replica" : "", work);
+        boolean mariaDbPhases = settings.phases().stream().anyMatch(PhaseKind::usesMariaDb);
+        LOG.info("Starting PostgreSQL{}{} and a Flink MiniCluster; work folder {}",
+                redisPhases ? ", a Redis master with one replica" : "", mariaDbPhases ? ", MariaDB" : "", work);
         try (BenchPostgres pg = BenchPostgres.start();
                 BenchRedis redis = redisPhases ? BenchRedis.start(work) : null;
+                BenchMariaDb mariaDb = mariaDbPhases ? BenchMariaDb.start(work) : null;
                 BenchCluster cluster = BenchCluster.start(Math.max(4, settings.parallelism() * 2))) {
             postgresVersion = pg.queryString("postgres", "SHOW server_version");
             if (redis != null) {
                 redisVersion = redis.version();
             }
-            BenchContext context = new BenchContext(settings, pg, redis, cluster, work);
+            if (mariaDb != null) {
+                mariaDbVersion = mariaDb.version();
+            }
+            BenchContext context = new BenchContext(settings, pg, redis, mariaDb, cluster, work);
             if (settings.warmupChanges() > 0) {
                 for (PhaseKind kind : order(settings, 1)) {
                     if (!kind.isJob()) {
@@ -202,7 +211,7 @@ public final class TidemarkBench implements Callable<Integer> {
         }
         MachineInfo machine = MachineInfo.current(postgresVersion, redisVersion, EnvironmentInformation.getVersion(),
                 loadAtStart);
-        BenchReport report = new BenchReport(settings, machine, command(), results);
+        BenchReport report = new BenchReport(settings, machine, command(), results, mariaDbVersion);
         out.println();
         out.print(report.text());
         out.flush();
@@ -228,7 +237,8 @@ public final class TidemarkBench implements Callable<Integer> {
         List<PhaseKind> jobs = new ArrayList<>(List.of(PhaseKind.TIDEMARK, PhaseKind.TIDEMARK_SOURCE_ORDER,
                 PhaseKind.TIDEMARK_CHECKPOINTS_1S,
                 PhaseKind.PLAIN_SQL, PhaseKind.TIDEMARK_REDIS, PhaseKind.TIDEMARK_REDIS_REPLICAS,
-                PhaseKind.TIDEMARK_REDIS_AOF));
+                PhaseKind.TIDEMARK_REDIS_AOF, PhaseKind.TIDEMARK_MARIADB, PhaseKind.PLAIN_SQL_MARIADB,
+                PhaseKind.TIDEMARK_SNAPSHOT, PhaseKind.PLAIN_SQL_SNAPSHOT));
         if (repetition % 2 == 0) {
             Collections.reverse(jobs);
         }

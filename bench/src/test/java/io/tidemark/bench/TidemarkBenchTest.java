@@ -48,7 +48,8 @@ class TidemarkBenchTest {
 
         assertThat(exit).isEqualTo(TidemarkBench.EXIT_USAGE);
         assertThat(err.toString()).startsWith("tidemark-bench: unknown phase 'nonsense'; use decoding, batched-write,"
-                + " tidemark, tidemark-source-order, plain-sql, tidemark-redis, tidemark-redis-replicas or"
-                + " tidemark-redis-aof").doesNotContain("\tat ");
+                + " tidemark, tidemark-source-order, tidemark-checkpoints-1s, plain-sql, tidemark-redis,"
+                + " tidemark-redis-replicas, tidemark-redis-aof, tidemark-mariadb, plain-sql-mariadb, tidemark-snapshot"
+                + " or plain-sql-snapshot").doesNotContain("\tat ");
     }
 }

@@ -146,6 +146,15 @@ public final class BenchPostgres implements AutoCloseable {
         }
     }
 
+    /** Drops a database a finished run left, to keep the disk free (a million-row snapshot fills hundreds of MB). */
+    public void dropDatabaseQuietly(String database) {
+        try {
+            execute("postgres", "DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
+        } catch (SQLException e) {
+            // kept: the server and its data folder go away with the bench
+        }
+    }
+
     @Override
     public void close() throws IOException {
         server.close();

@@ -18,17 +18,21 @@ import java.util.stream.Stream;
  * but the machine's busy time ({@code /proc/stat}) is: what none of them used is load from elsewhere,
  * which makes a run on a shared machine noisy.
  */
-public record CpuUsage(long jvmNanos, long postgresNanos, long redisNanos, long machineNanos, long wallNanos) {
+public record CpuUsage(long jvmNanos, long postgresNanos, long redisNanos, long mariaDbNanos, long machineNanos,
+        long wallNanos) {
 
     private static final long NANOS_PER_TICK = 10_000_000L; // USER_HZ is 100 on Linux
 
     /** Cores kept busy on average between two snapshots; {@code other} is the machine's rest (noise). */
-    public record Cores(double jvm, double postgres, double redis, double other) {}
+    public record Cores(double jvm, double postgres, double redis, double mariaDb, double other) {}
 
-    /** A snapshot; {@code postmasterPid} below 1 leaves PostgreSQL out (0), an empty list Redis. */
-    public static CpuUsage now(long postmasterPid, List<Long> redisPids) {
+    /**
+     * A snapshot; {@code postmasterPid} below 1 leaves PostgreSQL out (0), an empty list Redis, and
+     * {@code mariaDbPid} below 1 the bench's MariaDB server.
+     */
+    public static CpuUsage now(long postmasterPid, List<Long> redisPids, long mariaDbPid) {
         return new CpuUsage(jvmCpuNanos(), postgresCpuNanos(postmasterPid), redisCpuNanos(redisPids),
-                machineBusyNanos(), System.nanoTime());
+                mariaDbPid < 1 ? 0 : redisCpuNanos(List.of(mariaDbPid)), machineBusyNanos(), System.nanoTime());
     }
 
     /** Cores used on average between {@code start} and this snapshot. */
@@ -37,8 +41,9 @@ public record CpuUsage(long jvmNanos, long postgresNanos, long redisNanos, long 
         double jvm = (jvmNanos - start.jvmNanos) / wall;
         double postgres = (postgresNanos - start.postgresNanos) / wall;
         double redis = (redisNanos - start.redisNanos) / wall;
+        double mariaDb = (mariaDbNanos - start.mariaDbNanos) / wall;
         double machine = (machineNanos - start.machineNanos) / wall;
-        return new Cores(jvm, postgres, redis, Math.max(0, machine - jvm - postgres - redis));
+        return new Cores(jvm, postgres, redis, mariaDb, Math.max(0, machine - jvm - postgres - redis - mariaDb));
     }
 
     /** Busy time of all CPUs together (everything but idle and iowait), from the first line of /proc/stat. */
@@ -93,6 +98,7 @@ public record CpuUsage(long jvmNanos, long postgresNanos, long redisNanos, long 
         return ticks * NANOS_PER_TICK;
     }
 
+    /** CPU time of single-process servers (Redis, MariaDB) and of their exited children. */
     private static long redisCpuNanos(List<Long> pids) {
         long ticks = 0;
         for (long pid : pids) {

@@ -16,10 +16,14 @@ public final class Phases {
             case TIDEMARK -> TidemarkPhase.intoPostgres(context, ApplyOrder.KEYED);
             case TIDEMARK_SOURCE_ORDER -> TidemarkPhase.intoPostgres(context, ApplyOrder.SOURCE);
             case TIDEMARK_CHECKPOINTS_1S -> TidemarkPhase.intoPostgresCheckpointingEverySecond(context);
-            case PLAIN_SQL -> new PlainSqlPhase(context);
+            case PLAIN_SQL -> PlainSqlPhase.streaming(context);
             case TIDEMARK_REDIS -> TidemarkPhase.intoRedis(context, kind.key(), RedisDurability.none());
             case TIDEMARK_REDIS_REPLICAS -> TidemarkPhase.intoRedis(context, kind.key(), RedisDurability.replicas(1));
             case TIDEMARK_REDIS_AOF -> TidemarkPhase.intoRedis(context, kind.key(), RedisDurability.aof());
+            case TIDEMARK_MARIADB -> TidemarkPhase.fromMariaDbIntoPostgres(context);
+            case PLAIN_SQL_MARIADB -> PlainSqlPhase.fromMariaDb(context);
+            case TIDEMARK_SNAPSHOT -> TidemarkPhase.snapshotIntoPostgres(context);
+            case PLAIN_SQL_SNAPSHOT -> PlainSqlPhase.snapshot(context);
         };
     }
 }

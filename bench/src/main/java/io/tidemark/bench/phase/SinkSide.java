@@ -28,4 +28,7 @@ interface SinkSide extends AutoCloseable {
      * checksum is compared after it.
      */
     boolean checksumInWindow();
+
+    /** Frees what the run left in the sink once the run is over and the side closed; by default nothing. */
+    default void release() {}
 }

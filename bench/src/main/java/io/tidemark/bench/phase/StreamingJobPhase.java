@@ -26,11 +26,16 @@ import java.util.concurrent.TimeoutException;
 /**
  * Streaming throughput of a CDC job, not limited by the generator: the job snapshots a small table
  * and reaches the streaming phase, stops with a savepoint, all N changes are written to the source
- * (they wait in the WAL, held by the job's replication slot), and the job is restored from the
- * savepoint. The window runs from the moment every task of the restored job runs until the sink
- * equals the source: the end marker, written last, has arrived and the checksums match. Where the
- * sink's checksum is too slow to poll (see {@link SinkSide#checksumInWindow()}), the window ends at
- * the end marker and the checksums are compared after it.
+ * (they wait in the WAL or the binary log, held by the job's replication slot or its saved binlog
+ * position), and the job is restored from the savepoint. The window runs from the moment every task
+ * of the restored job runs until the sink equals the source: the end marker, written last, has
+ * arrived and the checksums match. Where the sink's checksum is too slow to poll (see
+ * {@link SinkSide#checksumInWindow()}), the window ends at the end marker and the checksums are
+ * compared after it.
+ *
+ * <p>With {@link Window#SNAPSHOT} the same job is timed on its initial snapshot instead: the source
+ * holds {@code --snapshot-rows} rows, and the window runs from the job's start (preparing it,
+ * building its graph, submitting it) until the sink holds every one of them.
  *
  * @param <S> the sink side the job writes to
  */
@@ -38,11 +43,28 @@ abstract class StreamingJobPhase<S extends SinkSide> implements Phase {
 
     private static final Logger LOG = LoggerFactory.getLogger(StreamingJobPhase.class);
     private static final Duration POLL = Duration.ofMillis(25);
+    private static final Duration SLOWEST_COUNT_POLL = Duration.ofSeconds(1);
+
+    /** What a phase times. */
+    enum Window {
+        /** From the restored job's tasks running until N changes written while it was stopped are in the sink. */
+        STREAMING,
+        /** From the job's start until the sink holds the snapshot rows. */
+        SNAPSHOT
+    }
 
     protected final BenchContext context;
+    private final SourceSide sourceSide;
+    private final Window window;
 
     StreamingJobPhase(BenchContext context) {
+        this(context, SourceSide.postgres(context.postgres()), Window.STREAMING);
+    }
+
+    StreamingJobPhase(BenchContext context, SourceSide sourceSide, Window window) {
         this.context = context;
+        this.sourceSide = sourceSide;
+        this.window = window;
     }
 
     /** The source database, the sink and the names of one run of the phase. */
@@ -62,34 +84,54 @@ abstract class StreamingJobPhase<S extends SinkSide> implements Phase {
 
     @Override
     public PhaseResult run(int repetition) throws Exception {
-        return run(repetition, context.settings().changes());
+        return window == Window.SNAPSHOT
+                ? run(repetition, 0, context.settings().snapshotRows())
+                : run(repetition, context.settings().changes(), context.settings().snapshotRows());
     }
 
-    /** A discarded run with fewer changes, so that the JIT has compiled the job's code before any measurement. */
+    /**
+     * A discarded run with fewer changes (for a snapshot phase: a snapshot of that many rows), so that
+     * the JIT has compiled the job's code before any measurement.
+     */
     @Override
     public void warmUp(int changes) throws Exception {
-        run(0, changes);
+        if (window == Window.SNAPSHOT) {
+            run(0, 0, changes);
+        } else {
+            run(0, changes, context.settings().snapshotRows());
+        }
     }
 
-    private PhaseResult run(int repetition, int changes) throws Exception {
+    private PhaseResult run(int repetition, int changes, int snapshotRows) throws Exception {
         BenchSettings settings = context.settings();
-        BenchPostgres pg = context.postgres();
-        String sourceDb = pg.createDatabase(prefix() + "_src");
-        OrdersTable.createSource(pg, sourceDb);
+        String sourceDb = sourceSide.createOrders(prefix() + "_src");
         String slot = "bench_" + prefix() + "_" + repetition;
 
         ChangeWorkload workload = new ChangeWorkload(settings.seed(), settings.mix(), settings.transactionSize());
         JobID first = null;
         JobID second = null;
-        try (S sink = createSink(); Connection source = pg.connect(sourceDb, batchedWrites())) {
+        S sink = null;
+        try (Connection source = sourceSide.connect(sourceDb)) {
+            sink = createSink();
             Run<S> run = new Run<>(sourceDb, sink, slot, context.workDir().resolve(prefix() + "-" + repetition),
                     repetition);
-            workload.seed(source, settings.snapshotRows());
+            long seedStart = System.nanoTime();
+            workload.seed(source, snapshotRows);
+            LOG.info("{}: wrote {} snapshot rows in {} s", name(), snapshotRows,
+                    String.format("%.1f", seconds(System.nanoTime() - seedStart)));
+            if (window == Window.SNAPSHOT) {
+                String expected = sink.sourceChecksum(source);
+                CpuUsage cpuStart = context.cpuUsage();
+                long start = System.nanoTime(); // what a user's start command does: prepare, build, submit
+                prepare(run);
+                first = context.cluster().submit(jobGraph(run, SavepointRestoreSettings.none()));
+                return timeSnapshot(sink, first, expected, snapshotRows + 1L, start, cpuStart);
+            }
             prepare(run);
 
-            LOG.info("{}: starting the job on a {}-row snapshot", name(), settings.snapshotRows());
+            LOG.info("{}: starting the job on a {}-row snapshot", name(), snapshotRows);
             first = context.cluster().submit(jobGraph(run, SavepointRestoreSettings.none()));
-            awaitRows(sink, settings.snapshotRows() + 1L, first);
+            awaitRows(sink, snapshotRows + 1L, first);
             ChangeWorkload.mark(source, "streaming");
             awaitMarker(sink, "streaming", first);
             String savepoint = context.cluster().stopWithSavepoint(
@@ -136,8 +178,64 @@ abstract class StreamingJobPhase<S extends SinkSide> implements Phase {
             if (second != null) {
                 context.cluster().cancelQuietly(second);
             }
-            pg.dropSlotQuietly(sourceDb, slot);
+            if (sink != null) {
+                sink.close();
+                sink.release();
+            }
+            sourceSide.release(sourceDb, slot);
         }
+    }
+
+    /**
+     * Times the initial snapshot of a job submitted at {@code start}: the window ends when the sink
+     * holds all {@code target} rows (the snapshot and the marker); the sink is then compared with the
+     * source, and if it differs the window is extended until it equals it.
+     */
+    private PhaseResult timeSnapshot(S sink, JobID job, String expected, long target, long start,
+            CpuUsage cpuStart) throws Exception {
+        context.cluster().awaitAllTasksRunning(job, context.settings().phaseTimeout());
+        long running = System.nanoTime();
+        VertexLoadSampler sampler = VertexLoadSampler.start(context.cluster().restAddress(), job);
+        long end;
+        CpuUsage.Cores cores;
+        List<VertexLoad> loads;
+        try {
+            end = awaitRowCount(sink, target, job);
+            cores = context.cpuUsage().coresSince(cpuStart);
+        } finally {
+            loads = sampler.stop();
+        }
+        end = verifyAfterWindow(sink, expected, job, end);
+        PhaseResult result = new PhaseResult(name(), target, seconds(end - start), seconds(running - start),
+                cores, loads);
+        LOG.info("{}: all {} rows in the sink {} s after the start: {} rows/s", name(), target,
+                String.format("%.2f", result.seconds()), String.format("%.0f", result.rate()));
+        return result;
+    }
+
+    /**
+     * Waits until the sink holds {@code target} rows and returns when it saw them. A count of a table
+     * of a million rows costs tens of milliseconds of the machine's CPU, so it is polled at half the
+     * time the rate so far says is left, between 25 ms and 1 s: often near the end, rarely before.
+     */
+    private long awaitRowCount(S sink, long target, JobID job) throws Exception {
+        long deadline = deadline();
+        long lastCheck = 0;
+        long firstAt = System.nanoTime();
+        long count = sink.rows();
+        long firstCount = count;
+        while (count < target) {
+            lastCheck = checkAlive(job, lastCheck, deadline, "the snapshot of " + target + " rows (" + count + " so far)");
+            long now = System.nanoTime();
+            long pause = SLOWEST_COUNT_POLL.toNanos();
+            if (count > firstCount && now > firstAt) {
+                double perNano = (count - firstCount) / (double) (now - firstAt);
+                pause = Math.min(pause, (long) ((target - count) / perNano / 2));
+            }
+            Thread.sleep(Math.max(POLL.toMillis(), pause / 1_000_000));
+            count = sink.rows();
+        }
+        return System.nanoTime();
     }
 
     private void awaitRows(S sink, long rows, JobID job) throws Exception {

@@ -25,38 +25,62 @@ public final class BenchReport {
     /** {@code tidemark / min(decoding, batched_write)} should reach this. */
     public static final double CEILING_TARGET = 0.6;
 
-    /** A phase that differs from {@code base} in one setting: their ratio is what the setting costs. */
-    record CostRatio(PhaseKind measured, PhaseKind base, String meaning) {
+    /**
+     * Two phases measured side by side, printed when both ran: a setting against its base (what the
+     * setting costs), or Tidemark against the plain job on another path, with a target if it has one.
+     */
+    record CostRatio(PhaseKind measured, PhaseKind base, String meaning, OptionalDouble target) {
+        CostRatio(PhaseKind measured, PhaseKind base, String meaning) {
+            this(measured, base, meaning, OptionalDouble.empty());
+        }
+
         String name() {
             return measured.key() + " / " + base.key();
         }
     }
 
-    /** The costs printed when both phases of one ran, in this order. */
+    /** {@code tidemark-snapshot / plain-sql-snapshot} should reach this. */
+    public static final double SNAPSHOT_TARGET = 3.0;
+
+    /** The ratios printed when both of their phases ran, in this order. */
     static final List<CostRatio> COST_RATIOS = List.of(
             new CostRatio(PhaseKind.TIDEMARK_SOURCE_ORDER, PhaseKind.TIDEMARK, "the cost of apply-order: source"),
             new CostRatio(PhaseKind.TIDEMARK_CHECKPOINTS_1S, PhaseKind.TIDEMARK,
                     "the cost of checkpoints every second (against tidemark's --checkpoint-interval)"),
             new CostRatio(PhaseKind.TIDEMARK_REDIS_REPLICAS, PhaseKind.TIDEMARK_REDIS,
                     "the cost of durability: replicas 1"),
-            new CostRatio(PhaseKind.TIDEMARK_REDIS_AOF, PhaseKind.TIDEMARK_REDIS, "the cost of durability: aof"));
+            new CostRatio(PhaseKind.TIDEMARK_REDIS_AOF, PhaseKind.TIDEMARK_REDIS, "the cost of durability: aof"),
+            new CostRatio(PhaseKind.TIDEMARK_MARIADB, PhaseKind.PLAIN_SQL_MARIADB,
+                    "MariaDB to PostgreSQL streaming, Tidemark against plain mysql-cdc to jdbc"),
+            new CostRatio(PhaseKind.TIDEMARK_SNAPSHOT, PhaseKind.PLAIN_SQL_SNAPSHOT,
+                    "initial snapshot, Tidemark against plain postgres-cdc to jdbc", OptionalDouble.of(SNAPSHOT_TARGET)));
 
     /** The jobs whose vertices' busy, back-pressured and idle time is shown. */
     private static final List<PhaseKind> VERTEX_LOAD_PHASES = List.of(PhaseKind.TIDEMARK, PhaseKind.PLAIN_SQL,
-            PhaseKind.TIDEMARK_REDIS, PhaseKind.TIDEMARK_REDIS_REPLICAS, PhaseKind.TIDEMARK_REDIS_AOF);
+            PhaseKind.TIDEMARK_REDIS, PhaseKind.TIDEMARK_REDIS_REPLICAS, PhaseKind.TIDEMARK_REDIS_AOF,
+            PhaseKind.TIDEMARK_MARIADB, PhaseKind.PLAIN_SQL_MARIADB, PhaseKind.TIDEMARK_SNAPSHOT,
+            PhaseKind.PLAIN_SQL_SNAPSHOT);
 
     private final BenchSettings settings;
     private final MachineInfo machine;
     private final String command;
     private final Map<PhaseKind, List<PhaseResult>> results;
+    /** The MariaDB server's version, or null when no MariaDB phase ran. */
+    private final String mariaDbVersion;
 
     public BenchReport(BenchSettings settings, MachineInfo machine, String command,
             Map<PhaseKind, List<PhaseResult>> results) {
+        this(settings, machine, command, results, null);
+    }
+
+    public BenchReport(BenchSettings settings, MachineInfo machine, String command,
+            Map<PhaseKind, List<PhaseResult>> results, String mariaDbVersion) {
         this.settings = settings;
         this.machine = machine;
         this.command = command;
         this.results = new EnumMap<>(PhaseKind.class);
         results.forEach((kind, runs) -> this.results.put(kind, List.copyOf(runs)));
+        this.mariaDbVersion = mariaDbVersion;
     }
 
     /** The median rate of a phase; the mean of the two middle runs for an even count. */
@@ -92,34 +116,47 @@ public final class BenchReport {
 
     public String text() {
         StringBuilder out = new StringBuilder();
-        out.append(String.format(Locale.ROOT, "Tidemark bench, %s: %d cores, %s, %s, PostgreSQL %s,%s Flink %s%n",
+        out.append(String.format(Locale.ROOT, "Tidemark bench, %s: %d cores, %s, %s, PostgreSQL %s,%s%s Flink %s%n",
                 machine.date(), machine.cores(), machine.memory(), machine.javaVersion(), machine.postgresVersion(),
-                machine.redisVersion() != null ? " Redis " + machine.redisVersion() + "," : "", machine.flinkVersion()));
+                machine.redisVersion() != null ? " Redis " + machine.redisVersion() + "," : "",
+                mariaDbVersion != null ? " MariaDB " + mariaDbVersion + "," : "", machine.flinkVersion()));
         out.append(workload()).append("\n\n");
         out.append(String.format(Locale.ROOT, "load average (1, 5, 15 min): %s at start, %s at end%n%n",
                 machine.loadAtStart(), machine.loadAtEnd()));
         boolean redis = redisRan();
-        out.append(String.format(Locale.ROOT, "%-23s %20s %10s %10s %10s %10s %s%10s   %s%n",
+        boolean mariaDb = mariaDbRan();
+        out.append(String.format(Locale.ROOT, "%-23s %20s %10s %10s %10s %10s %s%s%10s   %s%n",
                 "phase", "median rate", "window", "startup", "JVM cores", "PG cores",
-                redis ? String.format(Locale.ROOT, "%11s ", "Redis cores") : "", "other", "rates of all runs"));
+                redis ? String.format(Locale.ROOT, "%11s ", "Redis cores") : "",
+                mariaDb ? String.format(Locale.ROOT, "%13s ", "MariaDB cores") : "", "other", "rates of all runs"));
         for (PhaseKind kind : PhaseKind.values()) {
             if (!results.containsKey(kind)) {
                 continue;
             }
             PhaseResult median = medianRun(kind);
-            out.append(String.format(Locale.ROOT, "%-23s %20s %8.2f s %10s %10.2f %10.2f %s%10.2f   %s%n",
+            out.append(String.format(Locale.ROOT, "%-23s %20s %8.2f s %10s %10.2f %10.2f %s%s%10.2f   %s%n",
                     kind.key(), number(rate(kind).getAsDouble()) + " " + unit(kind), median.seconds(),
                     median.startupSeconds() > 0 ? String.format(Locale.ROOT, "%.2f s", median.startupSeconds()) : "-",
                     median.jvmCores(), median.postgresCores(),
                     redis ? String.format(Locale.ROOT, "%11.2f ", median.redisCores()) : "",
+                    mariaDb ? String.format(Locale.ROOT, "%13.2f ", median.mariaDbCores()) : "",
                     median.otherCores(), allRates(kind)));
         }
         out.append('\n');
         out.append(ratioLine("tidemark / plain_sql", plainSqlRatio(), PLAIN_SQL_TARGET));
         out.append(ratioLine("tidemark / min(decoding, batched_write)", ceilingRatio(), CEILING_TARGET));
         for (CostRatio cost : COST_RATIOS) {
-            ratio(cost.measured(), cost.base()).ifPresent(r -> out.append(String.format(Locale.ROOT,
-                    "%-42s %6.2f   %s%n", cost.name(), r, cost.meaning())));
+            OptionalDouble r = ratio(cost.measured(), cost.base());
+            if (r.isEmpty()) {
+                continue;
+            }
+            if (cost.target().isPresent()) {
+                out.append(ratioLine(cost.name(), r, cost.target().getAsDouble()).stripTrailing())
+                        .append("   ").append(cost.meaning()).append('\n');
+            } else {
+                out.append(String.format(Locale.ROOT, "%-42s %6.2f   %s%n", cost.name(), r.getAsDouble(),
+                        cost.meaning()));
+            }
         }
         for (PhaseKind kind : VERTEX_LOAD_PHASES) {
             if (!results.containsKey(kind) || medianRun(kind).vertexLoads().isEmpty()) {
@@ -148,32 +185,49 @@ public final class BenchReport {
             md.append("Redis ").append(machine.redisVersion())
                     .append(" (embedded, a master with one replica for every Redis phase), ");
         }
+        if (mariaDbVersion != null) {
+            md.append("MariaDB ").append(mariaDbVersion).append(" (Debian's mariadbd, one server for every MariaDB phase), ");
+        }
         md.append("Flink ").append(machine.flinkVersion()).append(" MiniCluster\n");
         md.append("- Workload: ").append(workload()).append('\n');
         md.append("- Load average (1, 5, 15 min): ").append(machine.loadAtStart()).append(" at start, ")
                 .append(machine.loadAtEnd()).append(" at end\n\n");
         boolean redis = redisRan();
-        md.append("| phase | median rate | window | startup (not in window) | JVM cores | PostgreSQL cores"
-                + (redis ? " | Redis cores" : "") + " | other processes' cores | all runs |\n");
-        md.append("|---|---:|---:|---:|---:|---:|").append(redis ? "---:|" : "").append("---:|---|\n");
+        boolean mariaDb = mariaDbRan();
+        boolean snapshots = results.keySet().stream().anyMatch(PhaseKind::isSnapshot);
+        md.append("| phase | median rate | window | "
+                + (snapshots ? "startup (in the window of snapshot phases only)" : "startup (not in window)")
+                + " | JVM cores | PostgreSQL cores"
+                + (redis ? " | Redis cores" : "") + (mariaDb ? " | MariaDB cores" : "")
+                + " | other processes' cores | all runs |\n");
+        md.append("|---|---:|---:|---:|---:|---:|").append(redis ? "---:|" : "").append(mariaDb ? "---:|" : "")
+                .append("---:|---|\n");
         for (PhaseKind kind : PhaseKind.values()) {
             if (!results.containsKey(kind)) {
                 continue;
             }
             PhaseResult median = medianRun(kind);
-            md.append(String.format(Locale.ROOT, "| %s | %s %s | %.2f s | %s | %.2f | %.2f |%s %.2f | %s |%n",
+            md.append(String.format(Locale.ROOT, "| %s | %s %s | %.2f s | %s | %.2f | %.2f |%s%s %.2f | %s |%n",
                     kind.key(), number(rate(kind).getAsDouble()), unit(kind), median.seconds(),
                     median.startupSeconds() > 0 ? String.format(Locale.ROOT, "%.2f s", median.startupSeconds()) : "-",
                     median.jvmCores(), median.postgresCores(),
                     redis ? String.format(Locale.ROOT, " %.2f |", median.redisCores()) : "",
+                    mariaDb ? String.format(Locale.ROOT, " %.2f |", median.mariaDbCores()) : "",
                     median.otherCores(), allRates(kind)));
         }
         md.append("\n| ratio | value | target | |\n|---|---:|---:|---|\n");
         md.append(ratioRow("tidemark / plain_sql", plainSqlRatio(), PLAIN_SQL_TARGET));
         md.append(ratioRow("tidemark / min(decoding, batched_write)", ceilingRatio(), CEILING_TARGET));
         for (CostRatio cost : COST_RATIOS) {
-            ratio(cost.measured(), cost.base()).ifPresent(r -> md.append(String.format(Locale.ROOT,
-                    "| %s | %.2f | — | %s |%n", cost.name(), r, cost.meaning())));
+            OptionalDouble r = ratio(cost.measured(), cost.base());
+            if (r.isEmpty()) {
+                continue;
+            }
+            md.append(String.format(Locale.ROOT, "| %s | %.2f | %s | %s |%n", cost.name(), r.getAsDouble(),
+                    cost.target().isPresent()
+                            ? String.format(Locale.ROOT, "≥ %.1f", cost.target().getAsDouble()) : "—",
+                    cost.target().isPresent()
+                            ? verdict(r, cost.target().getAsDouble()) + ": " + cost.meaning() : cost.meaning()));
         }
         for (PhaseKind kind : VERTEX_LOAD_PHASES) {
             if (!results.containsKey(kind) || medianRun(kind).vertexLoads().isEmpty()) {
@@ -199,6 +253,10 @@ public final class BenchReport {
                 : OptionalDouble.empty();
     }
 
+    private boolean mariaDbRan() {
+        return results.keySet().stream().anyMatch(PhaseKind::usesMariaDb);
+    }
+
     private boolean redisRan() {
         return results.keySet().stream().anyMatch(PhaseKind::usesRedis);
     }
@@ -222,7 +280,7 @@ public final class BenchReport {
     }
 
     private static String unit(PhaseKind kind) {
-        return kind == PhaseKind.BATCHED_WRITE ? "rows/s" : "changes/s";
+        return kind == PhaseKind.BATCHED_WRITE || kind.isSnapshot() ? "rows/s" : "changes/s";
     }
 
     private static String ratioLine(String name, OptionalDouble ratio, double target) {
