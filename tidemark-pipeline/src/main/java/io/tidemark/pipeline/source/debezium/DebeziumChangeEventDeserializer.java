@@ -44,6 +44,11 @@ public final class DebeziumChangeEventDeserializer implements DebeziumDeserializ
     private final SourceRecordLocator locator;
     private final TruncateHandling truncate;
     private final Set<TableId> wholeRowTables;
+    private final StructField opField = new StructField("op");
+    private final StructField sourceField = new StructField("source");
+    private final StructField beforeField = new StructField("before");
+    private final StructField afterField = new StructField("after");
+    private final StructField commitTimeField = new StructField("ts_ms");
 
     private transient Map<Schema, RowLayout> layouts;
     // transient fields come back as false/0 after deserialization, whatever their initializer says
@@ -87,11 +92,11 @@ public final class DebeziumChangeEventDeserializer implements DebeziumDeserializ
         if (value == null) {
             return; // a Kafka tombstone: nothing to apply
         }
-        String op = value.getString("op");
-        Struct source = value.getStruct("source");
+        String op = opField.getString(value);
+        Struct source = sourceField.getStruct(value);
         TableId table = locator.tableOf(source);
-        Struct before = value.getStruct("before");
-        Struct after = value.getStruct("after");
+        Struct before = beforeField.getStruct(value);
+        Struct after = afterField.getStruct(value);
         Struct key = (Struct) record.key();
 
         ChangeOperation operation;
@@ -126,7 +131,7 @@ public final class DebeziumChangeEventDeserializer implements DebeziumDeserializ
                     return; // logical decoding messages are not row changes
             }
             position = new SourcePosition(locator.positionOf(record, source));
-            Long ts = source.getInt64("ts_ms");
+            Long ts = commitTimeField.getInt64(source);
             commitTime = ts == null ? 0L : ts;
         }
 
@@ -165,7 +170,7 @@ public final class DebeziumChangeEventDeserializer implements DebeziumDeserializ
                     + locator.describe(position) + " and source.truncate is fail: the pipeline stops before the"
                     + " truncate; set source.truncate: apply to empty the table in the sinks and go on");
         }
-        Long ts = source.getInt64("ts_ms");
+        Long ts = commitTimeField.getInt64(source);
         out.collect(ChangeEvent.truncate(table, position, ts == null ? 0L : ts));
     }
 

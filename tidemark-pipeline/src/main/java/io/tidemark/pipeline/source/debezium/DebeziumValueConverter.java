@@ -12,7 +12,6 @@ import io.debezium.data.VariableScaleDecimal;
 import java.io.Serializable;
 import java.math.BigDecimal;
 import java.nio.ByteBuffer;
-import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.LocalTime;
@@ -176,19 +175,18 @@ interface DebeziumValueConverter extends Serializable {
                 seconds % 60, abs % 1_000_000L);
     }
 
+    // ofEpochSecond rather than ofInstant: the latter asks ZoneOffset.UTC for its rules, a new object per value
     private static LocalDateTime micros(long epochMicros) {
-        return LocalDateTime.ofInstant(
-                Instant.ofEpochSecond(
-                        Math.floorDiv(epochMicros, 1_000_000L),
-                        Math.floorMod(epochMicros, 1_000_000L) * 1_000L),
+        return LocalDateTime.ofEpochSecond(
+                Math.floorDiv(epochMicros, 1_000_000L),
+                (int) (Math.floorMod(epochMicros, 1_000_000L) * 1_000L),
                 ZoneOffset.UTC);
     }
 
     private static LocalDateTime nanos(long epochNanos) {
-        return LocalDateTime.ofInstant(
-                Instant.ofEpochSecond(
-                        Math.floorDiv(epochNanos, 1_000_000_000L),
-                        Math.floorMod(epochNanos, 1_000_000_000L)),
+        return LocalDateTime.ofEpochSecond(
+                Math.floorDiv(epochNanos, 1_000_000_000L),
+                (int) Math.floorMod(epochNanos, 1_000_000_000L),
                 ZoneOffset.UTC);
     }
 }
