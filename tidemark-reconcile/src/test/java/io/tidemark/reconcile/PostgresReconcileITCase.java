@@ -94,11 +94,14 @@ class PostgresReconcileITCase extends PostgresTestBase implements MiniClusterTes
                 changes = workload.changes();
             }
             // equal can be reported while a sink still applies the workload's last changes (a range's checksums
-            // differ, its rows are downloaded and found equal by then); once every change is applied, equal
-            // tables download no rows, across databases too
+            // differ, its rows are downloaded and found equal by then); once every change is applied, an equal
+            // table in the PostgreSQL sink downloads no rows. Across databases a key range holding a double that
+            // MariaDB writes with other digits than PostgreSQL (the workload's random doubles; the seeded ones
+            // agree) is downloaded and compared by value: equal, but not free (README, Known limits)
             ReconcileReport equal = awaitEqualWithoutDownloads(def);
             TableReconciliation items = find(equal, "public.items", "mart");
             assertThat(items.method()).isEqualTo("key-range checksums");
+            assertThat(items.rowsDownloaded()).as("only ranges holding such doubles are downloaded").isLessThan(ROWS / 10);
             assertThat(find(equal, "public.labels", "warehouse").method()).startsWith("row digests");
             assertThat(find(equal, "public.labels", "warehouse").sourceRows()).isEqualTo(LABELS);
 
@@ -205,7 +208,7 @@ class PostgresReconcileITCase extends PostgresTestBase implements MiniClusterTes
         }
     }
 
-    /** Waits for a report in which every table is equal and no key range had to be downloaded. */
+    /** Waits for a report in which every table is equal and no key range of the PostgreSQL sink had to be downloaded. */
     static ReconcileReport awaitEqualWithoutDownloads(PipelineDef def) {
         AtomicReference<ReconcileReport> last = new AtomicReference<>();
         try {
@@ -213,7 +216,7 @@ class PostgresReconcileITCase extends PostgresTestBase implements MiniClusterTes
                     .until(() -> reconcile(def, Duration.ZERO), report -> {
                         last.set(report);
                         return report.equal() && report.tables().stream()
-                                .filter(t -> t.method().equals("key-range checksums"))
+                                .filter(t -> t.method().equals("key-range checksums") && t.sink().equals("warehouse"))
                                 .allMatch(t -> t.rowsDownloaded() == 0);
                     });
         } catch (ConditionTimeoutException e) {
