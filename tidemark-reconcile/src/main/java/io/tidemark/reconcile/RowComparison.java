@@ -59,15 +59,24 @@ final class RowComparison {
         }
         try {
             return switch (kind) {
-                case FLOAT4 -> Float.compare(Float.parseFloat(a), Float.parseFloat(b)) == 0;
+                // NaN equals NaN (Float.compare), -0 equals 0 (==): as SQL compares them, and MariaDB keeps no -0 in a FLOAT
+                case FLOAT4 -> sameFloat(Float.parseFloat(a), Float.parseFloat(b));
                 case FLOAT4_SHOWN -> shown(a).compareTo(shown(b)) == 0;
-                case FLOAT8 -> Double.compare(Double.parseDouble(a), Double.parseDouble(b)) == 0;
+                case FLOAT8 -> sameDouble(Double.parseDouble(a), Double.parseDouble(b));
                 case JSON, ARRAY -> json(a).equals(json(b));
                 default -> false;
             };
         } catch (NumberFormatException | JsonProcessingException e) {
             return false;
         }
+    }
+
+    private static boolean sameFloat(float a, float b) {
+        return a == b || Float.compare(a, b) == 0;
+    }
+
+    private static boolean sameDouble(double a, double b) {
+        return a == b || Double.compare(a, b) == 0;
     }
 
     /** A float at the 6 significant digits MySQL shows of a FLOAT. */

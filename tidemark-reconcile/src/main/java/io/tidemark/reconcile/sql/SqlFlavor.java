@@ -54,11 +54,13 @@ public enum SqlFlavor {
                 };
                 case BYTES -> type.equals("bytea") ? "encode(" + x + ", 'hex')" : x + "::text";
                 case ARRAY -> type.startsWith("_") ? "array_to_json(" + x + ")::text" : x + "::text";
-                // a real as the double it widens to: MariaDB's FLOAT prints 6 digits, and no float text is portable
-                case FLOAT4 -> x + "::float8::text";
+                // a real as the double it widens to (MariaDB's FLOAT prints 6 digits); MySQL writes doubles in this
+                // notation too (PostgresDoubleText), texts that still differ are compared by value
+                case FLOAT4 -> zeroAsZero(x, x + "::float8::text");
                 // PostgreSQL converts a real to numeric at 6 significant digits, as MySQL shows a FLOAT
                 case FLOAT4_SHOWN -> x + "::float4::numeric::text";
-                case FLOAT8, JSON, TEXT -> x + "::text";
+                case FLOAT8 -> zeroAsZero(x, x + "::text");
+                case JSON, TEXT -> x + "::text";
             };
         }
 
@@ -108,8 +110,9 @@ public enum SqlFlavor {
                 case DECIMAL -> targetScale == null
                         ? "CAST(" + x + " AS CHAR)"
                         : "CAST(CAST(" + x + " AS DECIMAL(65, " + targetScale + ")) AS CHAR)";
-                case FLOAT4 -> "CAST(" + x + " + 0e0 AS CHAR)";
-                case FLOAT4_SHOWN, FLOAT8 -> "CAST(" + x + " AS CHAR)";
+                case FLOAT4 -> PostgresDoubleText.of("(" + x + " + 0e0)");
+                case FLOAT8 -> PostgresDoubleText.of(x);
+                case FLOAT4_SHOWN -> "CAST(" + x + " AS CHAR)";
                 case BOOLEAN -> "CASE WHEN " + x + " <> 0 THEN 'true' WHEN " + x + " = 0 THEN 'false' END";
                 case DATE -> type.equals("date") ? "DATE_FORMAT(" + x + ", '%Y-%m-%d')" : text;
                 case TIME -> type.equals("time") ? "TIME_FORMAT(" + x + ", '%H:%i:%s.%f')" : text;
@@ -156,6 +159,11 @@ public enum SqlFlavor {
     };
 
     public abstract String quoteIdentifier(String identifier);
+
+    /** A float's text with -0 written as 0, which MariaDB's FLOAT cannot hold and SQL's {@code =} does not tell apart. */
+    static String zeroAsZero(String x, String text) {
+        return "CASE WHEN " + x + " = 0 THEN '0' ELSE " + text + " END";
+    }
 
     /**
      * The canonical text of column {@code x} (quoted) on this side, whose own type is {@code side},
