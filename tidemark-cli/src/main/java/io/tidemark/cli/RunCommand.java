@@ -1,18 +1,23 @@
 package io.tidemark.cli;
 
+import io.tidemark.cli.flink.FailureWatch;
 import io.tidemark.cli.flink.FlinkJobs;
+import io.tidemark.cli.flink.JobFailure;
 import io.tidemark.cli.flink.LocalFlinkCluster;
 import io.tidemark.pipeline.config.PipelineConfigLoader;
 import io.tidemark.pipeline.config.PipelineDef;
+import io.tidemark.cli.snapshot.DurationConverter;
 import io.tidemark.pipeline.job.PipelineJob;
 
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.runtime.jobgraph.SavepointRestoreSettings;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 import java.io.PrintStream;
 import java.net.URI;
@@ -21,12 +26,15 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
  * {@code tidemark run FILE}: runs a pipeline on a Flink cluster inside this JVM, submitted through
  * its REST API, until Ctrl-C. The job is cancelled on Ctrl-C; its last checkpoint is retained (the
- * spec's RETAIN_ON_CANCELLATION) and can be resumed with {@code --from-savepoint}.
+ * spec's RETAIN_ON_CANCELLATION) and can be resumed with {@code --from-savepoint}. Each restart is
+ * printed with its root cause ({@link FailureWatch}); a cause that comes back {@code
+ * --max-same-failures} times in a row stops the job with exit 1 instead of restarting forever.
  */
 @Command(
         name = "run",
@@ -50,8 +58,30 @@ public final class RunCommand extends TidemarkCommand {
             description = "With --from-savepoint: skip state of operators that are no longer in the job.")
     boolean allowNonRestoredState;
 
+    @Option(
+            names = "--max-same-failures",
+            paramLabel = "N",
+            description = "Stop the job and exit 1 once it failed N times in a row with the same cause within"
+                    + " --same-failure-window: a permanent error that restarting does not heal (default: ${DEFAULT-VALUE};"
+                    + " 0 keeps restarting).")
+    int maxSameFailures = 5;
+
+    @Option(
+            names = "--same-failure-window",
+            paramLabel = "DURATION",
+            converter = DurationConverter.class,
+            description = "How far back failures with the same cause count for --max-same-failures (default: 10m).")
+    Duration sameFailureWindow = Duration.ofMinutes(10);
+
+    @Spec
+    CommandLine.Model.CommandSpec spec;
+
     @Override
     protected int execute() throws Exception {
+        if (maxSameFailures < 0 || sameFailureWindow.isNegative() || sameFailureWindow.isZero()) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--max-same-failures must be 0 or more and --same-failure-window longer than 0");
+        }
         PipelineDef def = PipelineConfigLoader.load(file);
         SavepointRestoreSettings restore = savepoint == null
                 ? SavepointRestoreSettings.none()
@@ -115,11 +145,16 @@ public final class RunCommand extends TidemarkCommand {
                 + (restore.restoreSavepoint() ? ", restored from " + restore.getRestorePath() : "")
                 + ". Checkpoints: " + def.checkpointing().checkpointsDir());
         say.println("Press Ctrl-C to stop.");
+        FailureWatch failures = new FailureWatch(jobs, jobId, say, maxSameFailures, sameFailureWindow);
         while (true) {
             TimeUnit.SECONDS.sleep(1);
             JobStatus status = jobs.status(jobId);
             if (status.isGloballyTerminalState()) {
                 throw jobs.failure(jobId, status);
+            }
+            Optional<JobFailure> permanent = failures.check();
+            if (permanent.isPresent()) {
+                throw new IllegalStateException(failures.gaveUp(permanent.get())); // the job is cancelled on the way out
             }
         }
     }

@@ -19,6 +19,7 @@ import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -58,6 +59,8 @@ public final class LocalFlinkCluster implements AutoCloseable {
         conf.set(TaskManagerOptions.HOST, LOOPBACK);
         conf.set(CoreOptions.TMP_DIRS, tmp.toString());
         conf.set(WebOptions.TMP_DIR, tmp.resolve("web").toString());
+        // the exception history that `run` reports restarts from is served from a cache refreshed this often
+        conf.set(WebOptions.REFRESH_INTERVAL, Duration.ofMillis(500));
         MiniCluster miniCluster = new MiniCluster(new MiniClusterConfiguration.Builder()
                 .setConfiguration(conf)
                 .setNumTaskManagers(1)

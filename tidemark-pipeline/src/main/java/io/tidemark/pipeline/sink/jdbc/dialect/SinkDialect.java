@@ -259,6 +259,20 @@ public interface SinkDialect extends Serializable {
         return false;
     }
 
+    /**
+     * Whether an error says a table the sink writes to does not exist (PostgreSQL's 42P01, MySQL's
+     * 42S02): not one change's fault, so no change goes to the dead-letter queue for it; the job
+     * fails and restarts until the table is back.
+     */
+    default boolean isMissingTable(SQLException error) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof SQLException sql && ("42P01".equals(sql.getSQLState()) || "42S02".equals(sql.getSQLState()))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Whether a table exists. */
     default boolean tableExists(Connection connection, TableId table) throws SQLException {
         try (java.sql.ResultSet rs = connection.getMetaData().getTables(

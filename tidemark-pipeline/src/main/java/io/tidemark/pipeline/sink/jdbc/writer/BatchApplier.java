@@ -155,7 +155,7 @@ final class BatchApplier implements AutoCloseable {
             applied = null; // all of them; listed only where they are needed, below
         } catch (SQLException e) {
             boolean mayDefer = deferred != null && dialect.isConstraintViolation(e);
-            if ((rejected == null && !mayDefer) || isTransient(e) || e instanceof WriterFence.WriterFencedException) {
+            if ((rejected == null && !mayDefer) || notARejection(e)) {
                 throw e;
             }
             LOG.warn("Sink rejected a batch of {} changes ({}); applying them one by one to find the rejected ones",
@@ -191,8 +191,8 @@ final class BatchApplier implements AutoCloseable {
                     applied.add(change);
                     break;
                 } catch (SQLException e) {
-                    if (isTransient(e) || e instanceof WriterFence.WriterFencedException) {
-                        throw e; // out of retries, or a newer attempt owns the sink: never queue the change
+                    if (notARejection(e)) {
+                        throw e; // out of retries, a newer attempt owns the sink, a table is gone: never queue the change
                     }
                     if (deferred != null && dialect.isConstraintViolation(e) && deferred.mayDefer(change)) {
                         DeferredChanges.Entry entry = inTransaction("defer a change", c -> deferred.defer(c, change, e));
@@ -218,6 +218,16 @@ final class BatchApplier implements AutoCloseable {
             }
         }
         return applied;
+    }
+
+    /** An error that is not the change's fault: it fails the job instead of sending the change to the queue. */
+    private boolean notARejection(SQLException e) {
+        if (dialect.isMissingTable(e)) {
+            LOG.error("Sink table missing ({}); the job fails and restarts until it exists again",
+                    String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
+            return true;
+        }
+        return isTransient(e) || e instanceof WriterFence.WriterFencedException;
     }
 
     /** Applies the parked changes that a replay left behind (see {@link ParkedRows#release}). */
