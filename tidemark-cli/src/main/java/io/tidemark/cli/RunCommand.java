@@ -2,12 +2,13 @@ package io.tidemark.cli;
 
 import io.tidemark.cli.flink.FailureWatch;
 import io.tidemark.cli.flink.FlinkJobs;
-import io.tidemark.cli.flink.JobFailure;
 import io.tidemark.cli.flink.LocalFlinkCluster;
 import io.tidemark.pipeline.config.PipelineConfigLoader;
 import io.tidemark.pipeline.config.PipelineDef;
 import io.tidemark.cli.snapshot.DurationConverter;
 import io.tidemark.pipeline.job.PipelineJob;
+import io.tidemark.snapshot.JobFailure;
+import io.tidemark.snapshot.rest.RestSnapshotService;
 
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.JobStatus;
@@ -145,7 +146,9 @@ public final class RunCommand extends TidemarkCommand {
                 + (restore.restoreSavepoint() ? ", restored from " + restore.getRestorePath() : "")
                 + ". Checkpoints: " + def.checkpointing().checkpointsDir());
         say.println("Press Ctrl-C to stop.");
-        FailureWatch failures = new FailureWatch(jobs, jobId, say, maxSameFailures, sameFailureWindow);
+        RestSnapshotService rest = resources.open("REST client", () -> RestSnapshotService.connect(cluster.webUi()),
+                RestSnapshotService::close);
+        FailureWatch failures = new FailureWatch(rest, jobId, say, maxSameFailures, sameFailureWindow);
         while (true) {
             TimeUnit.SECONDS.sleep(1);
             JobStatus status = jobs.status(jobId);

@@ -7,7 +7,7 @@ import java.util.List;
 /**
  * What a running job tells about itself, for watching it from a terminal ({@code tidemark
  * checkpoint status --watch}) as a dashboard would: its recent checkpoints with their alignment,
- * and Tidemark's own metrics. Apart from {@link SnapshotService} because only a cluster's REST API
+ * Tidemark's own metrics, and its failures with their root causes. Apart from {@link SnapshotService} because only a cluster's REST API
  * serves these (an operator-managed deployment's Kubernetes API has neither); every call is bounded
  * by a timeout, and an unknown job is {@link SnapshotException.Reason#JOB_NOT_FOUND}.
  */
@@ -18,4 +18,10 @@ public interface JobObserver {
 
     /** Tidemark's metrics of the job, each {@code null} where the job does not report it. */
     TidemarkMetrics tidemarkMetrics(JobID job) throws Exception;
+
+    /**
+     * The job's failures that the cluster's exception history still holds (the last {@code
+     * web.exception-history-size}, 16 by default), oldest first.
+     */
+    List<JobFailure> failures(JobID job) throws Exception;
 }

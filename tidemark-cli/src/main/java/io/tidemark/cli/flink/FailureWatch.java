@@ -1,5 +1,9 @@
 package io.tidemark.cli.flink;
 
+import io.tidemark.snapshot.FailureStreak;
+import io.tidemark.snapshot.JobFailure;
+import io.tidemark.snapshot.JobObserver;
+
 import org.apache.flink.api.common.JobID;
 
 import java.io.PrintStream;
@@ -16,7 +20,7 @@ import java.util.Optional;
  */
 public final class FailureWatch {
 
-    private final FlinkJobs jobs;
+    private final JobObserver jobs;
     private final JobID job;
     private final PrintStream console;
     private final int maxSameFailures;
@@ -26,7 +30,7 @@ public final class FailureWatch {
     private int failures;
 
     /** {@code maxSameFailures} 0: report, never give up. */
-    public FailureWatch(FlinkJobs jobs, JobID job, PrintStream console, int maxSameFailures, Duration window) {
+    public FailureWatch(JobObserver jobs, JobID job, PrintStream console, int maxSameFailures, Duration window) {
         this.jobs = jobs;
         this.job = job;
         this.console = console;

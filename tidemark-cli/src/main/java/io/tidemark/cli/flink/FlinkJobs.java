@@ -8,19 +8,12 @@ import io.tidemark.snapshot.SnapshotProblems;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.client.program.ClusterClient;
-import org.apache.flink.client.program.rest.RestClusterClient;
 import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.runtime.jobgraph.JobGraph;
 import org.apache.flink.runtime.jobmaster.JobResult;
-import org.apache.flink.runtime.rest.messages.EmptyRequestBody;
-import org.apache.flink.runtime.rest.messages.JobExceptionsHeaders;
-import org.apache.flink.runtime.rest.messages.JobExceptionsInfoWithHistory;
-import org.apache.flink.runtime.rest.messages.job.JobExceptionsMessageParameters;
 import org.apache.flink.util.SerializedThrowable;
 
 import java.time.Duration;
-import java.util.Comparator;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -74,26 +67,6 @@ public final class FlinkJobs {
             }
             TimeUnit.MILLISECONDS.sleep(200);
         }
-    }
-
-    /**
-     * The job's failures that Flink's exception history still holds, oldest first (the REST API
-     * serves the history from a cache refreshed every {@code web.refresh-interval}); none through a
-     * client that is not a REST client.
-     */
-    public List<JobFailure> failures(JobID job) throws Exception {
-        if (!(client instanceof RestClusterClient<?> rest)) {
-            return List.of();
-        }
-        JobExceptionsMessageParameters parameters = new JobExceptionsMessageParameters();
-        parameters.jobPathParameter.resolve(job);
-        JobExceptionsInfoWithHistory exceptions = get(
-                rest.sendRequest(JobExceptionsHeaders.getInstance(), parameters, EmptyRequestBody.getInstance()),
-                CALL_TIMEOUT, "reading the failures of job " + job);
-        return exceptions.getExceptionHistory().getEntries().stream()
-                .map(JobFailure::of)
-                .sorted(Comparator.comparing(JobFailure::time))
-                .toList();
     }
 
     /** Triggers a savepoint into {@code directory} and waits until it is complete; returns its path. */

@@ -2,6 +2,8 @@ package io.tidemark.cli.snapshot;
 
 import io.tidemark.cli.ExitCodes;
 import io.tidemark.snapshot.CheckpointStatus;
+import io.tidemark.snapshot.FailureStreak;
+import io.tidemark.snapshot.JobFailure;
 import io.tidemark.snapshot.JobObserver;
 import io.tidemark.snapshot.JobSummary;
 import io.tidemark.snapshot.SnapshotException;
@@ -18,6 +20,7 @@ import java.io.PrintStream;
 import java.nio.charset.Charset;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -82,15 +85,21 @@ public final class CheckpointStatusCommand extends JobCommand {
             }
             JobSummary summary = service.job(id);
             CheckpointStatus status = service.checkpointStatus(id);
+            // only a REST API serves the exception history; the operator target shows none
+            List<JobFailure> failures = service instanceof JobObserver observer ? observer.failures(id) : null;
             if (json()) {
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("jobId", id.toString());
                 m.put("name", summary.name());
                 m.put("state", summary.status().name());
                 m.put("checkpoints", json(status));
+                m.put("failures", json(failures));
                 printJson(m);
             } else {
                 print(summary, status);
+                if (failures != null) {
+                    out().println("failures:         " + failures(failures));
+                }
             }
         }
         return ExitCodes.OK;
@@ -201,6 +210,35 @@ public final class CheckpointStatusCommand extends JobCommand {
         config.put("checkpointStorage", k.checkpointStorage());
         config.put("stateBackend", k.stateBackend());
         m.put("configuration", config);
+        return m;
+    }
+
+    /** The failures Flink still records, the last one's root cause, and how often in a row that cause came. */
+    static String failures(List<JobFailure> failures) {
+        if (failures.isEmpty()) {
+            return "none recorded";
+        }
+        JobFailure last = failures.get(failures.size() - 1);
+        int inARow = FailureStreak.atTheEnd(failures);
+        return failures.size() + " recorded; last at " + last.time() + ": " + last.describe()
+                + (inARow > 1 ? " (the same cause " + inARow + " times in a row)" : "");
+    }
+
+    private static Map<String, Object> json(List<JobFailure> failures) {
+        if (failures == null) {
+            return null;
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("recorded", failures.size());
+        if (!failures.isEmpty()) {
+            JobFailure last = failures.get(failures.size() - 1);
+            Map<String, Object> l = new LinkedHashMap<>();
+            l.put("at", last.time().toString());
+            l.put("cause", last.cause());
+            l.put("task", last.task());
+            m.put("last", l);
+            m.put("sameCauseInARow", FailureStreak.atTheEnd(failures));
+        }
         return m;
     }
 

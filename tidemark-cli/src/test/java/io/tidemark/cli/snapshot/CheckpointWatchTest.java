@@ -1,6 +1,7 @@
 package io.tidemark.cli.snapshot;
 
 import io.tidemark.snapshot.CheckpointStatus;
+import io.tidemark.snapshot.JobFailure;
 import io.tidemark.snapshot.JobObserver;
 import io.tidemark.snapshot.JobSubmission;
 import io.tidemark.snapshot.JobSummary;
@@ -78,6 +79,11 @@ class CheckpointWatchTest {
 
         TestingCluster(JobStatus... states) {
             this.states = new ArrayDeque<>(List.of(states));
+        }
+
+        @Override
+        public List<JobFailure> failures(JobID job) {
+            return List.of();
         }
 
         @Override

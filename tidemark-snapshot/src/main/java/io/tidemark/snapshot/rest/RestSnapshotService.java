@@ -1,6 +1,7 @@
 package io.tidemark.snapshot.rest;
 
 import io.tidemark.snapshot.CheckpointStatus;
+import io.tidemark.snapshot.JobFailure;
 import io.tidemark.snapshot.JobObserver;
 import io.tidemark.snapshot.JobSubmission;
 import io.tidemark.snapshot.JobSummary;
@@ -38,7 +39,7 @@ import static org.apache.flink.util.Preconditions.checkNotNull;
  *
  * <p>This class connects and delegates, one collaborator per role: {@link RestJobs} (listing, status),
  * {@link RestJobSubmitter} (upload and run), {@link RestSavepoints}, {@link RestCheckpoints}
- * (status, trigger), {@link RestCheckpointHistory} and {@link RestJobMetrics}; all of them call
+ * (status, trigger), {@link RestCheckpointHistory}, {@link RestJobMetrics} and {@link RestJobFailures}; all of them call
  * through one {@link RestCalls}, which maps failures to {@link Reason}s.
  *
  * <p>Flink's client retries a connection that fails twenty times, three seconds apart; this one
@@ -197,6 +198,12 @@ public final class RestSnapshotService implements SnapshotService, JobObserver {
     public TidemarkMetrics tidemarkMetrics(JobID job) throws Exception {
         checkNotNull(job, "job cannot be null");
         return metrics.read(job);
+    }
+
+    @Override
+    public List<JobFailure> failures(JobID job) throws Exception {
+        checkNotNull(job, "job cannot be null");
+        return RestJobFailures.read(calls, job);
     }
 
     @Override

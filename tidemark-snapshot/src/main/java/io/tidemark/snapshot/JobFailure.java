@@ -1,4 +1,4 @@
-package io.tidemark.cli.flink;
+package io.tidemark.snapshot;
 
 import org.apache.flink.runtime.rest.messages.JobExceptionsInfoWithHistory.RootExceptionInfo;
 
@@ -17,7 +17,7 @@ public record JobFailure(Instant time, String cause, String task) {
     private static final String CAUSED_BY = "Caused by: ";
 
     /** A failure of Flink's exception history. */
-    static JobFailure of(RootExceptionInfo entry) {
+    public static JobFailure of(RootExceptionInfo entry) {
         String task = entry.getTaskName() == null ? null : entry.getTaskName().replaceFirst(" - execution #\\d+$", "");
         return new JobFailure(Instant.ofEpochMilli(entry.getTimestamp()),
                 rootCause(entry.getExceptionName(), entry.getStacktrace()), task);

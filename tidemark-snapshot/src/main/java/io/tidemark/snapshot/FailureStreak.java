@@ -1,8 +1,9 @@
-package io.tidemark.cli.flink;
+package io.tidemark.snapshot;
 
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.List;
 
 /**
  * Failures in a row with the same cause ({@link JobFailure#key()}) within a window: what tells a
@@ -33,5 +34,14 @@ public final class FailureStreak {
 
     public int size() {
         return streak.size();
+    }
+
+    /** How many failures at the end of {@code failures} (oldest first) have the last one's cause, whenever they happened. */
+    public static int atTheEnd(List<JobFailure> failures) {
+        int n = 0;
+        for (int i = failures.size() - 1; i >= 0 && failures.get(i).key().equals(failures.get(failures.size() - 1).key()); i--) {
+            n++;
+        }
+        return n;
     }
 }

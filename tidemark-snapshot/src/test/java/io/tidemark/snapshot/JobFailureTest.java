@@ -1,4 +1,4 @@
-package io.tidemark.cli.flink;
+package io.tidemark.snapshot;
 
 import org.apache.flink.runtime.rest.messages.JobExceptionsInfoWithHistory.RootExceptionInfo;
 import org.junit.jupiter.api.Test;
