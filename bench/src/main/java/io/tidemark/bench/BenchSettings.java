@@ -34,6 +34,11 @@ public record BenchSettings(
     public enum PhaseKind {
         DECODING("decoding"),
         BATCHED_WRITE("batched-write"),
+        /**
+         * The Redis sink's anchor: the {@code tidemark-redis} phase's changes sent by one client as
+         * pipelined {@code EVALSHA} calls of the sink's own guard script, with no job.
+         */
+        REDIS_EVALSHA("redis-evalsha"),
         TIDEMARK("tidemark"),
         /** Tidemark with its sink in {@code apply-order: source}: what keeping cross-row constraints costs. */
         TIDEMARK_SOURCE_ORDER("tidemark-source-order"),
@@ -69,9 +74,17 @@ public record BenchSettings(
             return key;
         }
 
-        /** Whether the phase times a job (warmed up first, order alternating), not a ceiling. */
+        /** Whether the phase times a job (warmed up first, order alternating), not a ceiling or an anchor. */
         public boolean isJob() {
-            return this != DECODING && this != BATCHED_WRITE;
+            return this != DECODING && this != BATCHED_WRITE && this != REDIS_EVALSHA;
+        }
+
+        /**
+         * Whether a discarded run comes first: every job, and the Redis anchor, whose client code runs
+         * in the bench JVM; the two ceilings are database work.
+         */
+        public boolean warmsUp() {
+            return isJob() || this == REDIS_EVALSHA;
         }
 
         /** Whether the phase's source is the bench's MariaDB. */
@@ -86,7 +99,8 @@ public record BenchSettings(
 
         /** Whether the phase's sink is the bench's Redis. */
         public boolean usesRedis() {
-            return this == TIDEMARK_REDIS || this == TIDEMARK_REDIS_REPLICAS || this == TIDEMARK_REDIS_AOF;
+            return this == TIDEMARK_REDIS || this == TIDEMARK_REDIS_REPLICAS || this == TIDEMARK_REDIS_AOF
+                    || this == REDIS_EVALSHA;
         }
 
         public static PhaseKind of(String key) {

@@ -12,6 +12,7 @@ import io.tidemark.bench.phase.Phases;
 import io.tidemark.bench.report.BenchReport;
 import io.tidemark.bench.report.MachineInfo;
 import io.tidemark.bench.report.MarkdownFile;
+import io.tidemark.bench.report.RatesChart;
 import io.tidemark.bench.workload.ChangeMix;
 
 import org.apache.flink.runtime.util.EnvironmentInformation;
@@ -26,6 +27,7 @@ import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -43,8 +45,9 @@ import java.util.stream.Stream;
  * Measures, in one run on one machine and the same data, Tidemark's streaming throughput from
  * PostgreSQL to PostgreSQL against a plain Flink SQL CDC job and against the two ceilings (the
  * source's logical decoding and a plain batched upsert into the sink), and prints the ratios; asked
- * for, also other settings against their base, a MariaDB source and the initial snapshot against
- * the plain job's.
+ * for, also other settings against their base, the Redis sink against pipelined {@code EVALSHA} of its
+ * own script, a MariaDB source and the initial snapshot against the plain job's; and draws the rates
+ * as an SVG chart ({@code --chart}).
  * See {@code bench/README.md} for the method.
  */
 @Command(
@@ -111,6 +114,11 @@ public final class TidemarkBench implements Callable<Integer> {
     @Option(names = "--write-docs", paramLabel = "FILE",
             description = "Also write the results into this Markdown file, between the results markers.")
     Path docs;
+
+    @Option(names = "--chart", paramLabel = "FILE",
+            description = "Also draw the median rate of each phase as an SVG bar chart into this file; with"
+                    + " --write-docs X.md and no --chart: X-rates.svg beside it, shown in the results.")
+    Path chart;
 
     @Option(names = "--work-dir", paramLabel = "DIR",
             description = "Where checkpoints and savepoints go (kept); default: a temporary folder, removed.")
@@ -189,7 +197,7 @@ public final class TidemarkBench implements Callable<Integer> {
             BenchContext context = new BenchContext(settings, pg, redis, mariaDb, cluster, work);
             if (settings.warmupChanges() > 0) {
                 for (PhaseKind kind : order(settings, 1)) {
-                    if (!kind.isJob()) {
+                    if (!kind.warmsUp()) {
                         continue; // the ceilings are plain JDBC work: nothing to warm up
                     }
                     Phase phase = Phases.create(kind, context);
@@ -215,21 +223,48 @@ public final class TidemarkBench implements Callable<Integer> {
         out.println();
         out.print(report.text());
         out.flush();
+        Path chartFile = chartFile();
+        if (chartFile != null) {
+            if (chartFile.toAbsolutePath().getParent() != null) {
+                Files.createDirectories(chartFile.toAbsolutePath().getParent());
+            }
+            Files.writeString(chartFile, RatesChart.svg(report), StandardCharsets.UTF_8);
+            out.println();
+            out.println("Chart written to " + chartFile);
+        }
         if (docs != null) {
-            MarkdownFile.writeResults(docs, report.markdown());
+            MarkdownFile.writeResults(docs, report.markdown(chartFile == null ? null : chartLink(docs, chartFile)));
             out.println();
             out.println("Results written to " + docs);
         }
         return EXIT_OK;
     }
 
+    /** {@code --chart}, or beside {@code --write-docs X.md} as {@code X-rates.svg}; null for neither. */
+    Path chartFile() {
+        if (chart != null || docs == null) {
+            return chart;
+        }
+        String name = docs.getFileName().toString();
+        String base = name.endsWith(".md") ? name.substring(0, name.length() - 3) : name;
+        return docs.resolveSibling(base + "-rates.svg");
+    }
+
+    /** The chart's address relative to the Markdown file's folder, with forward slashes. */
+    static String chartLink(Path markdown, Path chart) {
+        Path folder = markdown.toAbsolutePath().normalize().getParent();
+        Path target = chart.toAbsolutePath().normalize();
+        Path relative = folder == null ? target : folder.relativize(target);
+        return relative.toString().replace('\\', '/');
+    }
+
     /**
-     * The phases of one repetition: the two ceilings first, then the jobs, whose order is reversed
+     * The phases of one repetition: the ceilings and the Redis anchor first, then the jobs, whose order is reversed
      * every other repetition so that a drift in the machine's load does not always favour the same job.
      */
     static List<PhaseKind> order(BenchSettings settings, int repetition) {
         List<PhaseKind> kinds = new ArrayList<>();
-        for (PhaseKind kind : List.of(PhaseKind.DECODING, PhaseKind.BATCHED_WRITE)) {
+        for (PhaseKind kind : List.of(PhaseKind.DECODING, PhaseKind.BATCHED_WRITE, PhaseKind.REDIS_EVALSHA)) {
             if (settings.phases().contains(kind)) {
                 kinds.add(kind);
             }

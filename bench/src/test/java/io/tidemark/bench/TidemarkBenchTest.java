@@ -19,11 +19,48 @@ class TidemarkBenchTest {
                 EnumSet.allOf(PhaseKind.class));
 
         assertThat(TidemarkBench.order(settings, 1)).containsExactly(PhaseKind.DECODING, PhaseKind.BATCHED_WRITE,
-                PhaseKind.TIDEMARK, PhaseKind.TIDEMARK_SOURCE_ORDER, PhaseKind.PLAIN_SQL, PhaseKind.TIDEMARK_REDIS,
-                PhaseKind.TIDEMARK_REDIS_REPLICAS, PhaseKind.TIDEMARK_REDIS_AOF);
+                PhaseKind.REDIS_EVALSHA, PhaseKind.TIDEMARK, PhaseKind.TIDEMARK_SOURCE_ORDER,
+                PhaseKind.TIDEMARK_CHECKPOINTS_1S, PhaseKind.PLAIN_SQL, PhaseKind.TIDEMARK_REDIS,
+                PhaseKind.TIDEMARK_REDIS_REPLICAS, PhaseKind.TIDEMARK_REDIS_AOF, PhaseKind.TIDEMARK_MARIADB,
+                PhaseKind.PLAIN_SQL_MARIADB, PhaseKind.TIDEMARK_SNAPSHOT, PhaseKind.PLAIN_SQL_SNAPSHOT);
         assertThat(TidemarkBench.order(settings, 2)).containsExactly(PhaseKind.DECODING, PhaseKind.BATCHED_WRITE,
-                PhaseKind.TIDEMARK_REDIS_AOF, PhaseKind.TIDEMARK_REDIS_REPLICAS, PhaseKind.TIDEMARK_REDIS,
-                PhaseKind.PLAIN_SQL, PhaseKind.TIDEMARK_SOURCE_ORDER, PhaseKind.TIDEMARK);
+                PhaseKind.REDIS_EVALSHA, PhaseKind.PLAIN_SQL_SNAPSHOT, PhaseKind.TIDEMARK_SNAPSHOT,
+                PhaseKind.PLAIN_SQL_MARIADB, PhaseKind.TIDEMARK_MARIADB, PhaseKind.TIDEMARK_REDIS_AOF,
+                PhaseKind.TIDEMARK_REDIS_REPLICAS, PhaseKind.TIDEMARK_REDIS, PhaseKind.PLAIN_SQL,
+                PhaseKind.TIDEMARK_CHECKPOINTS_1S, PhaseKind.TIDEMARK_SOURCE_ORDER, PhaseKind.TIDEMARK);
+        assertThat(TidemarkBench.order(settings, 1)).containsExactlyInAnyOrder(PhaseKind.values());
+    }
+
+    @Test
+    void theRedisAnchorIsACeilingThatNeedsRedisAndIsWarmedUp() {
+        TidemarkBench bench = new TidemarkBench();
+        new picocli.CommandLine(bench).parseArgs("--phases", "tidemark-redis,redis-evalsha");
+        BenchSettings settings = bench.settings();
+
+        assertThat(PhaseKind.REDIS_EVALSHA.isJob()).isFalse();
+        assertThat(PhaseKind.REDIS_EVALSHA.usesRedis()).isTrue();
+        assertThat(PhaseKind.REDIS_EVALSHA.warmsUp()).isTrue();
+        assertThat(PhaseKind.BATCHED_WRITE.warmsUp()).isFalse();
+        assertThat(TidemarkBench.order(settings, 2)).containsExactly(PhaseKind.REDIS_EVALSHA, PhaseKind.TIDEMARK_REDIS);
+    }
+
+    @Test
+    void drawsTheChartBesideTheDocsUnlessToldWhere() {
+        TidemarkBench beside = new TidemarkBench();
+        new picocli.CommandLine(beside).parseArgs("--write-docs", "docs/benchmarks.md");
+        TidemarkBench told = new TidemarkBench();
+        new picocli.CommandLine(told).parseArgs("--write-docs", "docs/benchmarks.md", "--chart", "/tmp/x/chart.svg");
+        TidemarkBench chartOnly = new TidemarkBench();
+        new picocli.CommandLine(chartOnly).parseArgs("--chart", "chart.svg");
+
+        assertThat(beside.chartFile()).isEqualTo(java.nio.file.Path.of("docs/benchmarks-rates.svg"));
+        assertThat(TidemarkBench.chartLink(java.nio.file.Path.of("docs/benchmarks.md"), beside.chartFile()))
+                .isEqualTo("benchmarks-rates.svg");
+        assertThat(told.chartFile()).isEqualTo(java.nio.file.Path.of("/tmp/x/chart.svg"));
+        assertThat(TidemarkBench.chartLink(java.nio.file.Path.of("/tmp/docs/b.md"), told.chartFile()))
+                .isEqualTo("../x/chart.svg");
+        assertThat(chartOnly.chartFile()).isEqualTo(java.nio.file.Path.of("chart.svg"));
+        assertThat(new TidemarkBench().chartFile()).isNull();
     }
 
     @Test
@@ -48,7 +85,7 @@ class TidemarkBenchTest {
 
         assertThat(exit).isEqualTo(TidemarkBench.EXIT_USAGE);
         assertThat(err.toString()).startsWith("tidemark-bench: unknown phase 'nonsense'; use decoding, batched-write,"
-                + " tidemark, tidemark-source-order, tidemark-checkpoints-1s, plain-sql, tidemark-redis,"
+                + " redis-evalsha, tidemark, tidemark-source-order, tidemark-checkpoints-1s, plain-sql, tidemark-redis,"
                 + " tidemark-redis-replicas, tidemark-redis-aof, tidemark-mariadb, plain-sql-mariadb, tidemark-snapshot"
                 + " or plain-sql-snapshot").doesNotContain("\tat ");
     }

@@ -13,6 +13,7 @@ public final class Phases {
         return switch (kind) {
             case DECODING -> new DecodingPhase(context);
             case BATCHED_WRITE -> new BatchedWritePhase(context);
+            case REDIS_EVALSHA -> new RedisEvalshaPhase(context);
             case TIDEMARK -> TidemarkPhase.intoPostgres(context, ApplyOrder.KEYED);
             case TIDEMARK_SOURCE_ORDER -> TidemarkPhase.intoPostgres(context, ApplyOrder.SOURCE);
             case TIDEMARK_CHECKPOINTS_1S -> TidemarkPhase.intoPostgresCheckpointingEverySecond(context);

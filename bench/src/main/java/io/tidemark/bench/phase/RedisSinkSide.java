@@ -3,6 +3,8 @@ package io.tidemark.bench.phase;
 import io.tidemark.bench.db.BenchRedis;
 import io.tidemark.bench.db.OrdersTable;
 import io.tidemark.pipeline.config.RedisDurability;
+import io.tidemark.pipeline.config.RedisSinkDef;
+import io.tidemark.pipeline.config.RedisSinkMode;
 import io.tidemark.pipeline.config.RedisSinkOptions;
 import io.tidemark.pipeline.event.TableId;
 import io.tidemark.pipeline.sink.redis.RedisRowEncoder;
@@ -41,7 +43,8 @@ final class RedisSinkSide implements SinkSide {
     /** The sink's default {@code key-prefix}, which the bench's pipeline keeps. */
     static final String KEY_PREFIX = RedisSinkOptions.KEY_PREFIX.defaultValue();
 
-    private static final TableId TABLE = TableId.parse("public." + OrdersTable.NAME);
+    /** The table, in the source and in the sink's keys. */
+    static final TableId TABLE = TableId.parse("public." + OrdersTable.NAME);
     /** Every column of the table, in the order the checksum joins them. */
     private static final String[] COLUMNS = {"id", "customer", "amount", "status", "note", "updated_at", "version"};
     /** Stands for a NULL column (a hash field the sink leaves out) in the checksum, unlike an empty string. */
@@ -74,6 +77,28 @@ final class RedisSinkSide implements SinkSide {
     /** The master's address, as the sink's {@code uri}. */
     String uri() {
         return uri;
+    }
+
+    /**
+     * The sink writing to this master as a user would define it in {@code pipeline.yaml}: the given
+     * {@code durability} and otherwise that file's defaults (hashes, batches of 1,000, no TTL).
+     */
+    RedisSinkDef definition(RedisDurability durability) {
+        return definition(uri, durability);
+    }
+
+    /** As {@link #definition(RedisDurability)}, for the server at {@code uri}. */
+    static RedisSinkDef definition(String uri, RedisDurability durability) {
+        return new RedisSinkDef(
+                "cache", RedisSinkMode.STANDALONE, uri, null, KEY_PREFIX,
+                RedisSinkOptions.FORMAT.defaultValue(),
+                null,
+                RedisSinkOptions.TOMBSTONE_RETENTION.defaultValue(),
+                RedisSinkOptions.BATCH_SIZE.defaultValue(),
+                RedisSinkOptions.FLUSH_INTERVAL.defaultValue(),
+                RedisSinkOptions.MAX_RETRIES.defaultValue(),
+                durability,
+                RedisSinkOptions.DURABILITY_TIMEOUT.defaultValue());
     }
 
     @Override

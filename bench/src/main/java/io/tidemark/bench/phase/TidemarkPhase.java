@@ -16,9 +16,6 @@ import io.tidemark.pipeline.config.PipelineDef;
 import io.tidemark.pipeline.config.PostgresSourceDef;
 import io.tidemark.pipeline.config.PostgresSourceOptions;
 import io.tidemark.pipeline.config.RedisDurability;
-import io.tidemark.pipeline.config.RedisSinkDef;
-import io.tidemark.pipeline.config.RedisSinkMode;
-import io.tidemark.pipeline.config.RedisSinkOptions;
 import io.tidemark.pipeline.config.RouteDef;
 import io.tidemark.pipeline.config.Secret;
 import io.tidemark.pipeline.config.SinkDef;
@@ -217,16 +214,7 @@ final class TidemarkPhase<S extends SinkSide> extends StreamingJobPhase<S> {
 
         @Override
         public SinkDef definition(RedisSinkSide sink) {
-            return new RedisSinkDef(
-                    "cache", RedisSinkMode.STANDALONE, sink.uri(), null, RedisSinkSide.KEY_PREFIX,
-                    RedisSinkOptions.FORMAT.defaultValue(),
-                    null,
-                    RedisSinkOptions.TOMBSTONE_RETENTION.defaultValue(),
-                    RedisSinkOptions.BATCH_SIZE.defaultValue(),
-                    RedisSinkOptions.FLUSH_INTERVAL.defaultValue(),
-                    RedisSinkOptions.MAX_RETRIES.defaultValue(),
-                    durability,
-                    RedisSinkOptions.DURABILITY_TIMEOUT.defaultValue());
+            return sink.definition(durability);
         }
     }
 }

@@ -42,11 +42,17 @@ public final class BenchReport {
     /** {@code tidemark-snapshot / plain-sql-snapshot} should reach this. */
     public static final double SNAPSHOT_TARGET = 3.0;
 
+    /** {@code tidemark-redis / redis-evalsha} should reach this. */
+    public static final double REDIS_ANCHOR_TARGET = 0.5;
+
     /** The ratios printed when both of their phases ran, in this order. */
     static final List<CostRatio> COST_RATIOS = List.of(
             new CostRatio(PhaseKind.TIDEMARK_SOURCE_ORDER, PhaseKind.TIDEMARK, "the cost of apply-order: source"),
             new CostRatio(PhaseKind.TIDEMARK_CHECKPOINTS_1S, PhaseKind.TIDEMARK,
                     "the cost of checkpoints every second (against tidemark's --checkpoint-interval)"),
+            new CostRatio(PhaseKind.TIDEMARK_REDIS, PhaseKind.REDIS_EVALSHA,
+                    "the Redis sink against pipelined guarded EVALSHA of the same changes",
+                    OptionalDouble.of(REDIS_ANCHOR_TARGET)),
             new CostRatio(PhaseKind.TIDEMARK_REDIS_REPLICAS, PhaseKind.TIDEMARK_REDIS,
                     "the cost of durability: replicas 1"),
             new CostRatio(PhaseKind.TIDEMARK_REDIS_AOF, PhaseKind.TIDEMARK_REDIS, "the cost of durability: aof"),
@@ -81,6 +87,18 @@ public final class BenchReport {
         this.results = new EnumMap<>(PhaseKind.class);
         results.forEach((kind, runs) -> this.results.put(kind, List.copyOf(runs)));
         this.mariaDbVersion = mariaDbVersion;
+    }
+
+    BenchSettings settings() {
+        return settings;
+    }
+
+    MachineInfo machine() {
+        return machine;
+    }
+
+    String command() {
+        return command;
     }
 
     /** The median rate of a phase; the mean of the two middle runs for an even count. */
@@ -174,6 +192,14 @@ public final class BenchReport {
     }
 
     public String markdown() {
+        return markdown(null);
+    }
+
+    /**
+     * The results as Markdown; with {@code chartLink} (the chart's address relative to the Markdown
+     * file, e.g. {@code benchmarks-rates.svg}), the chart is shown below the ratios.
+     */
+    public String markdown(String chartLink) {
         StringBuilder md = new StringBuilder();
         md.append("### Run of ").append(machine.date()).append("\n\n");
         md.append("- Command: `").append(command).append("`\n");
@@ -229,6 +255,9 @@ public final class BenchReport {
                     cost.target().isPresent()
                             ? verdict(r, cost.target().getAsDouble()) + ": " + cost.meaning() : cost.meaning()));
         }
+        if (chartLink != null) {
+            md.append("\n![rates per phase](").append(chartLink).append(")\n");
+        }
         for (PhaseKind kind : VERTEX_LOAD_PHASES) {
             if (!results.containsKey(kind) || medianRun(kind).vertexLoads().isEmpty()) {
                 continue;
@@ -279,7 +308,8 @@ public final class BenchReport {
         return String.join(", ", rates);
     }
 
-    private static String unit(PhaseKind kind) {
+    /** What a phase's rate counts: rows for the plain upsert and the snapshots, changes otherwise. */
+    static String unit(PhaseKind kind) {
         return kind == PhaseKind.BATCHED_WRITE || kind.isSnapshot() ? "rows/s" : "changes/s";
     }
 
@@ -302,7 +332,7 @@ public final class BenchReport {
         return ratio.getAsDouble() >= target ? "met" : "NOT met";
     }
 
-    private static String number(double value) {
+    static String number(double value) {
         return String.format(Locale.ROOT, "%,.0f", value);
     }
 

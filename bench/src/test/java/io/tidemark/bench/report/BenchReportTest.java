@@ -79,6 +79,23 @@ class BenchReportTest {
     }
 
     @Test
+    void comparesTheRedisSinkWithPipelinedGuardedEvalshaAgainstItsTarget() {
+        BenchReport report = new BenchReport(SETTINGS, MACHINE, "bench/run.sh", Map.of(
+                PhaseKind.TIDEMARK_REDIS, runs("tidemark-redis", 30_000, 33_000, 36_000),
+                PhaseKind.REDIS_EVALSHA, runs("redis-evalsha", 100_000, 110_000, 90_000)));
+
+        assertThat(report.ratio(PhaseKind.TIDEMARK_REDIS, PhaseKind.REDIS_EVALSHA).getAsDouble())
+                .isCloseTo(0.33, within(1e-9));
+        assertThat(report.markdown())
+                .contains("| redis-evalsha | 100,000 changes/s |")
+                .contains("| tidemark-redis / redis-evalsha | 0.33 | ≥ 0.5 | NOT met: the Redis sink against"
+                        + " pipelined guarded EVALSHA of the same changes |")
+                .doesNotContain("![rates per phase]");
+        assertThat(report.markdown("benchmarks-rates.svg")).contains("\n![rates per phase](benchmarks-rates.svg)\n");
+        assertThat(report.text()).containsPattern("tidemark-redis / redis-evalsha +0\\.33   target >= 0\\.5   NOT met");
+    }
+
+    @Test
     void printsADurabilityCostOnlyWhereItsBaseRanToo() {
         BenchReport report = new BenchReport(SETTINGS, MACHINE, "bench/run.sh", Map.of(
                 PhaseKind.TIDEMARK, runs("tidemark", 30_000),
