@@ -37,6 +37,11 @@ public final class JdbcConnectionFactory implements Serializable {
         return url;
     }
 
+    /** The URL without its query string, and the user: where a connection goes, for an error's one line. */
+    public String describe() {
+        return url.replaceFirst("\\?.*$", "") + " as " + username;
+    }
+
     public Connection open(SinkDialect dialect) throws SQLException {
         Properties props = dialect.connectionProperties();
         props.setProperty("user", username);

@@ -37,6 +37,16 @@ public final class JdbcSinkPreparer {
         this.dialect = dialect;
     }
 
+    /** A connection to the sink; a failure names the sink as the pipeline file does ({@code sinks.warehouse}). */
+    private Connection open() throws SQLException {
+        try {
+            return connections.open(dialect);
+        } catch (SQLException e) {
+            throw new SQLException("sinks." + sinkName + ": cannot connect to " + connections.describe() + ": "
+                    + String.valueOf(e.getMessage()).lines().findFirst().orElse(""), e.getSQLState(), e.getErrorCode(), e);
+        }
+    }
+
     /** Prepares the sink for the default apply order, without knowing the source's keys. */
     public void prepare(Map<TableId, TableId> sinkTables) throws SQLException {
         prepare(sinkTables, Map.of(), ApplyOrder.KEYED);
@@ -48,7 +58,7 @@ public final class JdbcSinkPreparer {
      */
     public void prepare(Map<TableId, TableId> sinkTables, Map<TableId, List<String>> sourceKeys, ApplyOrder order)
             throws SQLException {
-        try (Connection c = connections.open(dialect)) {
+        try (Connection c = open()) {
             c.setAutoCommit(true);
             List<String> problems = new ArrayList<>();
             for (Map.Entry<TableId, TableId> route : sinkTables.entrySet()) {

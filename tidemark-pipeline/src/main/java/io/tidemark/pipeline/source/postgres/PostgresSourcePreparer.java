@@ -58,8 +58,15 @@ public final class PostgresSourcePreparer {
         }
     }
 
+    /** A connection to the source; a failure names the side, as every other check's line does. */
     private Connection connect() throws SQLException {
-        return connect(def);
+        try {
+            return connect(def);
+        } catch (SQLException e) {
+            throw new SQLException("source: cannot connect to " + def.hostname() + ":" + def.port() + "/" + def.database()
+                    + " as " + def.username() + ": " + String.valueOf(e.getMessage()).lines().findFirst().orElse(""),
+                    e.getSQLState(), e.getErrorCode(), e);
+        }
     }
 
     /** A plain connection to the source database, the password resolved now and not kept. */
