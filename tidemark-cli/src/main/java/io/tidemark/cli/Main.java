@@ -30,7 +30,9 @@ import java.util.regex.Pattern;
         name = "tidemark",
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
-        description = "Tidemark: a Flink CDC pipeline from PostgreSQL to JDBC databases with exactly-once effect.",
+        description = "Tidemark: a Flink CDC pipeline from PostgreSQL and MySQL/MariaDB to JDBC databases and Redis with"
+                + " exactly-once effect, a dead-letter queue for what a sink rejects, and the tooling around its checkpoints"
+                + " and savepoints.",
         subcommands = {
             ConfigCommand.class,
             RunCommand.class,

@@ -56,6 +56,10 @@ class MainTest {
 
         assertThat(run.exitCode()).isEqualTo(ExitCodes.OK);
         assertThat(run.out()).contains("config", "run", "demo", "Exit codes: 0 ok");
+        assertThat(run.outLines().subList(1, 4)).as("what Tidemark is today").containsExactly(
+                "Tidemark: a Flink CDC pipeline from PostgreSQL and MySQL/MariaDB to JDBC",
+                "databases and Redis with exactly-once effect, a dead-letter queue for what a",
+                "sink rejects, and the tooling around its checkpoints and savepoints.");
     }
 
     @Test

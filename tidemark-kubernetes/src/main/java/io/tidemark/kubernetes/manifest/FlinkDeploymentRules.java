@@ -169,6 +169,9 @@ final class FlinkDeploymentRules {
                 boolean s3 = key.startsWith("s3.") || key.startsWith("fs.s3");
                 findings.error(CONF.key(key), "a credential written into the manifest; pass it from a Secret instead"
                         + (s3 ? " (env AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY from secretKeyRef)" : ""));
+            } else if (entry.getValue().isValueNode()) {
+                SecretNames.secretValueShape(entry.getValue().asText()).ifPresent(shape -> findings.error(CONF.key(key),
+                        "holds " + shape + " written into the manifest; pass it from a Secret instead"));
             }
         }
     }
@@ -191,10 +194,15 @@ final class FlinkDeploymentRules {
 
     private static void envVar(DocumentFindings findings, YamlPath path, JsonNode var) {
         String name = var.path("name").asText("");
+        JsonNode value = var.path("value");
         if (!SecretNames.isSecretEnvName(name)) {
+            if (value.isValueNode() && !value.isNull()) {
+                SecretNames.secretValueShape(value.asText()).ifPresent(shape -> findings.error(path.key("value"),
+                        name + " holds " + shape + " written into the manifest; take the secret from a Secret with"
+                                + " valueFrom.secretKeyRef"));
+            }
             return;
         }
-        JsonNode value = var.path("value");
         if (value.isValueNode() && !value.isNull() && !value.asText().isBlank()) {
             findings.error(path.key("value"), name + " is written into the manifest; take it from a Secret with valueFrom.secretKeyRef");
         } else if (var.path("valueFrom").has("configMapKeyRef")) {

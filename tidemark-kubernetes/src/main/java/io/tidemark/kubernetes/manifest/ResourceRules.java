@@ -31,6 +31,9 @@ final class ResourceRules {
             YamlPath path = DATA.key(key);
             if ((SecretNames.isSecretEnvName(key) || SecretNames.isSecretConfigKey(key)) && !value.isBlank() && !SecretNames.isReference(value)) {
                 findings.error(path, "a literal secret in a ConfigMap, which anyone who may read ConfigMaps reads; keep it in a Secret");
+            } else if (!isYamlFile(key) && SecretNames.secretValueShape(value).isPresent()) {
+                findings.error(path, "holds " + SecretNames.secretValueShape(value).get()
+                        + " in a ConfigMap, which anyone who may read ConfigMaps reads; keep it in a Secret");
             } else if (isYamlFile(key)) {
                 embeddedYaml(findings, path, value);
             }

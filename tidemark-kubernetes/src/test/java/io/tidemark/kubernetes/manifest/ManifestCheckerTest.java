@@ -270,6 +270,25 @@ class ManifestCheckerTest {
     }
 
     @Test
+    void aSecretGivenAwayByItsValueIsFoundWhateverItsName() {
+        String yaml = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: urls\ndata:\n"
+                + "  SINK_URL: jdbc:postgresql://db:5432/shop?user=app&password=hunter2\n"
+                + "  CACHE_URL: redis://:hunter2@cache:6379/0\n"
+                + "  SOURCE_URL: jdbc:postgresql://db:5432/shop?sslmode=require\n"
+                + "  DB_PW: hunter2\n";
+
+        assertThat(checker.check("urls.yaml", yaml).findings())
+                .extracting(ManifestFinding::path, ManifestFinding::message)
+                .containsExactlyInAnyOrder(
+                        tuple("data.SINK_URL", "holds a password in a URL's password= parameter in a ConfigMap, which"
+                                + " anyone who may read ConfigMaps reads; keep it in a Secret"),
+                        tuple("data.CACHE_URL", "holds a password in a URL's user info (user:password@host) in a ConfigMap,"
+                                + " which anyone who may read ConfigMaps reads; keep it in a Secret"),
+                        tuple("data.DB_PW", "a literal secret in a ConfigMap, which anyone who may read ConfigMaps reads;"
+                                + " keep it in a Secret"));
+    }
+
+    @Test
     void theOperatorsCanaryResourceIsNotADeployment() {
         String yaml = "apiVersion: flink.apache.org/v1beta1\nkind: FlinkDeployment\nmetadata:\n  name: canary\n"
                 + "  labels:\n    \"flink.apache.org/canary\": \"true\"\n";
