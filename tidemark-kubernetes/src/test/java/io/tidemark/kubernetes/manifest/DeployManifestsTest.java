@@ -186,6 +186,34 @@ class DeployManifestsTest {
         }
     }
 
+    /**
+     * The base FlinkDeployment's log configuration, loaded by log4j itself as the JobManager and
+     * TaskManagers load it: the Flink CDC class that logs the PostgreSQL source's password at INFO
+     * (FLINK-38685) logs only warnings, everything else keeps INFO on the console and the file.
+     */
+    @Test
+    void theLogConfigurationKeepsTheSourcePasswordOutOfTheLogs() throws IOException {
+        String properties = baseDeployment().getSpec().getLogConfiguration().get("log4j-console.properties");
+        assertThat(properties).as("spec.logConfiguration[log4j-console.properties]").isNotNull();
+        System.setProperty("log.file", Files.createTempFile("tidemark-log", ".log").toString());
+        org.apache.logging.log4j.core.config.Configuration configuration =
+                new org.apache.logging.log4j.core.config.properties.PropertiesConfigurationFactory().getConfiguration(
+                        new org.apache.logging.log4j.core.LoggerContext("deploy-test"),
+                        new org.apache.logging.log4j.core.config.ConfigurationSource(
+                                new java.io.ByteArrayInputStream(properties.getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+        configuration.initialize();
+
+        assertThat(configuration.getLoggerConfig(
+                        "org.apache.flink.cdc.connectors.postgres.source.fetch.PostgresSourceFetchTaskContext").getLevel())
+                .isEqualTo(org.apache.logging.log4j.Level.WARN);
+        assertThat(configuration.getLoggerConfig("org.apache.flink.runtime.checkpoint.CheckpointCoordinator").getLevel())
+                .isEqualTo(org.apache.logging.log4j.Level.INFO);
+        assertThat(configuration.getRootLogger().getAppenderRefs())
+                .extracting(org.apache.logging.log4j.core.config.AppenderRef::getRef)
+                .containsExactlyInAnyOrder("ConsoleAppender", "RollingFileAppender");
+        assertThat(configuration.getAppenders()).containsKeys("ConsoleAppender", "RollingFileAppender");
+    }
+
     static List<JsonNode> documents(Path file) throws IOException {
         return documents(Files.readString(file));
     }
