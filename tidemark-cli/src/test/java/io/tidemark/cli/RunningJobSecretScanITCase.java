@@ -94,11 +94,11 @@ class RunningJobSecretScanITCase extends PostgresTestBase {
 
     @Test
     void aRunningJobThatFailsOnceKeepsItsSecretsOutOfItsConsoleLogsRestApiAndState() throws Exception {
-        Path hba = Path.of(single("postgres", "SHOW hba_file"));
-        String hbaBefore = Files.readString(hba);
+        createRoles();
         Process run = null;
-        try (EmbeddedRedis redis = EmbeddedRedis.start()) {
-            requirePasswords(hba, hbaBefore);
+        try (AutoCloseable passwords = requirePasswords(sourceUser, sinkUser, queueUser);
+                EmbeddedRedis redis = EmbeddedRedis.start()) {
+            assertThat(count("postgres", "SELECT count(*) FROM pg_hba_file_rules WHERE error IS NOT NULL")).isZero();
             createDatabases();
             redis.commands().configSet("requirepass", redisPassword);
             redis.commands().auth(redisPassword); // this connection stays authenticated across reconnects
@@ -178,28 +178,17 @@ class RunningJobSecretScanITCase extends PostgresTestBase {
                 run.destroyForcibly();
                 run.waitFor(30, TimeUnit.SECONDS);
             }
-            Files.writeString(hba, hbaBefore);
-            execute("postgres", "SELECT pg_reload_conf()", "SELECT pg_drop_replication_slot(slot_name) FROM"
+            execute("postgres", "SELECT pg_drop_replication_slot(slot_name) FROM"
                     + " pg_replication_slots WHERE slot_name = '" + slot + "' AND active_pid IS NULL");
         }
     }
 
-    /** SCRAM for the test's users from loopback, on normal and replication connections (the server trusts loopback). */
-    private void requirePasswords(Path hba, String hbaBefore) throws Exception {
+    /** The test's users, with their passwords (required from loopback by {@link #requirePasswords}). */
+    private void createRoles() {
         execute("postgres",
                 "CREATE ROLE " + sourceUser + " LOGIN REPLICATION PASSWORD '" + sourcePassword + "'",
                 "CREATE ROLE " + sinkUser + " LOGIN PASSWORD '" + sinkPassword + "'",
                 "CREATE ROLE " + queueUser + " LOGIN PASSWORD '" + queuePassword + "'");
-        StringBuilder rules = new StringBuilder("# RunningJobSecretScanITCase\n");
-        for (String address : List.of("127.0.0.1/32", "::1/128")) {
-            for (String database : List.of("all", "replication")) {
-                rules.append("host ").append(database).append(' ').append(String.join(",", sourceUser, sinkUser, queueUser))
-                        .append(' ').append(address).append(" scram-sha-256\n");
-            }
-        }
-        Files.writeString(hba, rules + hbaBefore);
-        execute("postgres", "SELECT pg_reload_conf()");
-        assertThat(count("postgres", "SELECT count(*) FROM pg_hba_file_rules WHERE error IS NOT NULL")).isZero();
     }
 
     /** The source owns its table (its publication needs that), the sink and the queue their databases. */

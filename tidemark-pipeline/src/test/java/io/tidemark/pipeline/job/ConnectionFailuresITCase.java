@@ -20,9 +20,9 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * A side that cannot be reached is named in the one line that says so, as the pipeline file names
- * it ({@code source}, {@code sinks.warehouse}): the driver's own sentence alone reads the same for
- * both sides.
+ * A side that cannot be reached, or refuses the password it was given, is named in the one line
+ * that says so, as the pipeline file names it ({@code source}, {@code sinks.warehouse}): the
+ * driver's own sentence alone reads the same for both sides.
  */
 class ConnectionFailuresITCase extends PostgresTestBase {
 
@@ -69,6 +69,38 @@ class ConnectionFailuresITCase extends PostgresTestBase {
         } finally {
             execute(sourceDb, "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots"
                     + " WHERE slot_name = 'conn_sink' AND NOT active");
+        }
+    }
+
+    @Test
+    void aWrongPasswordNamesTheSideItWasGivenFor() throws Exception {
+        String sourceDb = createDatabase("conn_pw_src");
+        runDdl(sourceDb, "orders");
+        String sinkDb = createDatabase("conn_pw_sink");
+        runDdl(sinkDb, "orders");
+        execute("postgres", "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'conn_pw') THEN"
+                + " CREATE ROLE conn_pw LOGIN SUPERUSER REPLICATION PASSWORD 'right-one'; END IF; END $$");
+        PipelineDef def = pipeline("conn-pw", sourceDb, sinkDb, List.of("public.orders"), temp, 1);
+        PostgresSourceDef s = (PostgresSourceDef) def.source();
+        PipelineDef wrongSource = new PipelineDef(def.name(), def.parallelism(),
+                new PostgresSourceDef("127.0.0.1", port(), sourceDb, "conn_pw", Secret.literal("wrong-one"), s.tables(),
+                        s.slotName(), s.publicationName(), s.snapshotChunkSize(), StartupMode.INITIAL),
+                def.sinks(), def.routes(), def.checkpointing());
+        PipelineDef wrongSink = new PipelineDef(def.name(), def.parallelism(), def.source(),
+                List.of(new JdbcSinkDef("warehouse", jdbcUrl(sinkDb), "conn_pw", Secret.literal("wrong-one"),
+                        2000, Duration.ofMillis(100), 2, Duration.ofDays(7), 3)),
+                def.routes(), def.checkpointing());
+
+        try (AutoCloseable passwords = requirePasswords("conn_pw")) {
+            assertThatThrownBy(() -> PipelineJob.of(wrongSource).prepare())
+                    .hasMessage("source: cannot connect to 127.0.0.1:" + port() + "/" + sourceDb + " as conn_pw:"
+                            + " FATAL: password authentication failed for user \"conn_pw\"");
+            assertThatThrownBy(() -> PipelineJob.of(wrongSink).prepare())
+                    .hasMessage("sinks.warehouse: cannot connect to " + jdbcUrl(sinkDb) + " as conn_pw:"
+                            + " FATAL: password authentication failed for user \"conn_pw\"");
+        } finally {
+            execute(sourceDb, "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots"
+                    + " WHERE slot_name = 'conn_pw' AND NOT active");
         }
     }
 

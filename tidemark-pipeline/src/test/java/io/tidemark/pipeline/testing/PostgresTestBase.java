@@ -91,6 +91,39 @@ public abstract class PostgresTestBase {
         }
     }
 
+    /**
+     * Makes the server require a SCRAM password from {@code roles} on loopback, on normal and
+     * replication connections (it trusts loopback otherwise, so a wrong password would pass), until
+     * the returned handle is closed, which puts {@code pg_hba.conf} back as it was. The roles must
+     * have passwords.
+     */
+    protected static AutoCloseable requirePasswords(String... roles) throws IOException {
+        java.nio.file.Path hba = java.nio.file.Path.of(single("postgres", "SHOW hba_file"));
+        String before = java.nio.file.Files.readString(hba);
+        StringBuilder rules = new StringBuilder("# PostgresTestBase.requirePasswords\n");
+        for (String address : List.of("127.0.0.1/32", "::1/128")) {
+            for (String database : List.of("all", "replication")) {
+                rules.append("host ").append(database).append(' ').append(String.join(",", roles)).append(' ')
+                        .append(address).append(" scram-sha-256\n");
+            }
+        }
+        java.nio.file.Files.writeString(hba, rules + before);
+        execute("postgres", "SELECT pg_reload_conf()");
+        return () -> {
+            java.nio.file.Files.writeString(hba, before);
+            execute("postgres", "SELECT pg_reload_conf()");
+        };
+    }
+
+    private static String single(String database, String sql) {
+        try (Connection c = connect(database); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getString(1);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
+
     /** Runs {@code src/test/resources/ddl/<name>.sql} (statements separated by ";;" lines or ";\n"). */
     protected static void runDdl(String database, String name) {
         execute(database, DdlScripts.statements(name));
