@@ -200,6 +200,16 @@ class SnapshotLifecycleITCase {
         assertThat(found.get("kind").asText()).isEqualTo("SAVEPOINT");
         assertThat(found.get("complete").asBoolean()).isTrue();
         assertThat(found.get("sizeBytes").asLong()).isPositive();
+        assertThat(found.get("jobId").isNull()).as("storage alone: the directory names only a prefix").isTrue();
+        assertThat(first.toString()).startsWith(found.get("jobIdPrefix").asText());
+        // the cluster records the savepoint: its whole job id, in the table too
+        CliRun withCluster = CliRun.of("savepoint", "list", "--config", pipelineFile.toString(), "--rest-address",
+                rest.toString(), "--output", "json");
+        assertThat(withCluster.exitCode()).as(withCluster.toString()).isZero();
+        assertThat(snapshot(JSON.readTree(withCluster.out()), triggered).get("jobId").asText()).isEqualTo(first.toString());
+        CliRun table = CliRun.of("savepoint", "list", "--config", pipelineFile.toString(), "--rest-address", rest.toString());
+        assertThat(table.outLines()).as(table.toString())
+                .anySatisfy(line -> assertThat(line).contains(first.toString(), triggered.substring(triggered.lastIndexOf('/') + 1)));
 
         updateAndDelete(1, 100);
         insert(100);

@@ -24,4 +24,11 @@ public interface JobObserver {
      * web.exception-history-size}, 16 by default), oldest first.
      */
     List<JobFailure> failures(JobID job) throws Exception;
+
+    /**
+     * The paths of the job's checkpoints and savepoints the cluster still records (its recent
+     * history, latest savepoint and checkpoint, what it restored from): what tells a savepoint's
+     * whole job id, which its directory name abbreviates and its {@code _metadata} does not hold.
+     */
+    List<String> snapshotPaths(JobID job) throws Exception;
 }

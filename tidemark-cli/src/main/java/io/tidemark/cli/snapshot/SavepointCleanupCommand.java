@@ -55,6 +55,12 @@ public final class SavepointCleanupCommand extends SnapshotCommand {
             description = "Keep snapshots younger than this, e.g. 7d or 12h.")
     Duration maxAge;
 
+    @Option(
+            names = "--incomplete",
+            description = "Delete only abandoned snapshots: incomplete ones (no _metadata Flink can read) older than"
+                    + " 1h, which Flink is no longer writing; keep every complete one. Instead of --keep-last/--max-age.")
+    boolean incomplete;
+
     @Option(names = "--dry-run", description = "Show what would be deleted; delete nothing.")
     boolean dryRun;
 
@@ -74,9 +80,14 @@ public final class SavepointCleanupCommand extends SnapshotCommand {
 
     @Override
     protected int execute() throws Exception {
-        if (keepLast == null && maxAge == null) {
+        if (incomplete && (keepLast != null || maxAge != null)) {
             throw new CommandLine.ParameterException(spec.commandLine(),
-                    "give --keep-last N, --max-age DURATION or both (snapshots either rule keeps are kept)");
+                    "--incomplete keeps every complete snapshot: give it without --keep-last and --max-age");
+        }
+        if (!incomplete && keepLast == null && maxAge == null) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "give --keep-last N, --max-age DURATION or both (snapshots either rule keeps are kept),"
+                            + " or --incomplete (abandoned snapshots only)");
         }
         if (keepLast != null && keepLast < 0) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--keep-last: must be 0 or more, not " + keepLast);
@@ -97,7 +108,8 @@ public final class SavepointCleanupCommand extends SnapshotCommand {
                 .filter(s -> includeCheckpoints || s.kind() == SnapshotKind.SAVEPOINT)
                 .toList();
         Set<String> inUse = offline ? Set.of() : inUse(snapshots);
-        RetentionPlan plan = RetentionPolicy.plan(snapshots, new RetentionRules(keepLast, maxAge), inUse, Instant.now());
+        RetentionRules rules = incomplete ? RetentionRules.abandonedOnly() : new RetentionRules(keepLast, maxAge);
+        RetentionPlan plan = RetentionPolicy.plan(snapshots, rules, inUse, Instant.now());
         CleanupReport report = new SnapshotCleaner(storage).apply(plan, dryRun);
         if (json()) {
             printJson(json(plan, report));
@@ -153,7 +165,8 @@ public final class SavepointCleanupCommand extends SnapshotCommand {
         }
         String verb = dryRun ? "would delete " : "deleted ";
         for (CleanupReport.Deleted d : report.deleted()) {
-            out.println(verb + d.snapshot().path() + " (" + bytes(d.bytesFreed()) + ")");
+            out.println(verb + d.snapshot().path() + " (" + bytes(d.bytesFreed())
+                    + (d.snapshot().complete() ? "" : "; incomplete: " + d.snapshot().problem()) + ")");
         }
         for (CleanupReport.Skipped s : report.skipped()) {
             out.println("skipped " + s.snapshot().path() + ": " + s.why());
@@ -178,6 +191,8 @@ public final class SavepointCleanupCommand extends SnapshotCommand {
             Map<String, Object> e = new LinkedHashMap<>();
             e.put("path", d.snapshot().path());
             e.put("bytesFreed", d.bytesFreed());
+            e.put("complete", d.snapshot().complete());
+            e.put("problem", d.snapshot().problem());
             return e;
         }).toList());
         m.put("skipped", report.skipped().stream().map(s -> Map.of("path", s.snapshot().path(), "why", s.why())).toList());

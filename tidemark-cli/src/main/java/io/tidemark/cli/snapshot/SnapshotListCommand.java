@@ -1,15 +1,20 @@
 package io.tidemark.cli.snapshot;
 
 import io.tidemark.cli.ExitCodes;
+import io.tidemark.cli.Main;
 import io.tidemark.kubernetes.operator.OperatorSnapshot;
 import io.tidemark.kubernetes.operator.OperatorSnapshotService;
+import io.tidemark.snapshot.JobObserver;
+import io.tidemark.snapshot.JobSummary;
 import io.tidemark.snapshot.SnapshotKind;
 import io.tidemark.snapshot.SnapshotService;
 import io.tidemark.snapshot.storage.SnapshotInfo;
+import io.tidemark.snapshot.storage.SnapshotPaths;
 
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +31,8 @@ abstract class SnapshotListCommand extends SnapshotCommand {
     @Mixin
     ClusterOptions cluster = new ClusterOptions();
 
-    @Option(names = "--job", paramLabel = "JOB_ID", description = "Only snapshots of this job (a savepoint matches on the 6-digit job prefix in its name).")
+    @Option(names = "--job", paramLabel = "JOB_ID", description = "Only snapshots of this job (a savepoint the cluster no"
+            + " longer records matches on the 6-digit job prefix in its name).")
     String job;
 
     /** With the operator target: the FlinkStateSnapshot resources that lists kinds this command lists. */
@@ -52,6 +58,39 @@ abstract class SnapshotListCommand extends SnapshotCommand {
         return m;
     }
 
+    /**
+     * The snapshots with their whole job id where the cluster at {@code --rest-address} still
+     * records them (a savepoint's directory names only the first 6 hex digits, its {@code _metadata}
+     * none). A cluster that cannot be asked leaves the prefixes, and says so.
+     */
+    private List<SnapshotInfo> withJobIds(List<SnapshotInfo> snapshots) {
+        if (!cluster.given() || cluster.kubernetes() || snapshots.stream().allMatch(s -> s.jobId() != null)) {
+            return snapshots;
+        }
+        Map<String, String> jobOf = new HashMap<>();
+        try (SnapshotService service = cluster.connect()) {
+            if (!(service instanceof JobObserver observer)) {
+                return snapshots;
+            }
+            for (JobSummary summary : service.jobs()) {
+                try {
+                    observer.snapshotPaths(summary.id())
+                            .forEach(path -> jobOf.put(SnapshotPaths.normalize(path), summary.id().toString()));
+                } catch (Exception e) {
+                    // a finished job whose statistics the cluster no longer serves: its savepoints keep their prefix
+                }
+            }
+        } catch (Exception e) {
+            err().println(Main.PREFIX + "warning: " + String.valueOf(e.getMessage()).lines().findFirst().orElse("")
+                    + "; savepoints show the first 6 digits of their job id only");
+            return snapshots;
+        }
+        return snapshots.stream().map(s -> {
+            String id = s.jobId() == null ? jobOf.get(SnapshotPaths.normalize(s.path())) : null;
+            return id != null && (s.jobIdPrefix() == null || id.startsWith(s.jobIdPrefix())) ? s.withJobId(id) : s;
+        }).toList();
+    }
+
     /** The directories to look in. */
     abstract List<String> roots() throws Exception;
 
@@ -62,8 +101,9 @@ abstract class SnapshotListCommand extends SnapshotCommand {
     protected int execute() throws Exception {
         List<String> roots = roots();
         String wanted = job == null ? null : jobId(job).toString();
-        List<SnapshotInfo> snapshots = storage.storage().list(roots).stream()
+        List<SnapshotInfo> snapshots = withJobIds(storage.storage().list(roots).stream()
                 .filter(s -> lists(s.kind()))
+                .toList()).stream()
                 .filter(s -> wanted == null || wanted.equals(s.jobId())
                         || (s.jobId() == null && s.jobIdPrefix() != null && wanted.startsWith(s.jobIdPrefix())))
                 .toList();

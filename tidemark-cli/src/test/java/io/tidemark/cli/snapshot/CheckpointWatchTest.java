@@ -87,6 +87,11 @@ class CheckpointWatchTest {
         }
 
         @Override
+        public List<String> snapshotPaths(JobID job) {
+            return List.of();
+        }
+
+        @Override
         public JobSummary job(JobID job) {
             JobStatus status = states.size() > 1 ? states.removeFirst() : states.getFirst();
             return new JobSummary(job, "tidemark-orders", status, Instant.EPOCH);

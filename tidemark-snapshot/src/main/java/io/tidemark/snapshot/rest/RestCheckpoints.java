@@ -29,6 +29,9 @@ import javax.annotation.Nullable;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -89,6 +92,32 @@ final class RestCheckpoints {
                 restored == null ? null : new CheckpointStatus.Restored(
                         restored.getId(), Instant.ofEpochMilli(restored.getRestoreTimestamp()), restored.getExternalPath(), restored.isSavepoint()),
                 config(job));
+    }
+
+    /**
+     * The external paths of the job's snapshots the cluster still records: the completed checkpoints
+     * and savepoints of its recent history, its latest savepoint and checkpoint, what it restored from.
+     */
+    List<String> externalPaths(JobID job) throws Exception {
+        CheckpointingStatistics stats = statistics(job);
+        CheckpointingStatistics.LatestCheckpoints latest = stats.getLatestCheckpoints();
+        List<String> paths = new ArrayList<>();
+        for (CheckpointStatistics entry : stats.getHistory()) {
+            if (entry instanceof CheckpointStatistics.CompletedCheckpointStatistics completed) {
+                paths.add(completed.getExternalPath());
+            }
+        }
+        for (CheckpointStatistics.CompletedCheckpointStatistics completed
+                : Arrays.asList(latest.getSavepointStatistics(), latest.getCompletedCheckpointStatistics())) {
+            if (completed != null) {
+                paths.add(completed.getExternalPath());
+            }
+        }
+        if (latest.getRestoredCheckpointStatistics() != null) {
+            paths.add(latest.getRestoredCheckpointStatistics().getExternalPath());
+        }
+        paths.removeIf(p -> p == null || p.isBlank() || p.equals("<checkpoint-not-externally-addressable>"));
+        return paths;
     }
 
     /** Flink's {@code /jobs/:id/checkpoints}: counts, latest checkpoints and the recent history. */

@@ -201,6 +201,12 @@ public final class RestSnapshotService implements SnapshotService, JobObserver {
     }
 
     @Override
+    public List<String> snapshotPaths(JobID job) throws Exception {
+        checkNotNull(job, "job cannot be null");
+        return checkpoints.externalPaths(job);
+    }
+
+    @Override
     public List<JobFailure> failures(JobID job) throws Exception {
         checkNotNull(job, "job cannot be null");
         return RestJobFailures.read(calls, job);

@@ -11,7 +11,9 @@ public enum KeepReason {
     /** Younger than {@code --max-age}. */
     YOUNGER_THAN_MAX_AGE("younger than --max-age"),
     /** Incomplete but young: Flink may still be writing it. */
-    INCOMPLETE_IN_GRACE("incomplete but may still be being written");
+    INCOMPLETE_IN_GRACE("incomplete but may still be being written"),
+    /** Complete, under {@code --incomplete}, which deletes only abandoned snapshots. */
+    COMPLETE("complete: --incomplete keeps every complete snapshot");
 
     private final String description;
 

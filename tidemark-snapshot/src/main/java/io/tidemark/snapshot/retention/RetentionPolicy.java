@@ -29,7 +29,8 @@ import java.util.stream.Collectors;
  *   <li>it is the newest complete snapshot of the whole listing, so that there is always one to restore from;
  *   <li>it is among the {@code keepLast} newest complete snapshots;
  *   <li>it is younger than {@code maxAge} (complete or not);
- *   <li>it is incomplete and younger than {@code incompleteGrace}: Flink may still be writing it.
+ *   <li>it is incomplete and younger than {@code incompleteGrace}: Flink may still be writing it;
+ *   <li>it is complete and the rules are {@code --incomplete}, which deletes abandoned snapshots only.
  * </ol>
  *
  * <p>So with only {@code keepLast}, complete snapshots beyond the newest N are deleted whatever their age;
@@ -69,6 +70,9 @@ public final class RetentionPolicy {
                 }
                 if (rules.keepLast() != null && completeSeen < rules.keepLast()) {
                     reasons.add(KeepReason.KEEP_LAST);
+                }
+                if (rules.incompleteOnly()) {
+                    reasons.add(KeepReason.COMPLETE);
                 }
                 completeSeen++;
             } else if (age.compareTo(rules.incompleteGrace()) < 0) {

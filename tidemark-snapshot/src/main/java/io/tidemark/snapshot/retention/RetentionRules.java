@@ -15,14 +15,21 @@ import java.util.Objects;
  * @param maxAge keep every snapshot younger than this ({@code null}: no such rule)
  * @param incompleteGrace keep an incomplete snapshot younger than this: Flink may still be writing it
  *     (default {@link #DEFAULT_INCOMPLETE_GRACE})
+ * @param incompleteOnly {@code --incomplete}: keep every complete snapshot, so that only abandoned ones
+ *     (incomplete and older than the grace) are deleted; then neither {@code keepLast} nor {@code maxAge} is given
  */
-public record RetentionRules(@Nullable Integer keepLast, @Nullable Duration maxAge, Duration incompleteGrace) {
+public record RetentionRules(
+        @Nullable Integer keepLast, @Nullable Duration maxAge, Duration incompleteGrace, boolean incompleteOnly) {
 
     /** Long enough for any savepoint or checkpoint still being written to finish. */
     public static final Duration DEFAULT_INCOMPLETE_GRACE = Duration.ofHours(1);
 
     public RetentionRules {
-        if (keepLast == null && maxAge == null) {
+        if (incompleteOnly && (keepLast != null || maxAge != null)) {
+            throw new IllegalArgumentException("--incomplete deletes only abandoned snapshots and keeps every complete one;"
+                    + " it takes no --keep-last or --max-age");
+        }
+        if (!incompleteOnly && keepLast == null && maxAge == null) {
             throw new IllegalArgumentException(
                     "Give at least one retention rule: --keep-last N (keep the N newest complete snapshots) "
                             + "or --max-age DURATION (keep snapshots younger than that)");
@@ -41,7 +48,15 @@ public record RetentionRules(@Nullable Integer keepLast, @Nullable Duration maxA
 
     /** The given rules with the default grace for incomplete snapshots. */
     public RetentionRules(@Nullable Integer keepLast, @Nullable Duration maxAge) {
-        this(keepLast, maxAge, DEFAULT_INCOMPLETE_GRACE);
+        this(keepLast, maxAge, DEFAULT_INCOMPLETE_GRACE, false);
+    }
+
+    /**
+     * Delete only abandoned snapshots ({@code --incomplete}): incomplete ones older than the grace;
+     * every complete snapshot is kept.
+     */
+    public static RetentionRules abandonedOnly() {
+        return new RetentionRules(null, null, DEFAULT_INCOMPLETE_GRACE, true);
     }
 
     /** Keep the {@code count} newest complete snapshots (and what is always kept). */
@@ -56,6 +71,6 @@ public record RetentionRules(@Nullable Integer keepLast, @Nullable Duration maxA
 
     /** These rules with another grace for incomplete snapshots. */
     public RetentionRules withIncompleteGrace(Duration grace) {
-        return new RetentionRules(keepLast, maxAge, grace);
+        return new RetentionRules(keepLast, maxAge, grace, incompleteOnly);
     }
 }

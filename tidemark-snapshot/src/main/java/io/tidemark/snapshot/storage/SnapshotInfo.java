@@ -40,6 +40,11 @@ public record SnapshotInfo(
         boolean complete,
         @Nullable String problem) {
 
+    /** This snapshot with its whole job id, learnt elsewhere (the cluster's records of the job). */
+    public SnapshotInfo withJobId(String wholeJobId) {
+        return new SnapshotInfo(path, kind, wholeJobId, jobIdPrefix, checkpointId, time, sizeBytes, complete, problem);
+    }
+
     public SnapshotInfo {
         Objects.requireNonNull(path, "path cannot be null");
         Objects.requireNonNull(kind, "kind cannot be null");

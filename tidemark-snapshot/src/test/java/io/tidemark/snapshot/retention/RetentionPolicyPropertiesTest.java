@@ -83,6 +83,13 @@ class RetentionPolicyPropertiesTest {
     }
 
     @Property
+    void incompleteOnlyDeletesNoCompleteSnapshot(@ForAll("histories") History history) {
+        if (history.rules().incompleteOnly()) {
+            assertThat(deleted(history.plan())).noneMatch(SnapshotInfo::complete);
+        }
+    }
+
+    @Property
     void keepsAnIncompleteSnapshotYoungerThanTheGrace(@ForAll("histories") History history) {
         Duration grace = history.rules().incompleteGrace();
         List<SnapshotInfo> beingWritten = history.snapshots().stream()
@@ -104,7 +111,8 @@ class RetentionPolicyPropertiesTest {
                     || rank == 0
                     || (rules.keepLast() != null && rank >= 0 && rank < rules.keepLast())
                     || (rules.maxAge() != null && age.compareTo(rules.maxAge()) < 0)
-                    || (!snapshot.complete() && age.compareTo(rules.incompleteGrace()) < 0);
+                    || (!snapshot.complete() && age.compareTo(rules.incompleteGrace()) < 0)
+                    || (rules.incompleteOnly() && snapshot.complete());
             assertThat(someRuleKeepsIt).as("a rule keeps %s", snapshot).isTrue();
         }
     }
@@ -134,9 +142,11 @@ class RetentionPolicyPropertiesTest {
         Arbitrary<Integer> keepLast = Arbitraries.integers().between(0, 10).injectNull(0.3);
         Arbitrary<Duration> maxAge = Arbitraries.longs().between(1, Duration.ofDays(400).toSeconds()).map(Duration::ofSeconds).injectNull(0.3);
         Arbitrary<Duration> grace = Arbitraries.of(Duration.ZERO, Duration.ofMinutes(1), RetentionRules.DEFAULT_INCOMPLETE_GRACE, Duration.ofDays(1));
-        Arbitrary<RetentionRules> rules = Combinators.combine(keepLast, maxAge, grace)
-                .filter((last, age, g) -> last != null || age != null)
-                .as(RetentionRules::new);
+        Arbitrary<RetentionRules> rules = Arbitraries.oneOf(
+                Combinators.combine(keepLast, maxAge, grace)
+                        .filter((last, age, g) -> last != null || age != null)
+                        .as((last, age, g) -> new RetentionRules(last, age, g, false)),
+                grace.map(g -> new RetentionRules(null, null, g, true)));
         Arbitrary<List<SnapshotInfo>> snapshots = Arbitraries.integers().between(1, 40).flatMap(count -> {
             Arbitrary<Long> ages = Arbitraries.longs().between(1, Duration.ofDays(400).toSeconds());
             Arbitrary<Long> sizes = Arbitraries.longs().between(0, 10L << 30);

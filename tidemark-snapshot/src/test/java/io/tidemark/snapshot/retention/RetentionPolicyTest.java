@@ -12,6 +12,7 @@ import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 class RetentionPolicyTest {
 
@@ -106,6 +107,25 @@ class RetentionPolicyTest {
 
         assertThat(keptPaths(plan)).containsExactly(checkpoint.path());
         assertThat(deletedPaths(plan)).containsExactly(savepoint.path());
+    }
+
+    @Test
+    void incompleteOnlyDeletesAbandonedSnapshotsAndKeepsEveryCompleteOneWhateverItsAge() {
+        SnapshotInfo beingWritten = incomplete("savepoint-aaaaaa-000000000001", Duration.ofMinutes(5), 1);
+        SnapshotInfo abandoned = incomplete("savepoint-aaaaaa-000000000002", Duration.ofHours(3), 1);
+        SnapshotInfo newest = complete("savepoint-aaaaaa-000000000003", Duration.ofDays(1), 1);
+        SnapshotInfo old = complete("savepoint-aaaaaa-000000000004", Duration.ofDays(400), 1);
+
+        RetentionPlan plan = RetentionPolicy.plan(List.of(beingWritten, abandoned, newest, old),
+                RetentionRules.abandonedOnly(), Set.of(), NOW);
+
+        assertThat(plan.toDelete()).extracting(d -> d.snapshot()).containsExactly(abandoned);
+        assertThat(plan.kept()).extracting(k -> k.snapshot(), k -> k.reasons()).containsExactlyInAnyOrder(
+                tuple(beingWritten, java.util.EnumSet.of(KeepReason.INCOMPLETE_IN_GRACE)),
+                tuple(newest, java.util.EnumSet.of(KeepReason.NEWEST_COMPLETE, KeepReason.COMPLETE)),
+                tuple(old, java.util.EnumSet.of(KeepReason.COMPLETE)));
+        assertThatThrownBy(() -> new RetentionRules(1, null, RetentionRules.DEFAULT_INCOMPLETE_GRACE, true))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--incomplete");
     }
 
     @Test
