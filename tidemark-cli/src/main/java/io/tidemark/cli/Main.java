@@ -41,6 +41,7 @@ import java.util.regex.Pattern;
             CheckpointCommand.class,
             ManifestCommand.class,
             DlqCommand.class,
+            SourceCommand.class,
             ReconcileCommand.class,
             UpgradeCommand.class,
             SchemaChangeCommand.class,

@@ -223,6 +223,8 @@ final class SecretScanPipelines {
                 List.of("dlq", "purge", f, "--all"),
                 List.of("reconcile", f),
                 List.of("reconcile", f, "--output", "json"),
+                List.of("source", "status", f),
+                List.of("source", "status", f, "--output", "json"),
                 List.of("upgrade", "check", "--savepoint", sp, "--config", f, "--current-config", f),
                 List.of("schema-change", f, "--dry-run"),
                 List.of("schema-change", f, "--job", JOB, "--rest-address", CLOSED_REST),

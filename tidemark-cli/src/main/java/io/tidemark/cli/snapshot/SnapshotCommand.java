@@ -62,7 +62,7 @@ public abstract class SnapshotCommand extends TidemarkCommand {
     }
 
     /** A human-readable size: 512 B, 1.5 KiB, 20.0 MiB. */
-    protected static String bytes(long n) {
+    public static String bytes(long n) {
         if (n < 1024) {
             return n + " B";
         }

@@ -58,8 +58,12 @@ public final class PostgresSourcePreparer {
         }
     }
 
-    /** A connection to the source; a failure names the side, as every other check's line does. */
     private Connection connect() throws SQLException {
+        return connectNamingTheSide(def);
+    }
+
+    /** A connection to the source; a failure names the side, as every other check's line does. */
+    static Connection connectNamingTheSide(PostgresSourceDef def) throws SQLException {
         try {
             return connect(def);
         } catch (SQLException e) {
