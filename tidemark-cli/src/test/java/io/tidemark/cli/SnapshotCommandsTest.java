@@ -120,8 +120,8 @@ class SnapshotCommandsTest {
         String root = savepoints.toUri().toString().replaceFirst("/$", "").replace("file:///", "file:/");
         assertThat(run.outLines()).as(run.toString()).containsExactly(
                 "keep    " + root + "/savepoint-aaaaaa-000000000004 (incomplete but may still be being written)",
-                "keep    " + root + "/savepoint-aaaaaa-000000000001 (complete: --incomplete keeps every complete"
-                        + " snapshot, newest complete snapshot)",
+                "keep    " + root + "/savepoint-aaaaaa-000000000001 (newest complete snapshot, complete: --incomplete"
+                        + " keeps every complete snapshot)",
                 "deleted " + root + "/savepoint-aaaaaa-000000000003 (3 B; incomplete: " + problemOf(run, "000000000003") + ")",
                 "deleted " + root + "/savepoint-aaaaaa-000000000002 (7 B; incomplete: no _metadata: still being written, or abandoned)",
                 "freed 10 B in 2 snapshot(s); kept 2");

@@ -21,14 +21,15 @@ public record RetentionPlan(List<Keep> kept, List<Delete> toDelete, long bytesTo
         toDelete = List.copyOf(toDelete);
     }
 
-    /** A snapshot that stays, and every rule that keeps it. */
+    /** A snapshot that stays, and every rule that keeps it, in {@link KeepReason}'s order (output is stable). */
     public record Keep(SnapshotInfo snapshot, Set<KeepReason> reasons) {
         public Keep {
             Objects.requireNonNull(snapshot, "snapshot cannot be null");
-            reasons = Set.copyOf(reasons);
             if (reasons.isEmpty()) {
                 throw new IllegalArgumentException("a kept snapshot needs a reason: " + snapshot.path());
             }
+            // Set.copyOf iterates in an order that changes from one JVM to the next
+            reasons = java.util.Collections.unmodifiableSet(java.util.EnumSet.copyOf(reasons));
         }
     }
 
