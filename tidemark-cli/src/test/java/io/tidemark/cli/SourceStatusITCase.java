@@ -64,7 +64,7 @@ class SourceStatusITCase extends PostgresTestBase {
             CliRun text = CliRun.of("source", "status", file.toString());
             assertThat(text.outLines()).as(text.toString()).element(1).asString().isEqualTo("slot:        " + slot
                     + ", INACTIVE (no job reads it: the WAL it retains grows with every write to the source)");
-            assertThat(text.outLines()).element(3).asString().matches("retained:    [0-9.]+ MiB of WAL \\(wal_status reserved\\)");
+            assertThat(text.outLines()).element(3).asString().matches("retained:    [0-9.]+ (B|KiB|MiB|GiB) of WAL \\(wal_status reserved\\)");
 
             try (Connection replication = replicationConnection(source);
                     PGReplicationStream stream = replication.unwrap(PGConnection.class).getReplicationAPI()
