@@ -1,5 +1,6 @@
 package io.tidemark.cli;
 
+import io.tidemark.cli.cluster.ClusterCommand;
 import io.tidemark.cli.drill.DrillCommand;
 import io.tidemark.cli.kubernetes.ManifestCommand;
 import io.tidemark.cli.reconcile.ReconcileCommand;
@@ -36,6 +37,7 @@ import java.util.regex.Pattern;
         subcommands = {
             ConfigCommand.class,
             RunCommand.class,
+            ClusterCommand.class,
             RestoreCommand.class,
             SavepointCommand.class,
             CheckpointCommand.class,

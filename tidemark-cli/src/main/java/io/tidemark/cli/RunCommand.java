@@ -5,14 +5,18 @@ import io.tidemark.cli.flink.FlinkJobs;
 import io.tidemark.cli.flink.LocalFlinkCluster;
 import io.tidemark.pipeline.config.PipelineConfigLoader;
 import io.tidemark.pipeline.config.PipelineDef;
+import io.tidemark.cli.snapshot.ClusterOptions;
 import io.tidemark.cli.snapshot.DurationConverter;
 import io.tidemark.pipeline.job.PipelineJob;
 import io.tidemark.snapshot.JobFailure;
+import io.tidemark.snapshot.JobSubmission;
+import io.tidemark.snapshot.ProgressListener;
 import io.tidemark.snapshot.rest.RestSnapshotService;
 
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.execution.RestoreMode;
 import org.apache.flink.runtime.jobgraph.SavepointRestoreSettings;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -26,13 +30,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
  * {@code tidemark run FILE}: runs a pipeline on a Flink cluster inside this JVM, submitted through
- * its REST API, until Ctrl-C. The job is cancelled on Ctrl-C; its last checkpoint is retained (the
+ * its REST API, until Ctrl-C; with {@code --rest-address} submits it to a session cluster instead
+ * and returns with the job id. The job is cancelled on Ctrl-C; its last checkpoint is retained (the
  * spec's RETAIN_ON_CANCELLATION) and can be resumed with {@code --from-savepoint}. Each restart is
  * printed with its root cause ({@link FailureWatch}); a cause that comes back {@code
  * --max-same-failures} times in a row stops the job with exit 1 instead of restarting forever.
@@ -40,7 +46,8 @@ import java.util.concurrent.TimeUnit;
 @Command(
         name = "run",
         mixinStandardHelpOptions = true,
-        description = "Run a pipeline on an embedded local Flink cluster (Web UI on a loopback port) until Ctrl-C.")
+        description = "Run a pipeline on an embedded local Flink cluster (Web UI on a loopback port) until Ctrl-C,"
+                + " or submit it to a session cluster with --rest-address.")
 public final class RunCommand extends TidemarkCommand {
 
     private static final int SLOTS = 4;
@@ -74,6 +81,22 @@ public final class RunCommand extends TidemarkCommand {
             description = "How far back failures with the same cause count for --max-same-failures (default: 10m).")
     Duration sameFailureWindow = Duration.ofMinutes(10);
 
+    @Option(
+            names = "--rest-address",
+            paramLabel = "URL",
+            description = "Submit the pipeline to the Flink session cluster at this REST address (for example one"
+                    + " started with `tidemark cluster start`) instead of running it here: the job jar is uploaded, the"
+                    + " job id printed on stdout, and the job runs on until cancelled.")
+    String restAddress;
+
+    @Option(
+            names = "--jar",
+            paramLabel = "JAR",
+            defaultValue = "${env:" + RestoreCommand.JOB_JAR_ENV + "}",
+            description = "With --rest-address: the job jar to upload (default: $" + RestoreCommand.JOB_JAR_ENV
+                    + ", else the jar this CLI runs from).")
+    Path jar;
+
     @Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -87,6 +110,9 @@ public final class RunCommand extends TidemarkCommand {
         SavepointRestoreSettings restore = savepoint == null
                 ? SavepointRestoreSettings.none()
                 : SavepointRestoreSettings.forPath(existingSavepoint(savepoint), allowNonRestoredState);
+        if (restAddress != null) {
+            return submitToCluster(def, restore);
+        }
         return runEmbedded(def, restore);
     }
 
@@ -160,6 +186,40 @@ public final class RunCommand extends TidemarkCommand {
                 throw new IllegalStateException(failures.gaveUp(permanent.get())); // the job is cancelled on the way out
             }
         }
+    }
+
+    /**
+     * Submits {@code def} to the session cluster at {@code --rest-address} as {@code tidemark restore}
+     * does (the job jar uploaded, {@link PipelineJobMain} run with the pipeline file's absolute path,
+     * which a cluster on this machine reads) and prints the job id once the job runs.
+     */
+    private int submitToCluster(PipelineDef def, SavepointRestoreSettings restore) throws Exception {
+        URI rest = ClusterOptions.restAddress(restAddress, spec.commandLine(), "--rest-address");
+        if (restore.restoreSavepoint()) {
+            PipelineJob.of(def).checkResumable(restore.getRestorePath());
+        }
+        JobSubmission submission = new JobSubmission(RestoreCommand.jobJar(jar, spec), PipelineJobMain.class.getName(),
+                List.of("--config", file.toAbsolutePath().toString()),
+                restore.restoreSavepoint() ? restore.getRestorePath() : null, RestoreMode.NO_CLAIM, allowNonRestoredState);
+        err().println(Main.PREFIX + "submitting pipeline " + def.name() + " to " + rest
+                + (restore.restoreSavepoint() ? ", restored from " + restore.getRestorePath() : ""));
+        JobID job;
+        try (RestSnapshotService cluster = RestSnapshotService.connect(rest, new Configuration(), RestSnapshotService.DEFAULT_CALL_TIMEOUT)) {
+            job = cluster.submit(submission, ProgressListener.NONE);
+        }
+        if (json()) {
+            Map<String, Object> submitted = new LinkedHashMap<>();
+            submitted.put("pipeline", def.name());
+            submitted.put("jobId", job.toString());
+            submitted.put("restAddress", rest.toString());
+            submitted.put("restoredFrom", restore.restoreSavepoint() ? restore.getRestorePath() : null);
+            printJson(submitted);
+        } else {
+            out().println(job);
+        }
+        err().println(Main.PREFIX + "job " + job + " (tidemark-" + def.name() + ") runs on " + rest
+                + "; watch it with: tidemark checkpoint status " + job + " --rest-address " + rest);
+        return ExitCodes.OK;
     }
 
     /** A local savepoint must exist; a remote one (s3://...) is checked by Flink when the job starts. */

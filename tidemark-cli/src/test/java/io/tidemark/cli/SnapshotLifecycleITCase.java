@@ -88,7 +88,7 @@ class SnapshotLifecycleITCase {
     private Path pipelineFile;
     private Path savepoints;
     private final List<JobID> started = new ArrayList<>();
-    private int nextId = 1;
+    private OrdersPipeline pipeline;
 
     private static Configuration clusterConfig() {
         Configuration config = new Configuration();
@@ -100,13 +100,8 @@ class SnapshotLifecycleITCase {
     }
 
     @BeforeAll
-    static void startPostgres() throws IOException {
-        postgres = EmbeddedPostgres.builder()
-                .setServerConfig("wal_level", "logical")
-                .setServerConfig("max_replication_slots", "10")
-                .setServerConfig("max_wal_senders", "10")
-                .setServerConfig("fsync", "off")
-                .start();
+    static void startPostgres() throws Exception {
+        postgres = OrdersPipeline.startServer();
     }
 
     @AfterAll
@@ -118,47 +113,12 @@ class SnapshotLifecycleITCase {
     void createPipeline(@InjectClusterClient RestClusterClient<?> client) throws Exception {
         this.client = client;
         rest = URI.create(client.getWebInterfaceURL());
-        int n = PIPELINES.incrementAndGet();
-        name = "lifecycle" + n;
-        sourceDb = "shop" + n;
-        sinkDb = "warehouse" + n;
-        sql("postgres", "CREATE DATABASE " + sourceDb, "CREATE DATABASE " + sinkDb);
-        String table = "CREATE TABLE orders (id BIGINT PRIMARY KEY, customer TEXT NOT NULL, amount NUMERIC(12, 2) NOT NULL,"
-                + " version INT NOT NULL)";
-        sql(sourceDb, table, "ALTER TABLE orders REPLICA IDENTITY FULL");
-        sql(sinkDb, table);
-        savepoints = Files.createDirectories(dir.resolve("savepoints"));
-        Path checkpoints = Files.createDirectories(dir.resolve("checkpoints"));
-        Path secret = dir.resolve("db-password");
-        Files.createFile(secret, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        Files.writeString(secret, "postgres\n");
-        pipelineFile = dir.resolve("pipeline.yaml");
-        Files.writeString(pipelineFile, "pipeline:\n"
-                + "  name: " + name + "\n"
-                + "  parallelism: 1\n"
-                + "source:\n"
-                + "  type: postgres\n"
-                + "  hostname: 127.0.0.1\n"
-                + "  port: " + postgres.getPort() + "\n"
-                + "  database: " + sourceDb + "\n"
-                + "  username: postgres\n"
-                + "  password: ${file:" + secret + "}\n"
-                + "  tables:\n"
-                + "    - public.orders\n"
-                + "sinks:\n"
-                + "  - name: warehouse\n"
-                + "    type: jdbc\n"
-                + "    url: jdbc:postgresql://127.0.0.1:" + postgres.getPort() + "/" + sinkDb + "\n"
-                + "    username: postgres\n"
-                + "    password: ${file:" + secret + "}\n"
-                + "    flush-interval: 100ms\n"
-                + "checkpointing:\n"
-                + "  interval: 1s\n"
-                + "  timeout: 60s\n"
-                + "  min-pause: 500ms\n"
-                + "  externalized-retention: RETAIN_ON_CANCELLATION\n"
-                + "  checkpoints-dir: '" + checkpoints.toUri() + "'\n"
-                + "  savepoints-dir: '" + savepoints.toUri() + "'\n");
+        pipeline = OrdersPipeline.create(postgres, dir, "lifecycle", PIPELINES.incrementAndGet());
+        name = pipeline.name();
+        sourceDb = pipeline.sourceDb();
+        sinkDb = pipeline.sinkDb();
+        pipelineFile = pipeline.file();
+        savepoints = pipeline.savepoints();
     }
 
     @AfterEach
@@ -183,9 +143,9 @@ class SnapshotLifecycleITCase {
 
     @Test
     void triggerStopAndRestoreThroughRestResumeWhereTheJobStoppedAndTheSinkEqualsTheSource() throws Exception {
-        insert(300);
+        pipeline.insert(300);
         JobID first = start();
-        awaitSinkEqualsSource();
+        pipeline.awaitSinkEqualsSource();
 
         CliRun trigger = CliRun.of("savepoint", "trigger", first.toString(), "--rest-address", rest.toString(),
                 "--config", pipelineFile.toString());
@@ -211,18 +171,18 @@ class SnapshotLifecycleITCase {
         assertThat(table.outLines()).as(table.toString())
                 .anySatisfy(line -> assertThat(line).contains(first.toString(), triggered.substring(triggered.lastIndexOf('/') + 1)));
 
-        updateAndDelete(1, 100);
-        insert(100);
+        pipeline.updateAndDelete(1, 100);
+        pipeline.insert(100);
         CliRun stop = CliRun.of("savepoint", "stop", first.toString(), "--rest-address", rest.toString(),
                 "--target-dir", savepoints.toUri().toString(), "--output", "json");
         assertThat(stop.exitCode()).as(stop.toString()).isZero();
         String stopped = JSON.readTree(stop.out()).get("path").asText();
         assertThat(status(first)).isEqualTo(JobStatus.FINISHED);
-        long appliedBeforeRestore = sinkRows().size();
+        long appliedBeforeRestore = pipeline.sinkRows().size();
 
         // while the job is down the source keeps changing
-        updateAndDelete(101, 250);
-        insert(200);
+        pipeline.updateAndDelete(101, 250);
+        pipeline.insert(200);
 
         CliRun restore = CliRun.of("restore", stopped, "--config", pipelineFile.toString(), "--rest-address",
                 rest.toString(), "--jar", CliJar.path().toString());
@@ -230,7 +190,7 @@ class SnapshotLifecycleITCase {
         JobID resumed = JobID.fromHexString(restore.out().strip());
         started.add(resumed);
         assertThat(status(resumed)).isEqualTo(JobStatus.RUNNING);
-        awaitSinkEqualsSource();
+        pipeline.awaitSinkEqualsSource();
         assertThat(appliedBeforeRestore).isPositive();
 
         CliRun status = CliRun.of("checkpoint", "status", resumed.toString(), "--rest-address", rest.toString(),
@@ -270,9 +230,9 @@ class SnapshotLifecycleITCase {
      */
     @Test
     void checkpointStatusWatchShowsTheRecentCheckpointsAndTheLagOfARunningJob() throws Exception {
-        insert(100);
+        pipeline.insert(100);
         JobID job = start();
-        awaitSinkEqualsSource();
+        pipeline.awaitSinkEqualsSource();
         // the sink has the rows before the checkpoint that commits them; a frame's table needs one complete
         try (RestSnapshotService service = RestSnapshotService.connect(rest, new Configuration(), Duration.ofSeconds(30))) {
             await().atMost(Duration.ofSeconds(30)).until(() -> service.checkpointStatus(job).counts().completed() > 0);
@@ -283,7 +243,7 @@ class SnapshotLifecycleITCase {
         Thread workload = new Thread(() -> {
             while (!stop.get()) {
                 try {
-                    insert(5);
+                    pipeline.insert(5);
                     TimeUnit.MILLISECONDS.sleep(50);
                 } catch (Exception e) {
                     return;
@@ -381,59 +341,59 @@ class SnapshotLifecycleITCase {
 
     @Test
     void theSpecsScriptsPrintThePathAndTheJobIdAndFailWithOneLineAndTheirExitCodes() throws Exception {
-        insert(100);
+        pipeline.insert(100);
         JobID job = start();
-        awaitSinkEqualsSource();
+        pipeline.awaitSinkEqualsSource();
         Map<String, String> env = Map.of("TIDEMARK_REST_ADDRESS", rest.toString(), "TIDEMARK_PIPELINE",
                 pipelineFile.toString(), "TIDEMARK_JOB_JAR", CliJar.path().toString());
 
-        Run usage = script("trigger_savepoint.sh", env);
+        ShellRun usage = ShellRun.script("trigger_savepoint.sh", env);
         assertThat(usage.exitCode()).isEqualTo(2);
         assertThat(usage.out()).isEmpty();
         assertThat(usage.err()).startsWith("usage: trigger_savepoint.sh <job_id>");
 
-        Run triggered = script("trigger_savepoint.sh", env, job.toString());
+        ShellRun triggered = ShellRun.script("trigger_savepoint.sh", env, job.toString());
         assertThat(triggered.exitCode()).as(triggered.toString()).isZero();
         String path = triggered.out().strip();
         assertThat(path).doesNotContain("\n");
         assertThat(Path.of(URI.create(path)).resolve("_metadata")).isNotEmptyFile();
 
-        Run unknown = script("trigger_savepoint.sh", env, new JobID().toString());
+        ShellRun unknown = ShellRun.script("trigger_savepoint.sh", env, new JobID().toString());
         assertThat(unknown.exitCode()).as(unknown.toString()).isEqualTo(ExitCodes.NOT_FOUND);
         assertThat(unknown.err().lines()).singleElement().asString().startsWith("tidemark: job ");
 
         Map<String, String> impatient = new java.util.HashMap<>(env);
         impatient.put("TIDEMARK_SAVEPOINT_TIMEOUT", "1ms");
-        Run late = script("trigger_savepoint.sh", impatient, job.toString());
+        ShellRun late = ShellRun.script("trigger_savepoint.sh", impatient, job.toString());
         assertThat(late.exitCode()).as(late.toString()).isEqualTo(ExitCodes.TIMEOUT);
         assertThat(late.err().lines()).singleElement().asString().startsWith("tidemark: savepoint of job " + job);
         assertThat(late.out()).isEmpty();
 
         Map<String, String> nowhere = Map.of("TIDEMARK_REST_ADDRESS", "http://127.0.0.1:" + closedPort());
-        Run unreachable = script("trigger_savepoint.sh", nowhere, job.toString());
+        ShellRun unreachable = ShellRun.script("trigger_savepoint.sh", nowhere, job.toString());
         assertThat(unreachable.exitCode()).as(unreachable.toString()).isEqualTo(ExitCodes.UNREACHABLE);
         assertThat(unreachable.err().lines()).singleElement().asString().startsWith("tidemark: cannot reach");
 
         cancel(job);
-        updateAndDelete(1, 50);
-        Run restored = script("restore_from_savepoint.sh", env, path);
+        pipeline.updateAndDelete(1, 50);
+        ShellRun restored = ShellRun.script("restore_from_savepoint.sh", env, path);
         assertThat(restored.exitCode()).as(restored.toString()).isZero();
         JobID resumed = JobID.fromHexString(restored.out().strip());
         started.add(resumed);
-        awaitSinkEqualsSource();
+        pipeline.awaitSinkEqualsSource();
 
         Path empty = Files.createDirectories(dir.resolve("not-a-snapshot"));
-        Run notSnapshot = script("restore_from_savepoint.sh", env, empty.toString());
+        ShellRun notSnapshot = ShellRun.script("restore_from_savepoint.sh", env, empty.toString());
         assertThat(notSnapshot.exitCode()).as(notSnapshot.toString()).isEqualTo(ExitCodes.NOT_A_SNAPSHOT);
         assertThat(notSnapshot.err().lines()).singleElement().asString().startsWith("tidemark: ").contains("not-a-snapshot");
 
         Path corrupt = Files.createDirectories(dir.resolve("savepoint-000000-corrupt"));
         Files.write(corrupt.resolve("_metadata"), new byte[] {0, 1, 2, 3});
-        Run corrupted = script("restore_from_savepoint.sh", env, corrupt.toString());
+        ShellRun corrupted = ShellRun.script("restore_from_savepoint.sh", env, corrupt.toString());
         assertThat(corrupted.exitCode()).as(corrupted.toString()).isEqualTo(ExitCodes.CORRUPT_SNAPSHOT);
         assertThat(corrupted.err().lines()).singleElement().asString().startsWith("tidemark: ").contains("savepoint-000000-corrupt");
 
-        Run missing = script("restore_from_savepoint.sh", env, dir.resolve("no-such-savepoint").toString());
+        ShellRun missing = ShellRun.script("restore_from_savepoint.sh", env, dir.resolve("no-such-savepoint").toString());
         assertThat(missing.exitCode()).as(missing.toString()).isEqualTo(ExitCodes.NOT_FOUND);
         assertThat(missing.err().lines()).singleElement().asString().startsWith("tidemark: ");
 
@@ -448,18 +408,18 @@ class SnapshotLifecycleITCase {
      */
     @Test
     void aRestoreWhoseSlotIsGoneIsRefusedAndStartsNoJob() throws Exception {
-        insert(100);
+        pipeline.insert(100);
         JobID first = start();
-        awaitSinkEqualsSource();
+        pipeline.awaitSinkEqualsSource();
         String stopped = stopWithSavepoint(first);
-        Map<Long, String> sinkBefore = sinkRows();
-        String slot = single(sourceDb, "SELECT slot_name FROM pg_replication_slots WHERE database = '" + sourceDb + "'");
-        sql(sourceDb, "SELECT pg_drop_replication_slot('" + slot + "')");
-        updateAndDelete(1, 50); // changes the dropped slot would have kept
+        Map<Long, String> sinkBefore = pipeline.sinkRows();
+        String slot = pipeline.single(sourceDb, "SELECT slot_name FROM pg_replication_slots WHERE database = '" + sourceDb + "'");
+        pipeline.sql(sourceDb, "SELECT pg_drop_replication_slot('" + slot + "')");
+        pipeline.updateAndDelete(1, 50); // changes the dropped slot would have kept
 
         Map<String, String> env = Map.of("TIDEMARK_REST_ADDRESS", rest.toString(), "TIDEMARK_PIPELINE",
                 pipelineFile.toString(), "TIDEMARK_JOB_JAR", CliJar.path().toString());
-        Run refused = script("restore_from_savepoint.sh", env, stopped);
+        ShellRun refused = ShellRun.script("restore_from_savepoint.sh", env, stopped);
         System.out.println("SnapshotLifecycleITCase: restore_from_savepoint.sh, slot dropped:\n" + refused);
 
         assertThat(refused.exitCode()).as(refused.toString()).isEqualTo(ExitCodes.INCOMPATIBLE_STATE);
@@ -471,7 +431,7 @@ class SnapshotLifecycleITCase {
                 + " --from-savepoint)");
         assertThat(refused.err().lines()).filteredOn(line -> line.contains("slot")).hasSize(1);
         assertThat(runningJobs()).as("no job started").isEmpty();
-        assertThat(sinkRows()).as("nothing written").isEqualTo(sinkBefore);
+        assertThat(pipeline.sinkRows()).as("nothing written").isEqualTo(sinkBefore);
         assertThat(sourceSnapshotRuns()).as("no slot made").isZero();
     }
 
@@ -483,20 +443,20 @@ class SnapshotLifecycleITCase {
      */
     @Test
     void aRestoreFromASavepointTheSlotHasPassedIsRefused() throws Exception {
-        insert(100);
+        pipeline.insert(100);
         JobID job = start();
-        awaitSinkEqualsSource();
+        pipeline.awaitSinkEqualsSource();
         String older = triggerSavepoint(job);
-        String afterSavepoint = single(sourceDb, "SELECT pg_current_wal_lsn()::text");
+        String afterSavepoint = pipeline.single(sourceDb, "SELECT pg_current_wal_lsn()::text");
         // the job runs on; Flink CDC confirms its completed checkpoints' positions to the slot
-        updateAndDelete(1, 60);
-        insert(50);
-        awaitSinkEqualsSource();
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).until(() -> "t".equals(single(sourceDb,
+        pipeline.updateAndDelete(1, 60);
+        pipeline.insert(50);
+        pipeline.awaitSinkEqualsSource();
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).until(() -> "t".equals(pipeline.single(sourceDb,
                 "SELECT confirmed_flush_lsn > '" + afterSavepoint + "'::pg_lsn FROM pg_replication_slots WHERE database = '"
                         + sourceDb + "'")));
         cancel(job);
-        Map<Long, String> sinkBefore = sinkRows();
+        Map<Long, String> sinkBefore = pipeline.sinkRows();
 
         CliRun refused = CliRun.of("restore", older, "--config", pipelineFile.toString(), "--rest-address",
                 rest.toString(), "--jar", CliJar.path().toString());
@@ -509,14 +469,14 @@ class SnapshotLifecycleITCase {
                 + " changes between them are gone from PostgreSQL; restore a newer savepoint or start the pipeline anew"
                 + " with a snapshot into empty sink tables \\(tidemark run --config FILE, without --from-savepoint\\)");
         assertThat(runningJobs()).as("no job started").isEmpty();
-        assertThat(sinkRows()).as("nothing written").isEqualTo(sinkBefore);
+        assertThat(pipeline.sinkRows()).as("nothing written").isEqualTo(sinkBefore);
     }
 
     @Test
     void theShippedCliListsCleansAndDisposesSavepointsOnS3ThroughFlinksS3Plugin() throws Exception {
-        insert(50);
+        pipeline.insert(50);
         JobID job = start();
-        awaitSinkEqualsSource();
+        pipeline.awaitSinkEqualsSource();
         String local = trigger(job);
         cancel(job);
 
@@ -540,7 +500,7 @@ class SnapshotLifecycleITCase {
             Map<String, String> env = Map.of("FLINK_CONF_DIR", conf.toString());
             String dirs = "--savepoint-dir=s3://snapshots/savepoints";
 
-            Run listed = tidemark(env, "savepoint", "list", dirs, "--checkpoint-dir=s3://snapshots/checkpoints", "--output", "json");
+            ShellRun listed = ShellRun.tidemark(env, "savepoint", "list", dirs, "--checkpoint-dir=s3://snapshots/checkpoints", "--output", "json");
             assertThat(listed.exitCode()).as(listed.toString()).isZero();
             JsonNode listing = JSON.readTree(listed.out());
             assertThat(listing.get("snapshots")).extracting(s -> s.get("path").asText()).containsExactly(
@@ -551,13 +511,13 @@ class SnapshotLifecycleITCase {
                 assertThat(s.get("sizeBytes").asLong()).isEqualTo(sizeOf(Path.of(URI.create(local))));
             });
 
-            Run cleaned = tidemark(env, "savepoint", "cleanup", dirs, "--keep-last", "1", "--offline");
+            ShellRun cleaned = ShellRun.tidemark(env, "savepoint", "cleanup", dirs, "--keep-last", "1", "--offline");
             assertThat(cleaned.exitCode()).as(cleaned.toString()).isZero();
             assertThat(cleaned.out()).contains("deleted s3://snapshots/savepoints/savepoint-aaaaaa-000000000001");
             assertThat(older).doesNotExist();
             assertThat(newer.resolve("_metadata")).exists();
 
-            Run disposed = tidemark(env, "savepoint", "dispose", "s3://snapshots/savepoints/savepoint-bbbbbb-000000000002");
+            ShellRun disposed = ShellRun.tidemark(env, "savepoint", "dispose", "s3://snapshots/savepoints/savepoint-bbbbbb-000000000002");
             assertThat(disposed.exitCode()).as(disposed.toString()).isZero();
             assertThat(newer.resolve("_metadata")).doesNotExist();
             assertThat(disposed.err()).as("no secret in what the CLI says").doesNotContain("tidemark-secret");
@@ -599,48 +559,9 @@ class SnapshotLifecycleITCase {
 
     /** The tidemark-cli jar that `package` built before the integration tests: the job jar to upload. */
 
-    private void insert(int rows) throws Exception {
-        List<String> statements = new ArrayList<>();
-        for (int i = 0; i < rows; i++) {
-            int id = nextId++;
-            statements.add("INSERT INTO orders VALUES (" + id + ", 'c" + id + "', " + id + ".50, 1)");
-        }
-        sql(sourceDb, statements.toArray(String[]::new));
-    }
-
-    /** Updates every row with an id in [from, to] and deletes every seventh one. */
-    private void updateAndDelete(int from, int to) throws Exception {
-        sql(sourceDb, "UPDATE orders SET amount = amount + 1, version = version + 1 WHERE id BETWEEN " + from + " AND " + to,
-                "DELETE FROM orders WHERE id BETWEEN " + from + " AND " + to + " AND id % 7 = 0");
-    }
-
-    private void awaitSinkEqualsSource() {
-        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500))
-                .untilAsserted(() -> assertThat(sinkRows()).isEqualTo(rows(sourceDb)));
-    }
-
-    private Map<Long, String> sinkRows() throws Exception {
-        return rows(sinkDb);
-    }
-
-    private Map<Long, String> rows(String db) throws Exception {
-        Map<Long, String> rows = new TreeMap<>();
-        try (Connection c = postgres.getDatabase("postgres", db).getConnection(); Statement st = c.createStatement();
-                ResultSet rs = st.executeQuery("SELECT id, customer, amount::text, version FROM orders")) {
-            while (rs.next()) {
-                rows.put(rs.getLong(1), rs.getString(2) + "|" + rs.getString(3) + "|" + rs.getInt(4));
-            }
-        }
-        return rows;
-    }
-
     /** How many times a job of this pipeline read the source table in a snapshot: the slot's first creation. */
     private long sourceSnapshotRuns() throws Exception {
-        try (Connection c = postgres.getDatabase("postgres", sourceDb).getConnection(); Statement st = c.createStatement();
-                ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_replication_slots WHERE database = '" + sourceDb + "'")) {
-            rs.next();
-            return rs.getLong(1);
-        }
+        return Long.parseLong(pipeline.single(sourceDb, "SELECT count(*) FROM pg_replication_slots WHERE database = '" + sourceDb + "'"));
     }
 
     /** {@code tidemark savepoint trigger}: the savepoint's path. */
@@ -657,22 +578,6 @@ class SnapshotLifecycleITCase {
                 "--target-dir", savepoints.toUri().toString(), "--output", "json");
         assertThat(stop.exitCode()).as(stop.toString()).isZero();
         return JSON.readTree(stop.out()).get("path").asText();
-    }
-
-    private static String single(String db, String query) throws Exception {
-        try (Connection c = postgres.getDatabase("postgres", db).getConnection(); Statement st = c.createStatement();
-                ResultSet rs = st.executeQuery(query)) {
-            rs.next();
-            return rs.getString(1);
-        }
-    }
-
-    private static void sql(String db, String... statements) throws Exception {
-        try (Connection c = postgres.getDatabase("postgres", db).getConnection(); Statement st = c.createStatement()) {
-            for (String s : statements) {
-                st.execute(s);
-            }
-        }
     }
 
     private static JsonNode snapshot(JsonNode listing, String path) {
@@ -721,48 +626,5 @@ class SnapshotLifecycleITCase {
         }
     }
 
-    /** Runs the ./tidemark launcher as a process, as a user does, with {@code env} added. */
-    private static Run tidemark(Map<String, String> env, String... args) throws Exception {
-        Path root = Path.of("..").toAbsolutePath().normalize();
-        List<String> command = new ArrayList<>();
-        command.add(root.resolve("tidemark").toString());
-        command.addAll(List.of(args));
-        return run(command, root, env);
-    }
 
-    /** Runs scripts/NAME as a process from the repository root with {@code env} added. */
-    private static Run script(String name, Map<String, String> env, String... args) throws Exception {
-        Path root = Path.of("..").toAbsolutePath().normalize();
-        List<String> command = new ArrayList<>();
-        command.add(root.resolve("scripts").resolve(name).toString());
-        command.addAll(List.of(args));
-        return run(command, root, env);
-    }
-
-    private static Run run(List<String> command, Path root, Map<String, String> env) throws Exception {
-        String name = command.get(0);
-        ProcessBuilder pb = new ProcessBuilder(command).directory(root.toFile());
-        pb.environment().remove("TIDEMARK_REST_ADDRESS");
-        pb.environment().remove("TIDEMARK_PIPELINE");
-        pb.environment().putAll(env);
-        Path out = Files.createTempFile("script-out", ".txt");
-        Path err = Files.createTempFile("script-err", ".txt");
-        Process process = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-        if (!process.waitFor(3, TimeUnit.MINUTES)) {
-            process.destroyForcibly();
-            throw new AssertionError(name + " did not finish within 3 minutes");
-        }
-        Run run = new Run(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
-                Files.readString(err, StandardCharsets.UTF_8));
-        Files.delete(out);
-        Files.delete(err);
-        return run;
-    }
-
-    private record Run(int exitCode, String out, String err) {
-        @Override
-        public String toString() {
-            return "exit " + exitCode + "\n--- stdout\n" + out + "--- stderr\n" + err;
-        }
-    }
 }

@@ -87,7 +87,15 @@ public final class ClusterOptions {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "missing --rest-address URL (or set " + REST_ADDRESS_ENV + "), e.g. http://localhost:8081");
         }
-        String text = restAddress.strip();
+        return restAddress(restAddress, spec.commandLine(), "--rest-address");
+    }
+
+    /**
+     * {@code address} as a REST endpoint: an http(s) URL, or a bare {@code host[:port]} (port 8081,
+     * Flink's default); otherwise a usage error naming {@code option}.
+     */
+    public static URI restAddress(String address, CommandLine commandLine, String option) {
+        String text = address.strip();
         if (!text.contains("://")) {
             text = "http://" + text + (text.contains(":") ? "" : ":8081"); // a bare host: Flink's default REST port
         }
@@ -98,8 +106,8 @@ public final class ClusterOptions {
             }
             return uri;
         } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(),
-                    "--rest-address: '" + restAddress + "' is not a URL like http://host:8081");
+            throw new CommandLine.ParameterException(commandLine,
+                    option + ": '" + address + "' is not a URL like http://host:8081");
         }
     }
 
