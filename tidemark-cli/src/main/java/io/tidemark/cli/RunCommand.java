@@ -174,7 +174,7 @@ public final class RunCommand extends TidemarkCommand {
         say.println("Press Ctrl-C to stop.");
         RestSnapshotService rest = resources.open("REST client", () -> RestSnapshotService.connect(cluster.webUi()),
                 RestSnapshotService::close);
-        FailureWatch failures = new FailureWatch(rest, jobId, say, maxSameFailures, sameFailureWindow);
+        FailureWatch failures = new FailureWatch(rest, jobId, say::println, maxSameFailures, sameFailureWindow);
         while (true) {
             TimeUnit.SECONDS.sleep(1);
             JobStatus status = jobs.status(jobId);

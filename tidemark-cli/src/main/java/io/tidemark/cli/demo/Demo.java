@@ -1,6 +1,7 @@
 package io.tidemark.cli.demo;
 
 import io.tidemark.cli.Resources;
+import io.tidemark.cli.flink.FailureWatch;
 import io.tidemark.cli.flink.FlinkJobs;
 import io.tidemark.cli.flink.LocalFlinkCluster;
 import io.tidemark.pipeline.config.JdbcSinkDef;
@@ -17,6 +18,8 @@ import io.tidemark.reconcile.ReconcileReport;
 import io.tidemark.reconcile.Reconciler;
 import io.tidemark.reconcile.TableReconciliation;
 import io.tidemark.reconcile.redis.RedisReader;
+
+import io.tidemark.snapshot.rest.RestSnapshotService;
 
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.JobStatus;
@@ -59,6 +62,8 @@ public final class Demo {
     private final DemoWorkload workload = new DemoWorkload(20_240_611L);
 
     private FlinkJobs jobs;
+    private RestSnapshotService rest;
+    private FailureWatch failures;
     /** The running job the progress line reports on; null while no job runs. */
     private volatile JobID currentJob;
     /** What the progress line says about the job besides its state. */
@@ -118,6 +123,7 @@ public final class Demo {
         LocalFlinkCluster cluster = resources.open(
                 "local Flink cluster", () -> LocalFlinkCluster.start(workDir, SLOTS), LocalFlinkCluster::close);
         jobs = cluster.jobs();
+        rest = resources.open("REST client", () -> RestSnapshotService.connect(cluster.webUi()), RestSnapshotService::close);
         console.detail("Flink Web UI: " + cluster.webUi() + took(t));
 
         t = System.nanoTime();
@@ -235,6 +241,8 @@ public final class Demo {
                 submitted -> jobs.cancel(submitted, Duration.ofSeconds(30)));
         jobs.awaitRunning(id, Duration.ofMinutes(2));
         currentJob = id;
+        // the demo never gives up on a job (a permanent failure ends it with the job's own error), but says why it restarts
+        failures = new FailureWatch(rest, id, console::detail, 0, Duration.ofMinutes(10));
         return id;
     }
 
@@ -333,6 +341,9 @@ public final class Demo {
     }
 
     private void checkRunning(JobID job) throws Exception {
+        if (failures != null) {
+            failures.check();
+        }
         JobStatus status = jobs.status(job);
         if (status.isGloballyTerminalState()) {
             throw jobs.failure(job, status);

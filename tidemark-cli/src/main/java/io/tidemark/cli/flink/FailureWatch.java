@@ -6,10 +6,10 @@ import io.tidemark.snapshot.JobObserver;
 
 import org.apache.flink.api.common.JobID;
 
-import java.io.PrintStream;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * Says on the console what a running job's restarts are about, as they happen: each failure Flink
@@ -22,15 +22,15 @@ public final class FailureWatch {
 
     private final JobObserver jobs;
     private final JobID job;
-    private final PrintStream console;
+    private final Consumer<String> console;
     private final int maxSameFailures;
     private final Duration window;
     private final FailureStreak streak;
     private Instant lastSeen = Instant.EPOCH;
     private int failures;
 
-    /** {@code maxSameFailures} 0: report, never give up. */
-    public FailureWatch(JobObserver jobs, JobID job, PrintStream console, int maxSameFailures, Duration window) {
+    /** Prints each failure as a line to {@code console}; {@code maxSameFailures} 0: report, never give up. */
+    public FailureWatch(JobObserver jobs, JobID job, Consumer<String> console, int maxSameFailures, Duration window) {
         this.jobs = jobs;
         this.job = job;
         this.console = console;
@@ -51,7 +51,7 @@ public final class FailureWatch {
             lastSeen = failure.time();
             failures++;
             int inARow = streak.add(failure);
-            console.println("Job failed (failure " + failures + "), Flink restarts it: " + failure.describe()
+            console.accept("Job failed (failure " + failures + "), Flink restarts it: " + failure.describe()
                     + (inARow > 1 ? " (same cause " + inARow + " times in a row)" : ""));
             if (maxSameFailures > 0 && inARow >= maxSameFailures) {
                 return Optional.of(failure);
