@@ -77,9 +77,9 @@ public final class RedisChangeSink implements ChangeSink {
         try {
             RedisBatchApplier.check(connector, def.durability());
         } catch (DurabilityWait.UnavailableException e) {
-            throw new IOException("sink " + def.name() + ": Redis at " + connector.uri() + ": " + e.getMessage(), e);
+            throw new IOException("sinks." + def.name() + ": Redis at " + connector.uri() + ": " + e.getMessage(), e);
         } catch (RuntimeException e) {
-            throw new IOException("sink " + def.name() + ": cannot reach Redis at " + connector.uri() + ": " + reason(e), e);
+            throw new IOException("sinks." + def.name() + ": cannot connect to Redis at " + connector.uri() + ": " + reason(e), e);
         }
         if (deadLetterQueue != null) {
             try (DeadLetterQueue queue = deadLetterQueue.open()) {
@@ -98,7 +98,9 @@ public final class RedisChangeSink implements ChangeSink {
             root = root.getCause();
         }
         String reason = RedisReplies.message(e);
-        if (root != e && !reason.contains(RedisReplies.message(root))) {
+        if (root != e && reason.startsWith("Unable to connect to ")) {
+            reason = RedisReplies.message(root); // Lettuce's wrapper repeats the address the line already names
+        } else if (root != e && !reason.contains(RedisReplies.message(root))) {
             reason += " (" + RedisReplies.message(root) + ")";
         }
         if (root.getSuppressed().length > 0) {

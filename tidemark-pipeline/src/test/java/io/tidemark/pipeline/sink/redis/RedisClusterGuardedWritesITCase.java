@@ -193,7 +193,7 @@ class RedisClusterGuardedWritesITCase {
 
         try (EmbeddedRedis standalone = EmbeddedRedis.start()) {
             assertThatThrownBy(() -> new RedisChangeSink(sinkDef(RedisSinkMode.CLUSTER, standalone.uri()), Map.of()).prepare())
-                    .hasMessageStartingWith("sink cache: cannot reach Redis at " + standalone.uri() + ": ")
+                    .hasMessageStartingWith("sinks.cache: cannot connect to Redis at " + standalone.uri() + ": ")
                     .hasMessageEndingWith("ERR This instance has cluster support disabled; the server is not a Redis"
                             + " Cluster node: set mode: standalone");
         }

@@ -177,12 +177,12 @@ class RedisDurabilityITCase {
                 EmbeddedRedis noAof = EmbeddedRedis.start()) {
             String version = everySecond.info("server", "redis_version");
             assertThatThrownBy(() -> sink(everySecond, RedisDurability.aof()).prepare())
-                    .hasMessage("sink cache: Redis at " + everySecond.uri() + ": durability: aof on Redis " + version
+                    .hasMessage("sinks.cache: Redis at " + everySecond.uri() + ": durability: aof on Redis " + version
                             + " (WAITAOF needs 7.2) needs appendfsync always, but the server runs appendfsync"
                             + " everysec; set appendfsync always, upgrade to Redis 7.2 or later, or choose durability"
                             + " none or replicas N");
             assertThatThrownBy(() -> sink(noAof, RedisDurability.aof()).prepare())
-                    .hasMessage("sink cache: Redis at " + noAof.uri() + ": durability: aof, but Redis " + version
+                    .hasMessage("sinks.cache: Redis at " + noAof.uri() + ": durability: aof, but Redis " + version
                             + " runs with appendonly no; set appendonly yes and appendfsync always (Redis before 7.2"
                             + " has no WAITAOF), or choose durability none or replicas N");
             sink(noAof, RedisDurability.replicas(1)).prepare(); // replicas may connect later: not refused here

@@ -2,6 +2,7 @@ package io.tidemark.pipeline.sink.redis;
 
 import io.tidemark.pipeline.config.RedisSinkDef;
 import io.tidemark.pipeline.config.RedisValueFormat;
+import io.tidemark.pipeline.config.Secret;
 import io.tidemark.pipeline.event.ChangeEvent;
 import io.tidemark.pipeline.event.ChangeOperation;
 import io.tidemark.pipeline.event.SourcePosition;
@@ -208,6 +209,20 @@ class RedisGuardedWritesITCase extends RedisTestBase {
         }
     }
 
+    /** A wrong password is named as the pipeline file names the sink, like an unreachable server (issue 17 item 4). */
+    @Test
+    void prepareNamesTheSinkWhenRedisRefusesItsPassword() throws Exception {
+        try (EmbeddedRedis guarded = EmbeddedRedis.start()) {
+            guarded.commands().configSet("requirepass", "the-right-one");
+            RedisChangeSink sink = new RedisChangeSink(new RedisSinkDef("cache", guarded.uri(), Secret.literal("a-wrong-one"),
+                    "tidemark", RedisValueFormat.HASH, null, RETENTION, 10, Duration.ofMillis(200), 1), Map.of());
+            assertThatThrownBy(sink::prepare)
+                    .hasMessage("sinks.cache: cannot connect to Redis at " + guarded.uri()
+                            + ": WRONGPASS invalid username-password pair or user is disabled.")
+                    .hasMessageNotContaining("a-wrong-one");
+        }
+    }
+
     @Test
     void prepareNamesTheSinkAndUriWhenRedisIsUnreachable() throws Exception {
         int closedPort;
@@ -218,7 +233,7 @@ class RedisGuardedWritesITCase extends RedisTestBase {
                 "redis://127.0.0.1:" + closedPort, null, "tidemark", RedisValueFormat.HASH, null, RETENTION, 10,
                 Duration.ofMillis(200), 1), Map.of());
         assertThatThrownBy(sink::prepare)
-                .hasMessageStartingWith("sink cache: cannot reach Redis at redis://127.0.0.1:" + closedPort + ": ");
+                .hasMessage("sinks.cache: cannot connect to Redis at redis://127.0.0.1:" + closedPort + ": Connection refused");
         new RedisChangeSink(new RedisSinkDef("cache", uri(), null, "tidemark",
                 RedisValueFormat.HASH, null, RETENTION, 10, Duration.ofMillis(200), 1), Map.of()).prepare();
     }
