@@ -274,7 +274,13 @@ public final class JdbcDeadLetterQueue implements DeadLetterQueue, Serializable 
         try {
             if (connection == null || !connection.isValid(5)) {
                 close();
-                connection = connections.open(dialect);
+                try {
+                    connection = connections.open(dialect);
+                } catch (SQLException e) {
+                    // named as the pipeline file names it: the queue's own database or the sink's
+                    throw new IOException("dead-letter-queue: cannot connect to " + connections.describe() + ": "
+                            + e.getMessage(), e);
+                }
                 connection.setAutoCommit(true);
             }
             return work.run(connection);

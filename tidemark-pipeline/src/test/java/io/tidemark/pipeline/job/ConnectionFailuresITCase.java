@@ -1,5 +1,6 @@
 package io.tidemark.pipeline.job;
 
+import io.tidemark.pipeline.config.DeadLetterQueueDef;
 import io.tidemark.pipeline.config.JdbcSinkDef;
 import io.tidemark.pipeline.config.PipelineDef;
 import io.tidemark.pipeline.config.PostgresSourceDef;
@@ -69,6 +70,30 @@ class ConnectionFailuresITCase extends PostgresTestBase {
         } finally {
             execute(sourceDb, "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots"
                     + " WHERE slot_name = 'conn_sink' AND NOT active");
+        }
+    }
+
+    @Test
+    void anUnreachableDeadLetterQueueIsNamed() throws IOException {
+        String sourceDb = createDatabase("conn_dlq_src");
+        runDdl(sourceDb, "orders");
+        String sinkDb = createDatabase("conn_dlq_sink");
+        runDdl(sinkDb, "orders");
+        int closed = closedPort();
+        PipelineDef def = pipeline("conn-dlq", sourceDb, sinkDb, List.of("public.orders"), temp, 1);
+        String url = "jdbc:postgresql://127.0.0.1:" + closed + "/queue";
+        DeadLetterQueueDef defaults = DeadLetterQueueDef.defaults();
+        PipelineDef unreachable = new PipelineDef(def.name(), def.parallelism(), def.source(), def.sinks(), def.routes(),
+                def.checkpointing(), new DeadLetterQueueDef(defaults.type(), url, "queue_user", Secret.literal("pw"),
+                        defaults.table(), defaults.maxAttempts(), defaults.afterRejection(), List.of(), null));
+
+        try {
+            assertThatThrownBy(() -> PipelineJob.of(unreachable).prepare())
+                    .hasMessage("dead-letter-queue: cannot connect to " + url + " as queue_user: Connection to 127.0.0.1:"
+                            + closed + REFUSED);
+        } finally {
+            execute(sourceDb, "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots"
+                    + " WHERE slot_name = 'conn_dlq' AND NOT active");
         }
     }
 
