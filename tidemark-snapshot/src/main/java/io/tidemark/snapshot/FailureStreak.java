@@ -1,35 +1,28 @@
 package io.tidemark.snapshot;
 
+import io.tidemark.failure.SameCauseStreak;
+
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.List;
 
 /**
  * Failures in a row with the same cause ({@link JobFailure#key()}) within a window: what tells a
  * permanent error (a dropped sink table, a value the pipeline cannot convert), which restarting
  * never heals, from a passing outage. A failure with another cause starts a new streak; failures
- * older than the window fall out of it.
+ * older than the window fall out of it. The JobManager's failure enricher counts the same streak
+ * ({@link SameCauseStreak}) for its {@code tidemarkSameCauseFailures} metric.
  */
 public final class FailureStreak {
 
-    private final Duration window;
-    private final Deque<JobFailure> streak = new ArrayDeque<>();
+    private final SameCauseStreak streak;
 
     public FailureStreak(Duration window) {
-        this.window = window;
+        this.streak = new SameCauseStreak(window);
     }
 
     /** Adds a failure (in time order); returns how many failures the streak now holds. */
     public int add(JobFailure failure) {
-        if (!streak.isEmpty() && !streak.peekLast().key().equals(failure.key())) {
-            streak.clear();
-        }
-        streak.addLast(failure);
-        while (streak.peekFirst().time().isBefore(failure.time().minus(window))) {
-            streak.removeFirst();
-        }
-        return streak.size();
+        return streak.add(failure.time(), failure.key());
     }
 
     public int size() {

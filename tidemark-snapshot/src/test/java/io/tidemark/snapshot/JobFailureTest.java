@@ -10,7 +10,10 @@ import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** A failure's one line, read from the stack trace Flink's exception history holds, and streaks of the same cause. */
+/**
+ * A failure's one line, read from the stack trace Flink's exception history holds (the root cause
+ * itself: FailureCauseTest in tidemark-failure-enricher), and streaks of the same cause.
+ */
 class JobFailureTest {
 
     private static final String TRACE = """
@@ -26,21 +29,6 @@ class JobFailureTest {
             \tat org.postgresql.core.v3.QueryExecutorImpl.receiveErrorResponse(QueryExecutorImpl.java:2725)
             \t... 12 more
             """;
-
-    @Test
-    void theRootCauseIsTheLastUnindentedCausedByWithoutItsPackage() {
-        assertThat(JobFailure.rootCause("org.apache.flink.runtime.JobException", TRACE))
-                .isEqualTo("PSQLException: ERROR: relation \"public.orders\" does not exist");
-    }
-
-    @Test
-    void withoutCauseTheFirstLineAndWithoutTraceTheExceptionName() {
-        assertThat(JobFailure.rootCause("x.Y", "java.lang.IllegalStateException: boom\n\tat a.b(C.java:1)"))
-                .isEqualTo("IllegalStateException: boom");
-        assertThat(JobFailure.rootCause("org.apache.flink.util.FlinkException", null)).isEqualTo("FlinkException");
-        assertThat(JobFailure.rootCause("x", "Caused by: a message with: a colon but no class"))
-                .isEqualTo("a message with: a colon but no class");
-    }
 
     @Test
     void readFromTheExceptionHistoryWithoutTheExecutionNumber() {

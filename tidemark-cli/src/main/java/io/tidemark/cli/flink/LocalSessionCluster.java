@@ -233,6 +233,9 @@ public final class LocalSessionCluster {
         options.put("web.upload.dir", dir.resolve("uploads").toString());
         options.put("io.tmp.dirs", dir.resolve("tmp").toString());
         options.put("execution.checkpointing.savepoint-dir", dir.resolve("savepoints").toUri().toString());
+        // Tidemark's failure enricher, from $FLINK_PLUGINS_DIR/tidemark-failure-enricher (the launcher's
+        // tidemark-cli/target/plugins): each failure's cause as a label, and the job's tidemark* failure metrics
+        options.put("jobmanager.failure-enrichers", io.tidemark.failure.FailureEnricherOptions.ENRICHER_CLASS);
         options.putAll(settings.flinkOptions());
         return options;
     }

@@ -1,9 +1,13 @@
 package io.tidemark.kubernetes.manifest;
 
+import io.tidemark.failure.FailureEnricherOptions;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import org.apache.flink.core.failure.FailureEnricher;
+import org.apache.flink.core.failure.FailureEnricherFactory;
 import org.apache.flink.kubernetes.operator.api.FlinkDeployment;
 import org.apache.flink.kubernetes.operator.api.FlinkStateSnapshot;
 import org.apache.flink.kubernetes.operator.api.spec.FlinkVersion;
@@ -19,6 +23,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.ServiceLoader;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -28,8 +33,8 @@ import static org.assertj.core.api.Assertions.entry;
  * The manifests under {@code deploy/} as they are in the repository: every YAML file parses, each
  * FlinkDeployment and FlinkStateSnapshot with the operator's own model; the checker finds nothing in
  * them; the base FlinkDeployment has exactly the spec's six checkpoint values; and the files that must
- * agree (the pipeline's checkpointing and the FlinkDeployment's, the image and the jar URI, the CI
- * steps and the spec's order) do.
+ * agree (the pipeline's checkpointing and the FlinkDeployment's, the image and the jar URI, the image's
+ * plugins and the FlinkDeployment's failure enricher, the CI steps and the spec's order) do.
  */
 class DeployManifestsTest {
 
@@ -156,6 +161,32 @@ class DeployManifestsTest {
         assertThat(dockerfile).containsPattern("(?m)^COPY .* " + jarUri.substring("local://".length()) + "$");
         assertThat(dockerfile).containsPattern("(?m)^FROM \\$\\{FLINK_IMAGE}$").contains("ARG FLINK_IMAGE=flink:1.20.5-java17");
         assertThat(dockerfile).contains("/opt/flink/plugins/s3-fs-hadoop");
+    }
+
+    /**
+     * The failure enricher: the image copies the plugin directory the build makes into Flink's
+     * plugins, and the FlinkDeployment names the class the plugin's factory creates (Flink matches
+     * {@code jobmanager.failure-enrichers} against the enricher's class name, not the factory's).
+     */
+    @Test
+    void theImageShipsTheFailureEnricherPluginAndTheFlinkDeploymentTurnsItOn() throws IOException {
+        Map<String, String> conf = baseDeployment().getSpec().getFlinkConfiguration();
+        String dockerfile = Files.readString(DEPLOY.resolve("docker/Dockerfile"));
+        String cliPom = Files.readString(DEPLOY.resolveSibling("tidemark-cli").resolve("pom.xml"));
+
+        assertThat(conf).containsEntry("jobmanager.failure-enrichers", FailureEnricherOptions.ENRICHER_CLASS);
+        assertThat(org.apache.flink.util.TimeUtils.parseDuration(conf.get(FailureEnricherOptions.SAME_CAUSE_WINDOW.key())))
+                .isEqualTo(FailureEnricherOptions.SAME_CAUSE_WINDOW.defaultValue());
+        List<FailureEnricher> created = ServiceLoader.load(FailureEnricherFactory.class).stream()
+                .map(factory -> factory.get().createFailureEnricher(new org.apache.flink.configuration.Configuration()))
+                .toList();
+        assertThat(created).extracting(enricher -> enricher.getClass().getName())
+                .contains(conf.get("jobmanager.failure-enrichers"));
+
+        assertThat(dockerfile).contains("ARG ENRICHER_PLUGIN=tidemark-cli/target/plugins/tidemark-failure-enricher\n")
+                .containsPattern("(?m)^COPY --chown=flink:flink \\$\\{ENRICHER_PLUGIN}/ /opt/flink/plugins/tidemark-failure-enricher/$");
+        // the directory the image copies is the one tidemark-cli's build fills
+        assertThat(cliPom).contains("<outputDirectory>${project.build.directory}/plugins/tidemark-failure-enricher</outputDirectory>");
     }
 
     @Test

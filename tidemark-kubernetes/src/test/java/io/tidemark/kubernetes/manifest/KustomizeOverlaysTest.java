@@ -1,5 +1,7 @@
 package io.tidemark.kubernetes.manifest;
 
+import io.tidemark.failure.FailureEnricherOptions;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import org.apache.flink.kubernetes.operator.api.FlinkDeployment;
@@ -69,6 +71,8 @@ class KustomizeOverlaysTest {
         }
         assertThat(conf.get("state.checkpoints.dir")).startsWith("s3://");
         assertThat(conf.get("state.savepoints.dir")).startsWith("s3://");
+        assertThat(conf).as("the failure enricher, kept from the base").containsEntry("jobmanager.failure-enrichers",
+                FailureEnricherOptions.ENRICHER_CLASS);
         assertThat(deployment.getSpec().getJob().getUpgradeMode()).isEqualTo(UpgradeMode.SAVEPOINT);
     }
 
