@@ -44,6 +44,7 @@ import java.util.regex.Pattern;
             ManifestCommand.class,
             DlqCommand.class,
             SourceCommand.class,
+            PipelineCommand.class,
             ReconcileCommand.class,
             UpgradeCommand.class,
             SchemaChangeCommand.class,
