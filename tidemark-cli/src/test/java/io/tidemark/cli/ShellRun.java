@@ -29,7 +29,48 @@ record ShellRun(int exitCode, String out, String err) {
         return run(ROOT.resolve("scripts").resolve(name), env, args);
     }
 
-    private static ShellRun run(Path executable, Map<String, String> env, String... args) throws Exception {
+    /**
+     * Starts {@code ./tidemark args} in the background, its stdout and stderr going to files that can
+     * be read while it runs (a command that runs until stopped, like {@code run}).
+     */
+    static Background start(Path dir, Map<String, String> env, String... args) throws Exception {
+        Path out = Files.createTempFile(dir, "tidemark-out", ".txt");
+        Path err = Files.createTempFile(dir, "tidemark-err", ".txt");
+        Process process = builder(ROOT.resolve("tidemark"), env, args)
+                .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        return new Background(process, out, err);
+    }
+
+    /** A {@code tidemark} process running in the background; {@link #close} stops it as Ctrl-C does (SIGTERM). */
+    record Background(Process process, Path out, Path err) implements AutoCloseable {
+
+        List<String> outLines() throws java.io.IOException {
+            return Files.readAllLines(out, StandardCharsets.UTF_8);
+        }
+
+        List<String> errLines() throws java.io.IOException {
+            return Files.readAllLines(err, StandardCharsets.UTF_8);
+        }
+
+        @Override
+        public void close() throws Exception {
+            process.destroy();
+            if (!process.waitFor(1, TimeUnit.MINUTES)) {
+                process.destroyForcibly();
+            }
+        }
+
+        @Override
+        public String toString() {
+            try {
+                return "--- stdout\n" + String.join("\n", outLines()) + "\n--- stderr\n" + String.join("\n", errLines());
+            } catch (java.io.IOException e) {
+                return e.toString();
+            }
+        }
+    }
+
+    private static ProcessBuilder builder(Path executable, Map<String, String> env, String... args) {
         List<String> command = new ArrayList<>();
         command.add(executable.toString());
         command.addAll(List.of(args));
@@ -39,6 +80,11 @@ record ShellRun(int exitCode, String out, String err) {
         pb.environment().remove("TIDEMARK_CLUSTER_DIR");
         pb.environment().put("TIDEMARK_SKIP_BUILD", "1"); // `verify` packaged the jars before the integration tests
         pb.environment().putAll(env);
+        return pb;
+    }
+
+    private static ShellRun run(Path executable, Map<String, String> env, String... args) throws Exception {
+        ProcessBuilder pb = builder(executable, env, args);
         Path out = Files.createTempFile("shell-out", ".txt");
         Path err = Files.createTempFile("shell-err", ".txt");
         try {
