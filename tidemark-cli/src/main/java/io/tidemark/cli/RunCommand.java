@@ -3,6 +3,7 @@ package io.tidemark.cli;
 import io.tidemark.cli.flink.FailureWatch;
 import io.tidemark.cli.flink.FlinkJobs;
 import io.tidemark.cli.flink.LocalFlinkCluster;
+import io.tidemark.cli.flink.SnapshotProgressWatch;
 import io.tidemark.pipeline.config.PipelineConfigLoader;
 import io.tidemark.pipeline.config.PipelineDef;
 import io.tidemark.cli.snapshot.ClusterOptions;
@@ -82,6 +83,14 @@ public final class RunCommand extends TidemarkCommand {
     Duration sameFailureWindow = Duration.ofMinutes(10);
 
     @Option(
+            names = "--progress-interval",
+            paramLabel = "DURATION",
+            converter = DurationConverter.class,
+            description = "How often to print the initial snapshot's progress: rows per table, chunks, rate, time"
+                    + " left (default: 10s).")
+    Duration progressInterval = Duration.ofSeconds(10);
+
+    @Option(
             names = "--rest-address",
             paramLabel = "URL",
             description = "Submit the pipeline to the Flink session cluster at this REST address (for example one"
@@ -102,6 +111,9 @@ public final class RunCommand extends TidemarkCommand {
 
     @Override
     protected int execute() throws Exception {
+        if (progressInterval.isNegative() || progressInterval.isZero()) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--progress-interval must be longer than 0");
+        }
         if (maxSameFailures < 0 || sameFailureWindow.isNegative() || sameFailureWindow.isZero()) {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "--max-same-failures must be 0 or more and --same-failure-window longer than 0");
@@ -175,8 +187,11 @@ public final class RunCommand extends TidemarkCommand {
         RestSnapshotService rest = resources.open("REST client", () -> RestSnapshotService.connect(cluster.webUi()),
                 RestSnapshotService::close);
         FailureWatch failures = new FailureWatch(rest, jobId, say::println, maxSameFailures, sameFailureWindow);
+        SnapshotProgressWatch snapshot = new SnapshotProgressWatch(rest, jobId, say::println, progressInterval,
+                def.source().tables());
         while (true) {
             TimeUnit.SECONDS.sleep(1);
+            snapshot.check();
             JobStatus status = jobs.status(jobId);
             if (status.isGloballyTerminalState()) {
                 throw jobs.failure(jobId, status);

@@ -55,7 +55,7 @@ final class OrdersPipeline {
     static EmbeddedPostgres startServer() throws Exception {
         return EmbeddedPostgres.builder()
                 .setServerConfig("wal_level", "logical")
-                .setServerConfig("max_replication_slots", "10")
+                .setServerConfig("max_replication_slots", "64")
                 .setServerConfig("max_wal_senders", "10")
                 .setServerConfig("fsync", "off")
                 .start();
@@ -140,6 +140,14 @@ final class OrdersPipeline {
             statements.add("INSERT INTO orders VALUES (" + id + ", 'c" + id + "', " + id + ".50, 1)");
         }
         sql(sourceDb, statements.toArray(String[]::new));
+    }
+
+    /** Inserts {@code rows} new orders into the source in one statement. */
+    void insertMany(int rows) throws Exception {
+        int from = nextId;
+        nextId += rows;
+        sql(sourceDb, "INSERT INTO orders SELECT g, 'c' || g, g + 0.5, 1 FROM generate_series(" + from + ", "
+                + (nextId - 1) + ") g");
     }
 
     /** Updates every row with an id in [from, to] and deletes every seventh one. */

@@ -31,4 +31,9 @@ public interface JobObserver {
      * whole job id, which its directory name abbreviates and its {@code _metadata} does not hold.
      */
     List<String> snapshotPaths(JobID job) throws Exception;
+
+    /** Where the job's initial snapshot stands; {@link SnapshotPhase#UNKNOWN} where the cluster does not say. */
+    default SnapshotPhase snapshotPhase(JobID job) throws Exception {
+        return SnapshotPhase.UNKNOWN;
+    }
 }

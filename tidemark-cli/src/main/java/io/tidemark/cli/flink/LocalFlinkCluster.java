@@ -5,6 +5,7 @@ import org.apache.flink.client.program.rest.RestClusterClient;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.CoreOptions;
 import org.apache.flink.configuration.JobManagerOptions;
+import org.apache.flink.configuration.MetricOptions;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.configuration.WebOptions;
@@ -61,6 +62,8 @@ public final class LocalFlinkCluster implements AutoCloseable {
         conf.set(WebOptions.TMP_DIR, tmp.resolve("web").toString());
         // the exception history that `run` reports restarts from is served from a cache refreshed this often
         conf.set(WebOptions.REFRESH_INTERVAL, Duration.ofMillis(500));
+        // and the metrics that `run` prints the snapshot's progress from, every 10 s by default
+        conf.set(MetricOptions.METRIC_FETCHER_UPDATE_INTERVAL, Duration.ofSeconds(1));
         MiniCluster miniCluster = new MiniCluster(new MiniClusterConfiguration.Builder()
                 .setConfiguration(conf)
                 .setNumTaskManagers(1)

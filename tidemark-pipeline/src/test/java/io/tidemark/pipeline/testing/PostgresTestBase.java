@@ -40,7 +40,7 @@ public abstract class PostgresTestBase {
             try {
                 server = EmbeddedPostgres.builder()
                         .setServerConfig("wal_level", "logical")
-                        .setServerConfig("max_replication_slots", "40")
+                        .setServerConfig("max_replication_slots", "200")
                         .setServerConfig("max_wal_senders", "40")
                         .setServerConfig("max_connections", "300")
                         .setServerConfig("fsync", "off")

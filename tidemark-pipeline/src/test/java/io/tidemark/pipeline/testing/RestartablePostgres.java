@@ -51,7 +51,7 @@ public final class RestartablePostgres implements AutoCloseable {
                     .setDataDirectory(data)
                     .setCleanDataDirectory(false)
                     .setServerConfig("wal_level", "logical")
-                    .setServerConfig("max_replication_slots", "20")
+                    .setServerConfig("max_replication_slots", "64")
                     .setServerConfig("max_wal_senders", "20")
                     .setServerConfig("max_connections", "200")
                     .setServerConfig("fsync", "off")

@@ -2,6 +2,7 @@ package io.tidemark.snapshot.rest;
 
 import io.tidemark.snapshot.CheckpointStatus;
 import io.tidemark.snapshot.JobFailure;
+import io.tidemark.snapshot.SnapshotPhase;
 import io.tidemark.snapshot.JobObserver;
 import io.tidemark.snapshot.JobSubmission;
 import io.tidemark.snapshot.JobSummary;
@@ -204,6 +205,12 @@ public final class RestSnapshotService implements SnapshotService, JobObserver {
     public List<String> snapshotPaths(JobID job) throws Exception {
         checkNotNull(job, "job cannot be null");
         return checkpoints.externalPaths(job);
+    }
+
+    @Override
+    public SnapshotPhase snapshotPhase(JobID job) throws Exception {
+        checkNotNull(job, "job cannot be null");
+        return RestSnapshotPhase.read(calls, jobs, job);
     }
 
     @Override

@@ -18,12 +18,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * A pipeline started while a transaction is open elsewhere on the source server (issue 18 item 2):
- * PostgreSQL creates the pipeline's replication slot only once that transaction has ended, and
- * {@code tidemark run}, as a user runs it, says so on the console within 10 s, naming the
- * transaction (pid, database, application, state, age); the job starts once it commits.
+ * What {@code tidemark run}, run as a user runs it, says on the console about the source while a
+ * pipeline starts (issue 18): a transaction open elsewhere on the source server, for which
+ * PostgreSQL holds the creation of the pipeline's replication slot, named within 10 s (pid,
+ * database, application, state, age), the job starting once it commits; and the initial snapshot's
+ * progress until the stream starts.
  */
-class SlotCreationWaitITCase {
+class RunConsoleITCase {
 
     private static EmbeddedPostgres postgres;
 
@@ -62,7 +63,7 @@ class SlotCreationWaitITCase {
                                         + pid + " \\(database postgres, application [^,]+, idle in transaction, open \\d+s\\)"
                                         + " to end: PostgreSQL starts a slot only once every transaction running at that"
                                         + " moment, in any database, has ended")));
-                System.out.printf("SlotCreationWaitITCase: the wait was on the console %.1fs after the check began%n",
+                System.out.printf("RunConsoleITCase: the wait was on the console %.1fs after the check began%n",
                         (System.nanoTime() - checking) / 1e9);
                 assertThat(run.outLines()).noneMatch(line -> line.contains("is running"));
 
@@ -71,6 +72,32 @@ class SlotCreationWaitITCase {
                         assertThat(run.outLines()).as(run.toString()).anyMatch(line -> line.contains("is running")));
                 pipeline.awaitSinkEqualsSource();
             }
+        }
+    }
+
+    /**
+     * While the initial snapshot runs, {@code run} prints its progress (rows per table, chunks read,
+     * rate, time left) every {@code --progress-interval}, then one line with the totals once the
+     * stream starts, and no more (issue 18 item 3).
+     */
+    @Test
+    void runPrintsTheSnapshotsProgressUntilTheStreamStarts() throws Exception {
+        OrdersPipeline pipeline = OrdersPipeline.create(postgres, dir, "progress", 2);
+        pipeline.insertMany(300_000);
+        try (ShellRun.Background run = ShellRun.start(dir, Map.of(), "run", pipeline.file().toString(),
+                "--progress-interval", "1s")) {
+            await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
+                    assertThat(run.outLines()).as(run.toString()).anyMatch(line -> line.startsWith("Snapshot done: ")));
+            pipeline.awaitSinkEqualsSource();
+            Thread.sleep(3_000); // nothing more about the snapshot after its last line
+            java.util.List<String> lines = run.outLines().stream().filter(line -> line.startsWith("Snapshot")).toList();
+            System.out.println("RunConsoleITCase: snapshot progress\n" + String.join("\n", lines));
+            assertThat(lines.get(lines.size() - 1)).matches("Snapshot done: [0-9,]+ rows of 1 table in (\\d+m )?\\d+s \\([0-9,]+ rows/s\\);"
+                    + " streaming changes now");
+            assertThat(lines.subList(0, lines.size() - 1)).isNotEmpty().allMatch(line -> line.matches("Snapshot: (no rows in"
+                    + " the sinks yet|public\\.orders [0-9,]+ rows); [0-9,]+ of [0-9,]+ chunks read; [0-9,]+ rows/s(; about"
+                    + " (\\d+m )?\\d+s left)?")).anyMatch(line -> line.matches("Snapshot: public\\.orders [0-9,]+ rows; .*"));
+            assertThat(lines).filteredOn(line -> line.startsWith("Snapshot done")).hasSize(1);
         }
     }
 }
