@@ -57,6 +57,13 @@ public final class PrometheusServer implements AutoCloseable {
                 "--storage.tsdb.path=" + Files.createDirectories(dir.resolve("data")),
                 "--web.listen-address=127.0.0.1:" + port,
                 "--log.level=warn"));
+        boolean onPath = java.util.Arrays.stream(System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator))
+                .anyMatch(d -> Files.isExecutable(Path.of(d.isEmpty() ? "." : d, "prometheus")));
+        if (!onPath) {
+            throw new IOException("prometheus is not on the PATH: the metrics tests scrape a running job with it (run"
+                    + " scripts/test, which installs Debian's prometheus package, or apt-get install --no-install-recommends"
+                    + " prometheus)");
+        }
         Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         PrometheusServer server = new PrometheusServer(process, URI.create("http://127.0.0.1:" + port), log);
         try {

@@ -17,7 +17,7 @@ import static org.assertj.core.api.Assertions.fail;
 
 /**
  * A command-line tool of the build image (promtool, kubectl) run as a process. A missing tool fails
- * the test, saying what provides it: these tools are part of the build (.ci/run installs them), not optional.
+ * the test, saying what provides it: these tools are part of the build (scripts/test installs them), not optional.
  */
 final class ExternalTool {
 
@@ -50,11 +50,11 @@ final class ExternalTool {
     }
 
     static ExternalTool promtool() {
-        return onPath("promtool", "install Debian's prometheus package (apt-get install --no-install-recommends prometheus; .ci/run does)");
+        return onPath("promtool", "run scripts/test, which installs Debian's prometheus package (apt-get install --no-install-recommends prometheus)");
     }
 
     static ExternalTool kubectl() {
-        return onPath("kubectl", "install kubectl 1.27 or later (the build image has 1.32), not Debian's kubernetes-client");
+        return onPath("kubectl", "install kubectl 1.27 or later (https://kubernetes.io/docs/tasks/tools/; Debian 12's kubernetes-client 1.20 cannot render the overlays)");
     }
 
     /** Runs the tool with {@code args} in {@code workingDirectory}; fails the test if it does not end within a minute. */

@@ -86,6 +86,17 @@ public final class MariaDbTestServer implements AutoCloseable {
         return start(binlog, List.of());
     }
 
+    /** Fails naming {@code tool} and what installs it, rather than with "Cannot run program". */
+    private static void requireOnPath(String tool) throws IOException {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
+            if (Files.isExecutable(Path.of(dir.isEmpty() ? "." : dir, tool))) {
+                return;
+            }
+        }
+        throw new IOException(tool + " is not on the PATH: the MariaDB tests need Debian's mariadb-server (run"
+                + " scripts/test, which installs it, or apt-get install --no-install-recommends mariadb-server)");
+    }
+
     private static MariaDbTestServer start(boolean binlog, List<String> extraArguments)
             throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory("tidemark-mariadb");
@@ -93,6 +104,8 @@ public final class MariaDbTestServer implements AutoCloseable {
         Path init = dir.resolve("init.sql");
         Files.writeString(init, "CREATE USER IF NOT EXISTS '" + USER + "'@'%' IDENTIFIED BY '" + PASSWORD + "';\n"
                 + "GRANT ALL PRIVILEGES ON *.* TO '" + USER + "'@'%' WITH GRANT OPTION;\n");
+        requireOnPath("mariadb-install-db");
+        requireOnPath("mariadbd");
         Process install = new ProcessBuilder(List.of("mariadb-install-db", "--no-defaults", "--user=root",
                         "--datadir=" + data, "--auth-root-authentication-method=normal", "--skip-test-db"))
                 .redirectErrorStream(true)
@@ -100,7 +113,7 @@ public final class MariaDbTestServer implements AutoCloseable {
                 .start();
         if (!install.waitFor(120, TimeUnit.SECONDS) || install.exitValue() != 0) {
             throw new IOException("mariadb-install-db failed; see " + dir.resolve("install.log")
-                    + " (is Debian's mariadb-server installed? .ci/run installs it)");
+                    + " (is Debian's mariadb-server installed? scripts/test installs it)");
         }
         int port = freePort();
         List<String> command = new ArrayList<>(List.of("mariadbd", "--no-defaults", "--user=root",
