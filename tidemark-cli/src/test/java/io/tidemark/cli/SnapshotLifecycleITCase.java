@@ -432,7 +432,9 @@ class SnapshotLifecycleITCase {
         assertThat(refused.err().lines()).filteredOn(line -> line.contains("slot")).hasSize(1);
         assertThat(runningJobs()).as("no job started").isEmpty();
         assertThat(pipeline.sinkRows()).as("nothing written").isEqualTo(sinkBefore);
-        assertThat(sourceSnapshotRuns()).as("no slot made").isZero();
+        assertThat(sourceSnapshotRuns()).as("no slot made: %s", pipeline.single(sourceDb,
+                "SELECT string_agg(slot_name || ' active ' || active, ', ') FROM pg_replication_slots WHERE database = '"
+                        + sourceDb + "'")).isZero();
     }
 
     /**

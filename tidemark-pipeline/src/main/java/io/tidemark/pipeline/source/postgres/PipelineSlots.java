@@ -9,6 +9,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -186,24 +188,63 @@ final class PipelineSlots {
     }
 
     /**
-     * Drops the snapshot's backfill slots of the pipeline's slot {@code main} ({@code <main>_<n>}) that
-     * no reader uses; returns how many.
+     * Drops the snapshot's backfill slots of the pipeline's slot {@code main} ({@code <main>_<n>});
+     * returns how many. A slot whose reader has just closed its connection stays active until
+     * PostgreSQL's walsender for it has exited, so an active one is waited for, up to 15 s, and left
+     * (with a warning) if it stays active.
      */
     static int dropBackfillSlots(Connection c, String main) throws SQLException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
         int dropped = 0;
-        try (PreparedStatement ps = c.prepareStatement("SELECT slot_name, pg_drop_replication_slot(slot_name)"
-                + " FROM pg_replication_slots WHERE slot_name ~ ? AND NOT active AND database = current_database()"
-                // another pipeline's own slot of that name has its publication: never ours to drop
-                + " AND NOT EXISTS (SELECT 1 FROM pg_publication WHERE pubname = slot_name)")) {
-            ps.setString(1, "^" + main + "_[0-9]+$");
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    LOG.info("Dropped the snapshot's backfill slot {}", rs.getString(1));
-                    dropped++;
+        while (true) {
+            List<String> active = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT slot_name, active FROM pg_replication_slots"
+                    + " WHERE slot_name ~ ? AND database = current_database()"
+                    // another pipeline's own slot of that name has its publication: never ours to drop
+                    + " AND NOT EXISTS (SELECT 1 FROM pg_publication WHERE pubname = slot_name)")) {
+                ps.setString(1, "^" + main + "_[0-9]+$");
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        if (rs.getBoolean(2)) {
+                            active.add(rs.getString(1));
+                        } else if (drop(c, rs.getString(1))) {
+                            dropped++;
+                        } else {
+                            active.add(rs.getString(1));
+                        }
+                    }
                 }
             }
+            if (active.isEmpty()) {
+                return dropped;
+            }
+            if (System.nanoTime() > deadline) {
+                LOG.warn("The snapshot's backfill slots {} are still in use; they hold WAL until dropped"
+                        + " (tidemark pipeline drop, or SELECT pg_drop_replication_slot(...))", active);
+                return dropped;
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return dropped;
+            }
         }
-        return dropped;
+    }
+
+    /** Drops {@code slot} unless it became active meanwhile (then false). */
+    private static boolean drop(Connection c, String slot) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT pg_drop_replication_slot(?)")) {
+            ps.setString(1, slot);
+            ps.execute();
+            LOG.info("Dropped the snapshot's backfill slot {}", slot);
+            return true;
+        } catch (SQLException e) {
+            if ("55006".equals(e.getSQLState())) { // object_in_use: a walsender holds it
+                return false;
+            }
+            throw e;
+        }
     }
 
     private static boolean hasPublication(Connection c, String name) throws SQLException {
