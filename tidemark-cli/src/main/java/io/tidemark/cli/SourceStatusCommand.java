@@ -60,6 +60,12 @@ public final class SourceStatusCommand extends TidemarkCommand {
         out.println("publication: " + s.publicationName() + (s.publicationTables() == null
                 ? " does not exist (the job creates it when it first starts)"
                 : ", " + String.join(", ", s.publicationTables())));
+        for (ReplicationSlotStatus.BackfillSlot slot : s.backfillSlots()) {
+            out.println("backfill:    " + slot.name() + (slot.active() ? ", active (the initial snapshot reads a chunk's changes)"
+                    : ", inactive, retains " + bytes(slot.retainedBytes()) + " of WAL: the initial snapshot's, which the"
+                            + " stream drops when it starts; left by a snapshot that did not finish, the restarted job"
+                            + " uses it and `tidemark pipeline drop` drops it"));
+        }
     }
 
     private static Map<String, Object> json(PipelineDef def, PostgresSourceDef source, ReplicationSlotStatus s) {
@@ -81,6 +87,13 @@ public final class SourceStatusCommand extends TidemarkCommand {
         publication.put("exists", s.publicationTables() != null);
         publication.put("tables", s.publicationTables());
         m.put("publication", publication);
+        m.put("backfillSlots", s.backfillSlots().stream().map(b -> {
+            Map<String, Object> slotMap = new LinkedHashMap<>();
+            slotMap.put("name", b.name());
+            slotMap.put("active", b.active());
+            slotMap.put("retainedWalBytes", b.retainedBytes());
+            return slotMap;
+        }).toList());
         return m;
     }
 

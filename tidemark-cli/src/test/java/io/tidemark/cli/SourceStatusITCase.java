@@ -66,6 +66,17 @@ class SourceStatusITCase extends PostgresTestBase {
                     + ", INACTIVE (no job reads it: the WAL it retains grows with every write to the source)");
             assertThat(text.outLines()).element(3).asString().matches("retained:    [0-9.]+ (B|KiB|MiB|GiB) of WAL \\(wal_status reserved\\)");
 
+            // a snapshot that did not finish leaves its backfill slot; another pipeline's own slot named alike is not one
+            execute(source, "SELECT pg_create_logical_replication_slot('" + slot + "_0', 'pgoutput')",
+                    "CREATE PUBLICATION " + slot + "_7 FOR TABLE orders",
+                    "SELECT pg_create_logical_replication_slot('" + slot + "_7', 'pgoutput')");
+            CliRun withBackfill = CliRun.of("source", "status", file.toString());
+            assertThat(withBackfill.outLines()).as(withBackfill.toString()).hasSize(6).last().asString().matches(
+                    "backfill:    " + slot + "_0, inactive, retains [0-9.]+ (B|KiB|MiB|GiB) of WAL: the initial snapshot's,"
+                            + " which the stream drops when it starts; left by a snapshot that did not finish, the"
+                            + " restarted job uses it and `tidemark pipeline drop` drops it");
+            assertThat(status(file).at("/backfillSlots/0/name").asText()).isEqualTo(slot + "_0");
+
             try (Connection replication = replicationConnection(source);
                     PGReplicationStream stream = replication.unwrap(PGConnection.class).getReplicationAPI()
                             .replicationStream().logical().withSlotName(slot)
@@ -77,7 +88,7 @@ class SourceStatusITCase extends PostgresTestBase {
             }
         } finally {
             execute(source, "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots"
-                    + " WHERE slot_name = '" + slot + "' AND NOT active");
+                    + " WHERE slot_name LIKE '" + slot + "%' AND NOT active");
         }
     }
 

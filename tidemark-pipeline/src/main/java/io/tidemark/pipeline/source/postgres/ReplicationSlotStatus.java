@@ -23,6 +23,8 @@ import java.util.List;
  * @param pendingBytes WAL written since the position the job last confirmed
  * @param walStatus PostgreSQL's {@code wal_status}: reserved, extended, unreserved or lost
  * @param publicationTables the tables the publication publishes, or {@code null} if it does not exist
+ * @param backfillSlots the initial snapshot's backfill slots ({@code <slot>_<n>}): they exist while a
+ *     snapshot runs, and after one that did not finish, holding WAL like the pipeline's own slot
  */
 public record ReplicationSlotStatus(
         String slotName,
@@ -34,12 +36,17 @@ public record ReplicationSlotStatus(
         @Nullable Long pendingBytes,
         @Nullable String walStatus,
         String publicationName,
-        @Nullable List<String> publicationTables) {
+        @Nullable List<String> publicationTables,
+        List<BackfillSlot> backfillSlots) {
+
+    /** A backfill slot of the pipeline's initial snapshot, whether a reader uses it now, and the WAL it keeps. */
+    public record BackfillSlot(String name, boolean active, @Nullable Long retainedBytes) {}
 
     /** Reads the slot and publication {@code def} names, on the source's own server. */
     public static ReplicationSlotStatus read(PostgresSourceDef def) throws SQLException {
         try (Connection c = PostgresSourcePreparer.connectNamingTheSide(def)) {
             List<String> tables = publicationTables(c, def.publicationName());
+            List<BackfillSlot> backfill = backfillSlots(c, def.slotName());
             try (PreparedStatement ps = c.prepareStatement("SELECT active, active_pid, confirmed_flush_lsn::text,"
                     + " pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint,"
                     + " pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint, wal_status"
@@ -48,14 +55,31 @@ public record ReplicationSlotStatus(
                 try (ResultSet rs = ps.executeQuery()) {
                     if (!rs.next()) {
                         return new ReplicationSlotStatus(def.slotName(), false, false, null, null, null, null, null,
-                                def.publicationName(), tables);
+                                def.publicationName(), tables, backfill);
                     }
                     return new ReplicationSlotStatus(def.slotName(), true, rs.getBoolean(1), (Integer) rs.getObject(2),
                             rs.getString(3), (Long) rs.getObject(4), (Long) rs.getObject(5), rs.getString(6),
-                            def.publicationName(), tables);
+                            def.publicationName(), tables, backfill);
                 }
             }
         }
+    }
+
+    /** {@code <slot>_<n>} slots of this database that are not another pipeline's own (those have their publication). */
+    private static List<BackfillSlot> backfillSlots(Connection c, String slot) throws SQLException {
+        List<BackfillSlot> slots = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT slot_name, active,"
+                + " pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint FROM pg_replication_slots"
+                + " WHERE slot_name ~ ? AND database = current_database()"
+                + " AND NOT EXISTS (SELECT 1 FROM pg_publication WHERE pubname = slot_name) ORDER BY slot_name")) {
+            ps.setString(1, "^" + slot + "_[0-9]+$");
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    slots.add(new BackfillSlot(rs.getString(1), rs.getBoolean(2), (Long) rs.getObject(3)));
+                }
+            }
+        }
+        return slots;
     }
 
     @Nullable
