@@ -57,7 +57,7 @@ class SourceStatusITCase extends PostgresTestBase {
 
             assertThat(written.at("/slot/active").asBoolean()).isFalse();
             assertThat(written.at("/slot/retainedWalBytes").asLong())
-                    .as("WAL retained grows while no job reads the slot")
+                    .as("WAL retained grows while no job reads the slot (5,000 rows of over 200 bytes)")
                     .isGreaterThan(stopped.at("/slot/retainedWalBytes").asLong() + 1_000_000);
             assertThat(written.at("/slot/walStatus").asText()).isEqualTo("reserved");
             assertThat(written.at("/publication/tables").toString()).isEqualTo("[\"public.orders\"]");

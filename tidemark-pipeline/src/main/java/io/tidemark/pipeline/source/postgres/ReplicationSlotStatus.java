@@ -48,8 +48,8 @@ public record ReplicationSlotStatus(
             List<String> tables = publicationTables(c, def.publicationName());
             List<BackfillSlot> backfill = backfillSlots(c, def.slotName());
             try (PreparedStatement ps = c.prepareStatement("SELECT active, active_pid, confirmed_flush_lsn::text,"
-                    + " pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint,"
-                    + " pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint, wal_status"
+                    + " pg_wal_lsn_diff(pg_current_wal_insert_lsn(), restart_lsn)::bigint,"
+                    + " pg_wal_lsn_diff(pg_current_wal_insert_lsn(), confirmed_flush_lsn)::bigint, wal_status"
                     + " FROM pg_replication_slots WHERE slot_name = ?")) {
                 ps.setString(1, def.slotName());
                 try (ResultSet rs = ps.executeQuery()) {
@@ -69,7 +69,7 @@ public record ReplicationSlotStatus(
     private static List<BackfillSlot> backfillSlots(Connection c, String slot) throws SQLException {
         List<BackfillSlot> slots = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement("SELECT slot_name, active,"
-                + " pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint FROM pg_replication_slots"
+                + " pg_wal_lsn_diff(pg_current_wal_insert_lsn(), restart_lsn)::bigint FROM pg_replication_slots"
                 + " WHERE slot_name ~ ? AND database = current_database()"
                 + " AND NOT EXISTS (SELECT 1 FROM pg_publication WHERE pubname = slot_name) ORDER BY slot_name")) {
             ps.setString(1, "^" + slot + "_[0-9]+$");
