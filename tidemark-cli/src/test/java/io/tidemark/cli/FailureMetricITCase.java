@@ -1,6 +1,5 @@
 package io.tidemark.cli;
 
-import io.tidemark.cli.flink.LocalSessionCluster;
 import io.tidemark.cli.monitoring.MetricsScrape;
 import io.tidemark.cli.monitoring.PrometheusServer;
 import io.tidemark.failure.FailureCause;
@@ -11,13 +10,8 @@ import io.tidemark.kubernetes.monitoring.MonitoringQueries.AlertRule;
 import io.tidemark.kubernetes.monitoring.MonitoringQueries.DashboardQuery;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.apache.flink.metrics.prometheus.PrometheusReporterFactory;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.net.URI;
@@ -45,35 +39,11 @@ import static org.awaitility.Awaitility.await;
  * from the same entry; a real Prometheus server with the shipped rules fires
  * {@code TidemarkJobFailingWithSameCause}, and the dashboard's query for the streak returns it.
  */
-class FailureMetricITCase {
+class FailureMetricITCase extends SessionClusterTestBase {
 
     private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
     private static final Path ENRICHER_PLUGIN = ROOT.resolve("tidemark-cli/target/plugins/tidemark-failure-enricher");
     private static final String MISSING_TABLE = "PSQLException: ERROR: relation \"public.orders\" does not exist";
-
-    private static EmbeddedPostgres postgres;
-
-    @TempDir
-    Path dir;
-
-    private Path clusterDir;
-
-    @BeforeAll
-    static void startPostgres() throws Exception {
-        postgres = OrdersPipeline.startServer();
-    }
-
-    @AfterAll
-    static void stopPostgres() throws IOException {
-        postgres.close();
-    }
-
-    @AfterEach
-    void stopCluster() throws Exception {
-        if (clusterDir != null) {
-            LocalSessionCluster.stop(clusterDir); // the failing job with it
-        }
-    }
 
     @Test
     void aJobFailingForTheSameCauseIsCountedInItsMetricsLabelledInItsHistoryAndAlertedOn() throws Exception {

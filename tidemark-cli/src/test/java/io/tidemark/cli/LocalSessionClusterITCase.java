@@ -4,12 +4,7 @@ import io.tidemark.cli.flink.LocalSessionCluster;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -37,33 +32,9 @@ import static org.awaitility.Awaitility.await;
  * the source without the table read again; {@code tidemark cluster stop} leaves no process and no
  * port behind, and names the job it stopped with a checkpoint that is really there.
  */
-class LocalSessionClusterITCase {
+class LocalSessionClusterITCase extends SessionClusterTestBase {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-
-    private static EmbeddedPostgres postgres;
-
-    @TempDir
-    Path dir;
-
-    private Path clusterDir;
-
-    @BeforeAll
-    static void startPostgres() throws Exception {
-        postgres = OrdersPipeline.startServer();
-    }
-
-    @AfterAll
-    static void stopPostgres() throws IOException {
-        postgres.close();
-    }
-
-    @AfterEach
-    void stopCluster() throws Exception {
-        if (clusterDir != null) {
-            LocalSessionCluster.stop(clusterDir); // whatever the test left running
-        }
-    }
 
     @Test
     void theSpecsScriptsSavepointAndRestoreAPipelineOnALocalSessionClusterAndStopLeavesNothingRunning() throws Exception {
