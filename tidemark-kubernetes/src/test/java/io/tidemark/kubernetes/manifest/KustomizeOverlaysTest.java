@@ -1,6 +1,7 @@
 package io.tidemark.kubernetes.manifest;
 
 import io.tidemark.failure.FailureEnricherOptions;
+import io.tidemark.kubernetes.testing.ExternalTool;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
@@ -11,33 +12,25 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.io.File;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 
 import static io.tidemark.kubernetes.manifest.DeployManifestsTest.KUBERNETES;
 import static io.tidemark.kubernetes.manifest.DeployManifestsTest.SPEC_VALUES;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
 /**
- * The overlays as {@code kubectl kustomize} renders them (kubectl runs as a process; the build image
- * has it): what would be applied passes the checker, holds one FlinkDeployment in the overlay's
+ * The overlays as kustomize renders them ({@code kustomize build} or {@code kubectl kustomize} as a
+ * process, see {@link ExternalTool#kustomize}): what would be applied passes the checker, holds one FlinkDeployment in the overlay's
  * namespace with the spec's checkpoint values, mounts the pipeline ConfigMap kustomize generated (whose
  * checkpointing agrees with the FlinkDeployment), and renders no Secret values.
  */
 class KustomizeOverlaysTest {
 
-    private static final Duration KUBECTL_TIMEOUT = Duration.ofSeconds(60);
     private static final KubernetesSerialization KUBERNETES_MODEL = new KubernetesSerialization();
     /** Each overlay rendered once per run. */
     private static final Map<String, String> RENDERED = new ConcurrentHashMap<>();
@@ -157,7 +150,7 @@ class KustomizeOverlaysTest {
         return documents.stream().filter(d -> d.path("kind").asText().equals(kind)).toList();
     }
 
-    /** {@code kubectl kustomize deploy/kubernetes/overlays/<overlay>}: its standard output, or the test fails saying why. */
+    /** {@code kustomize build deploy/kubernetes/overlays/<overlay>}: its standard output, or the test fails saying why. */
     static String render(String overlay) {
         return RENDERED.computeIfAbsent(overlay, KustomizeOverlaysTest::kustomize);
     }
@@ -165,45 +158,6 @@ class KustomizeOverlaysTest {
     private static String kustomize(String overlay) {
         Path dir = KUBERNETES.resolve("overlays").resolve(overlay);
         assertThat(dir).isDirectory();
-        String kubectl = kubectl();
-        try {
-            Process process = new ProcessBuilder(kubectl, "kustomize", dir.toString()).start();
-            process.getOutputStream().close();
-            CompletableFuture<String> stdout = CompletableFuture.supplyAsync(() -> readAll(process.getInputStream()));
-            CompletableFuture<String> stderr = CompletableFuture.supplyAsync(() -> readAll(process.getErrorStream()));
-            if (!process.waitFor(KUBECTL_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                fail("kubectl kustomize " + dir + " did not finish within " + KUBECTL_TIMEOUT);
-            }
-            if (process.exitValue() != 0) {
-                fail("kubectl kustomize " + dir + " exited with " + process.exitValue() + ": " + stderr.join().strip());
-            }
-            return stdout.join();
-        } catch (IOException e) {
-            throw new AssertionError("cannot run " + kubectl + ": " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted while kubectl kustomize ran", e);
-        }
-    }
-
-    /** kubectl from the PATH; without it the test fails (it is part of the build image, not optional). */
-    private static String kubectl() {
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-            Path candidate = Path.of(dir.isEmpty() ? "." : dir, "kubectl");
-            if (Files.isExecutable(candidate)) {
-                return candidate.toString();
-            }
-        }
-        return fail("kubectl is not on the PATH (" + System.getenv("PATH") + "): KustomizeOverlaysTest renders the overlays with"
-                + " `kubectl kustomize`; install kubectl 1.27 or later (the build image has 1.32), not Debian's kubernetes-client");
-    }
-
-    private static String readAll(InputStream in) {
-        try (in) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
+        return ExternalTool.kustomize(dir);
     }
 }

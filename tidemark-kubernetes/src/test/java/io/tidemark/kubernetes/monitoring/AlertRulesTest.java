@@ -2,6 +2,7 @@ package io.tidemark.kubernetes.monitoring;
 
 import io.tidemark.kubernetes.monitoring.MonitoringQueries.AlertRule;
 import io.tidemark.kubernetes.monitoring.MonitoringQueries.Comparison;
+import io.tidemark.kubernetes.testing.ExternalTool;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;

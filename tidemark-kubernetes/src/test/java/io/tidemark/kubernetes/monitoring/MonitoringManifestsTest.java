@@ -1,5 +1,7 @@
 package io.tidemark.kubernetes.monitoring;
 
+import io.tidemark.kubernetes.testing.ExternalTool;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -100,7 +102,7 @@ class MonitoringManifestsTest {
     }
 
     private static List<JsonNode> kustomize(Path dir) throws IOException {
-        String rendered = ExternalTool.kubectl().succeed(dir, "kustomize", dir.toString());
+        String rendered = ExternalTool.kustomize(dir);
         try (MappingIterator<JsonNode> it = YAML.readerFor(JsonNode.class).readValues(rendered)) {
             return it.readAll().stream().filter(n -> !n.isNull() && !n.isMissingNode()).toList();
         }

