@@ -92,7 +92,7 @@ class SnapshotBesideOpenTransactionsITCase extends PostgresTestBase implements M
 
     /**
      * Runs a pipeline from {@code source} into {@code sink} with the production chunk size; {@code
-     * beforeStart} runs once the pipeline's slot exists, {@code midway} once a tenth of the table is
+     * beforeStart} runs as soon as the job has created the pipeline's slot, {@code midway} once a tenth of the table is
      * in the sink. Returns how long the job took from its submission until the sink held every
      * snapshot row, and waits until the sink equals the source.
      */
@@ -106,10 +106,13 @@ class SnapshotBesideOpenTransactionsITCase extends PostgresTestBase implements M
         PipelineDef def = new PipelineDef(base.name(), 1, productionChunks, base.sinks(), base.routes(), base.checkpointing());
         PipelineJob job = PipelineJob.of(def);
         job.prepare();
-        beforeStart.run();
         long start = System.nanoTime();
         JobID jobId = TestJobs.submit(client, job);
         try {
+            // the job's enumerator creates the pipeline's slot (which must wait for open transactions) first
+            await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(20)).until(() -> count(source,
+                    "SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + s.slotName() + "'") == 1);
+            beforeStart.run();
             await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(200))
                     .until(() -> count(sink, "SELECT count(*) FROM big") >= ROWS / 10);
             midway.run();

@@ -24,8 +24,8 @@ import java.util.concurrent.TimeoutException;
  *
  * <p>Creating a logical slot waits until every transaction that holds an xid at that moment has
  * ended, in any database of the server. Tidemark therefore creates the pipeline's slot once, before
- * the job starts ({@link #createPipelineSlot}), and says which transaction it waits for while it
- * does. The snapshot's backfill slots ({@code <slot>_<subtask>}, one per reader, through which each
+ * its job starts, in the source enumerator ({@link #createPipelineSlot}), and says which
+ * transaction it waits for while it does, in the log and in gauges ({@link SlotCreationWait}). The snapshot's backfill slots ({@code <slot>_<subtask>}, one per reader, through which each
  * chunk's changes made during its read are merged into it) are copies of the pipeline's slot
  * ({@code pg_copy_logical_replication_slot}, which waits for nothing), kept from chunk to chunk and
  * advanced past each chunk's high watermark so that they hold no WAL behind it, and dropped when
@@ -40,7 +40,7 @@ final class PipelineSlots {
 
     private static final String PLUGIN = "pgoutput";
     /** How long a creation may wait before the first line saying why, and between lines. */
-    private static final Duration FIRST_REPORT = Duration.ofSeconds(2);
+    private static final Duration FIRST_REPORT = Duration.ofSeconds(1);
     private static final Duration REPORT_EVERY = Duration.ofSeconds(10);
 
     private PipelineSlots() {}
@@ -53,15 +53,16 @@ final class PipelineSlots {
 
     /**
      * Creates {@code slot} unless it exists. While PostgreSQL waits for transactions to end, logs
-     * after 2 s and then every 10 s which one it waits for (on {@link #WAITS}): pid, database,
-     * application, state and how long it has been open.
+     * after 1 s and then every 10 s which one it waits for (on {@link #WAITS}): pid, database,
+     * application, state and how long it has been open; {@code wait} shows it meanwhile.
      */
-    static void createPipelineSlot(Connections connections, String slot) throws SQLException {
+    static void createPipelineSlot(Connections connections, String slot, SlotCreationWait wait) throws SQLException {
         try (Connection c = connections.open()) {
             if (exists(c, slot)) {
                 return;
             }
             int creator = pid(c);
+            wait.began();
             ExecutorService creating = Executors.newSingleThreadExecutor(r -> {
                 Thread t = new Thread(r, "tidemark-create-slot-" + slot);
                 t.setDaemon(true);
@@ -76,28 +77,31 @@ final class PipelineSlots {
                     }
                     return null;
                 });
-                awaitReporting(created, connections, slot, creator);
+                awaitReporting(created, connections, slot, creator, wait);
                 LOG.info("Created replication slot {}", slot);
             } finally {
+                wait.ended();
                 creating.shutdownNow();
             }
         }
     }
 
-    private static void awaitReporting(Future<?> created, Connections connections, String slot, int creator)
-            throws SQLException {
-        Duration wait = FIRST_REPORT;
+    private static void awaitReporting(Future<?> created, Connections connections, String slot, int creator,
+            SlotCreationWait wait) throws SQLException {
+        Duration next = FIRST_REPORT;
         while (true) {
             try {
-                created.get(wait.toMillis(), TimeUnit.MILLISECONDS);
+                created.get(next.toMillis(), TimeUnit.MILLISECONDS);
                 return;
             } catch (TimeoutException e) {
                 try (Connection c = connections.open()) {
-                    blocker(c, creator).ifPresent(blocker -> WAITS.warn("source: creating replication slot {} waits for {}"
+                    Optional<Blocker> blocker = blocker(c, creator);
+                    wait.blockedBy(blocker.map(Blocker::pid).orElse(0));
+                    blocker.ifPresent(b -> WAITS.warn("source: creating replication slot {} waits for {}"
                             + " to end: PostgreSQL starts a slot only once every transaction running at that moment,"
-                            + " in any database, has ended", slot, blocker));
+                            + " in any database, has ended", slot, b.describe()));
                 }
-                wait = REPORT_EVERY;
+                next = REPORT_EVERY;
             } catch (ExecutionException e) {
                 if (e.getCause() instanceof SQLException sql) {
                     throw sql;
@@ -110,12 +114,19 @@ final class PipelineSlots {
         }
     }
 
-    /**
-     * The oldest transaction with an xid other than the creating session's, described in one line
-     * ({@code transaction pid 4242 (database shop, application psql, idle in transaction, open 1m 5s)}),
-     * with how many more there are.
-     */
-    static Optional<String> blocker(Connection c, int creator) throws SQLException {
+    /** A transaction a slot's creation waits for, and how many more there are. */
+    record Blocker(int pid, String database, String application, String state, long openSeconds, long more) {
+
+        /** {@code transaction pid 4242 (database shop, application psql, idle in transaction, open 1m 5s)}. */
+        String describe() {
+            return "transaction pid " + pid + " (database " + database + ", application "
+                    + (application == null || application.isEmpty() ? "(none)" : application) + ", " + state
+                    + ", open " + age(openSeconds) + ")" + (more > 0 ? " and " + more + " more" : "");
+        }
+    }
+
+    /** The oldest transaction with an xid other than the creating session's. */
+    static Optional<Blocker> blocker(Connection c, int creator) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT pid, datname, application_name, state,"
                 + " extract(epoch FROM now() - xact_start)::bigint, count(*) OVER () FROM pg_stat_activity"
                 + " WHERE backend_xid IS NOT NULL AND pid <> ? AND pid <> pg_backend_pid()"
@@ -125,11 +136,8 @@ final class PipelineSlots {
                 if (!rs.next()) {
                     return Optional.empty();
                 }
-                String application = rs.getString(3);
-                long more = rs.getLong(6) - 1;
-                return Optional.of("transaction pid " + rs.getInt(1) + " (database " + rs.getString(2) + ", application "
-                        + (application == null || application.isEmpty() ? "(none)" : application) + ", " + rs.getString(4)
-                        + ", open " + age(rs.getLong(5)) + ")" + (more > 0 ? " and " + more + " more" : ""));
+                return Optional.of(new Blocker(rs.getInt(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                        rs.getLong(5), rs.getLong(6) - 1));
             }
         }
     }

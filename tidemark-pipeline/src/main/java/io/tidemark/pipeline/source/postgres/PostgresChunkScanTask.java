@@ -50,16 +50,7 @@ final class PostgresChunkScanTask extends AbstractScanFetchTask {
                 && !PipelineSlots.exists(ctx.getConnection().connection(), backfillSlot)) {
             ctx.getReplicationConnection().createReplicationSlot();
         }
-        try {
-            super.execute(context);
-        } finally {
-            // the slot stays for the reader's next chunk; only the connection that streamed from it closes
-            ((PostgresReplicationConnection) ctx.getReplicationConnection()).close(false);
-        }
-        if (highWatermark instanceof PostgresOffset offset) {
-            // the backfill closes the JDBC connection it shares; connection() opens it again
-            PipelineSlots.advance(ctx.getConnection().connection(), backfillSlot, offset.getLsn().asLong());
-        }
+        super.execute(context);
     }
 
     @Override
@@ -93,5 +84,17 @@ final class PostgresChunkScanTask extends AbstractScanFetchTask {
                         ctx.getReplicationConnection(),
                         backfill)
                 .execute(new StoppableChangeEventSourceContext(), ctx.getPartition(), from);
+        // Still within the task: once it ends, the reader may configure the context for its next chunk,
+        // which replaces the connections used here (an advance after that met a closed socket).
+        // The slot stays for the reader's next chunk; only the connection that streamed from it closes.
+        ((PostgresReplicationConnection) ctx.getReplicationConnection()).close(false);
+        if (highWatermark instanceof PostgresOffset offset) {
+            // the backfill closes the JDBC connection it shares; connection() opens it again
+            PipelineSlots.advance(ctx.getConnection().connection(), backfillSlotOf(ctx), offset.getLsn().asLong());
+        }
+    }
+
+    private static String backfillSlotOf(PostgresSourceFetchTaskContext ctx) {
+        return ((PostgresSourceConfig) ctx.getSourceConfig()).getSlotNameForBackfillTask();
     }
 }

@@ -29,8 +29,8 @@ import java.util.stream.Collectors;
  * update that leaves a large value unchanged arrives without it) — for a partitioned table, in
  * every leaf partition, whose rows the WAL holds.
  *
- * <p>It creates the pipeline's replication slot, saying what PostgreSQL waits for meanwhile
- * ({@link PipelineSlots}), and the publication for all captured tables, once. Left to Debezium
+ * <p>It creates the publication for all captured tables, once (the job's enumerator creates the
+ * replication slot, {@link TidemarkPostgresSourceEnumerator}). Left to Debezium
  * ({@code publication.autocreate.mode=filtered}), each snapshot backfill task narrows the shared
  * publication to its own chunk's table, and pgoutput then drops the other tables' changes made in
  * that window: changes would be lost during the snapshot. It publishes partitions' changes under
@@ -177,8 +177,7 @@ public final class PostgresSourcePreparer {
         if (!problems.isEmpty()) {
             throw new IllegalStateException(String.join("\n", problems));
         }
-        // before the job starts, where a wait for open transactions can be seen and said (after the publication)
-        PipelineSlots.createPipelineSlot(this::connect, def.slotName());
+        // the slot is created by the job's enumerator (TidemarkPostgresSourceEnumerator), where its wait is measured
     }
 
     /** Creates the publication, or adds the captured tables it lacks; a problem line if it cannot. */
