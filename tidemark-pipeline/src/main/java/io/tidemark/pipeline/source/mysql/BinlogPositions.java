@@ -21,8 +21,18 @@ public final class BinlogPositions {
 
     private BinlogPositions() {}
 
-    /** The position of row {@code row} of the event that starts at {@code eventOffset}. */
+    /**
+     * The position of row {@code row} of the event that starts at {@code eventOffset}. Fails naming the server
+     * setting if the offset is negative: Debezium takes an event's start as its end_log_pos minus its length, and
+     * MariaDB 11.4 and later write end_log_pos 0 inside transactions while binlog_legacy_event_pos is OFF.
+     */
     public static long ofRow(String file, long eventOffset, long row) {
+        if (eventOffset < 0) {
+            throw new IllegalStateException("source: a change in binlog " + file + " has no position: the server"
+                    + " wrote end_log_pos 0 into its event (MariaDB 11.4 and later do inside transactions while"
+                    + " binlog_legacy_event_pos is OFF); run SET GLOBAL binlog_legacy_event_pos = ON, set it on in the"
+                    + " server's configuration, and start the pipeline anew with a snapshot");
+        }
         if (row < 0) {
             throw new IllegalArgumentException("row index " + row + " of " + file + ":" + eventOffset + " is negative");
         }

@@ -23,9 +23,9 @@ import java.util.Set;
 /**
  * Checks a MySQL or MariaDB source before the job starts, so that what a user got wrong is one
  * clear line at startup instead of a job that fails and restarts forever: the binary log on, in
- * ROW format with FULL row images and not compressed, the replication privileges the binlog reader needs, every
- * captured table readable and with a primary key, and the configured time zone matching the
- * server's (TIMESTAMP values would shift otherwise).
+ * ROW format with FULL row images, not compressed and with every event's position, the replication
+ * privileges the binlog reader needs, every captured table readable and with a primary key, and the
+ * configured time zone matching the server's (TIMESTAMP values would shift otherwise).
  */
 public final class MySqlSourcePreparer {
 
@@ -118,6 +118,16 @@ public final class MySqlSourcePreparer {
                             + " binlog events: their changes would be lost without a trace; run SET GLOBAL "
                             + rs.getString(1) + " = OFF and set it off in the server's configuration");
                 }
+            }
+        }
+        // MariaDB 11.4 and later write end_log_pos 0 into the events inside a transaction unless this is ON: the
+        // changes would have no binlog position, and Tidemark orders every change by its position
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SHOW GLOBAL VARIABLES LIKE 'binlog_legacy_event_pos'")) {
+            if (rs.next() && ("OFF".equalsIgnoreCase(rs.getString(2)) || "0".equals(rs.getString(2)))) {
+                problems.add("source: binlog_legacy_event_pos is OFF (the default since MariaDB 11.4), so the binary"
+                        + " log gives the changes inside a transaction no position and Tidemark cannot order them;"
+                        + " run SET GLOBAL binlog_legacy_event_pos = ON and set it on in the server's configuration");
             }
         }
     }

@@ -15,6 +15,7 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * What a user gets wrong on a MySQL-family source, each caught before the job starts with one line
@@ -53,6 +54,9 @@ class MySqlSourcePreparerITCase {
     void restoreBinlogSettings() {
         server.execute("", "SET GLOBAL binlog_format = 'ROW'", "SET GLOBAL binlog_row_image = 'FULL'",
                 "SET GLOBAL log_bin_compress = OFF");
+        if (hasBinlogLegacyEventPos()) {
+            server.execute("", "SET GLOBAL binlog_legacy_event_pos = ON");
+        }
     }
 
     @Test
@@ -78,6 +82,23 @@ class MySqlSourcePreparerITCase {
                 "source: log_bin_compress is ON, and Flink CDC 3.5 cannot read compressed binlog events: their"
                         + " changes would be lost without a trace; run SET GLOBAL log_bin_compress = OFF and set it"
                         + " off in the server's configuration");
+    }
+
+    /** MariaDB 11.4's default: the rows' events carry end_log_pos 0, which would fail the job at its first change. */
+    @Test
+    void binlogWithoutEventPositionsIsRefused() {
+        assumeTrue(hasBinlogLegacyEventPos(), "binlog_legacy_event_pos exists from MariaDB 11.4 on; this is " + server);
+        server.execute("", "SET GLOBAL binlog_legacy_event_pos = OFF");
+
+        assertThat(problems(preparer(server, "cdc", "UTC", "shop.orders"))).containsExactly(
+                "source: binlog_legacy_event_pos is OFF (the default since MariaDB 11.4), so the binary log gives the"
+                        + " changes inside a transaction no position and Tidemark cannot order them; run SET GLOBAL"
+                        + " binlog_legacy_event_pos = ON and set it on in the server's configuration");
+    }
+
+    private static boolean hasBinlogLegacyEventPos() {
+        return server.single("", "SELECT COUNT(*) FROM information_schema.GLOBAL_VARIABLES"
+                + " WHERE VARIABLE_NAME = 'BINLOG_LEGACY_EVENT_POS'").equals("1");
     }
 
     @Test

@@ -30,8 +30,9 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 /**
  * {@code source.tls} against real MariaDB servers, one that offers TLS (a self-signed certificate)
- * and the shared one that does not: by default Tidemark's own connections use TLS where the server
- * offers it and fall back where it does not.
+ * and one that does not (started with {@code --skip-ssl}: MariaDB 11.4 and later offer TLS unless told
+ * not to): by default Tidemark's own connections use TLS where the server offers it and fall back where
+ * it does not.
  */
 class MySqlTlsITCase {
 
@@ -43,17 +44,21 @@ class MySqlTlsITCase {
                     .build());
 
     private static MariaDbTestServer withTls;
+    private static MariaDbTestServer plain;
 
     @BeforeAll
-    static void startServer() throws Exception {
+    static void startServers() throws Exception {
         withTls = MariaDbTestServer.startPrivateWithTls();
         withTls.execute("", "CREATE DATABASE shop", "CREATE TABLE shop.orders (id BIGINT PRIMARY KEY, note TEXT)");
+        plain = MariaDbTestServer.startPrivateWithoutTls();
     }
 
     @AfterAll
-    static void stopServer() {
-        if (withTls != null) {
-            withTls.close();
+    static void stopServers() {
+        for (MariaDbTestServer server : new MariaDbTestServer[] {withTls, plain}) {
+            if (server != null) {
+                server.close();
+            }
         }
     }
 
@@ -68,7 +73,6 @@ class MySqlTlsITCase {
 
     @Test
     void byDefaultTheSourceFallsBackToPlainConnectionsWhereTheServerOffersNoTls() throws Exception {
-        MariaDbTestServer plain = MariaDbTestServer.get();
         String db = plain.createDatabase("tls_fallback");
         plain.execute(db, "CREATE TABLE orders (id BIGINT PRIMARY KEY)");
         MySqlSourceDef def = def(plain, MySqlTls.PREFERRED, db + ".orders");
@@ -81,7 +85,6 @@ class MySqlTlsITCase {
 
     @Test
     void requiredTlsAgainstAServerWithoutTlsIsRefusedInOneLine() {
-        MariaDbTestServer plain = MariaDbTestServer.get();
         MySqlSourceDef def = def(plain, MySqlTls.REQUIRED, "mysql.user");
 
         Throwable refused = catchThrowable(() -> new MySqlSourcePreparer(def).prepare());
