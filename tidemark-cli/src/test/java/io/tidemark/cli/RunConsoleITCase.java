@@ -1,12 +1,8 @@
 package io.tidemark.cli;
 
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -24,22 +20,10 @@ import static org.awaitility.Awaitility.await;
  * database, application, state, age), nothing copied meanwhile, the snapshot starting once it commits; and the initial snapshot's
  * progress until the stream starts.
  */
-class RunConsoleITCase {
-
-    private static EmbeddedPostgres postgres;
+class RunConsoleITCase extends OrdersServerTestBase {
 
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void startPostgres() throws Exception {
-        postgres = OrdersPipeline.startServer();
-    }
-
-    @AfterAll
-    static void stopPostgres() throws IOException {
-        postgres.close();
-    }
 
     @Test
     void runSaysWhichTransactionTheSlotsCreationWaitsForAndStartsOnceItEnds() throws Exception {

@@ -7,7 +7,6 @@ import io.tidemark.snapshot.rest.RestSnapshotService;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.apache.flink.api.common.JobID;
 import org.gaul.s3proxy.auth.AuthenticationType;
 import org.gaul.s3proxy.S3Proxy;
@@ -23,9 +22,7 @@ import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.InjectClusterClient;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.flink.client.program.rest.RestClusterClient;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -63,7 +60,7 @@ import static org.awaitility.Awaitility.await;
  * and the sink equals the source; then the spec's two scripts run as processes, as a user runs them,
  * with their failures: unknown job, unreachable cluster, a path that is no snapshot, a corrupt one.
  */
-class SnapshotLifecycleITCase {
+class SnapshotLifecycleITCase extends OrdersServerTestBase {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final AtomicInteger PIPELINES = new AtomicInteger();
@@ -75,7 +72,6 @@ class SnapshotLifecycleITCase {
             .setConfiguration(clusterConfig())
             .build());
 
-    private static EmbeddedPostgres postgres;
 
     @TempDir
     Path dir;
@@ -97,16 +93,6 @@ class SnapshotLifecycleITCase {
         config.set(RestOptions.CACHE_CHECKPOINT_STATISTICS_TIMEOUT, Duration.ofMillis(100));
         config.set(MetricOptions.METRIC_FETCHER_UPDATE_INTERVAL, Duration.ofMillis(500));
         return config;
-    }
-
-    @BeforeAll
-    static void startPostgres() throws Exception {
-        postgres = OrdersPipeline.startServer();
-    }
-
-    @AfterAll
-    static void stopPostgres() throws IOException {
-        postgres.close();
     }
 
     @BeforeEach

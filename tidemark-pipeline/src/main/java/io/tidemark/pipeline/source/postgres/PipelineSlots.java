@@ -23,9 +23,11 @@ import java.util.concurrent.TimeoutException;
  * The replication slots of a PostgreSQL pipeline, and the one moment PostgreSQL makes them wait.
  *
  * <p>Creating a logical slot waits until every transaction that holds an xid at that moment has
- * ended, in any database of the server. Tidemark therefore creates the pipeline's slot once, before
- * its job starts, in the source enumerator ({@link #createPipelineSlot}), and says which
- * transaction it waits for while it does, in the log and in gauges ({@link SlotCreationWait}). The snapshot's backfill slots ({@code <slot>_<subtask>}, one per reader, through which each
+ * ended, in any database of the server. Tidemark therefore creates the pipeline's slot once, when
+ * its job first starts and before any chunk is read, in the source enumerator ({@link
+ * #createPipelineSlot}), and says which transaction it waits for while it does, in the log and in
+ * gauges ({@link SlotCreationWait}). The snapshot's backfill slots ({@code <slot>_<subtask>}, one
+ * per reader, through which each
  * chunk's changes made during its read are merged into it) are copies of the pipeline's slot
  * ({@code pg_copy_logical_replication_slot}, which waits for nothing), kept from chunk to chunk and
  * advanced past each chunk's high watermark so that they hold no WAL behind it, and dropped when

@@ -41,7 +41,7 @@ final class PostgresChunkScanTask extends AbstractScanFetchTask {
     public void execute(Context context) throws Exception {
         PostgresSourceFetchTaskContext ctx = (PostgresSourceFetchTaskContext) context;
         PostgresSourceConfig config = (PostgresSourceConfig) ctx.getSourceConfig();
-        String backfillSlot = config.getSlotNameForBackfillTask();
+        String backfillSlot = backfillSlotOf(ctx);
         // a copy waits for no transaction; where the server cannot copy (before PostgreSQL 12) the slot is
         // created as Flink CDC creates it, waiting for open transactions: before the low watermark either
         // way, since a slot reads only the WAL written after it was made

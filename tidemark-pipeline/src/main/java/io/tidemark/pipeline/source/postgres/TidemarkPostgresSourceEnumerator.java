@@ -67,7 +67,8 @@ final class TidemarkPostgresSourceEnumerator extends PostgresSourceEnumerator {
                 PipelineSlots.createPipelineSlot(this::connect, slot, wait);
             }
         } catch (SQLException e) {
-            throw new FlinkRuntimeException("source: cannot create replication slot " + slot + ": " + e.getMessage(), e);
+            throw new FlinkRuntimeException("source: cannot " + (restored ? "look up" : "create") + " replication slot "
+                    + slot + ": " + e.getMessage(), e);
         }
         super.start();
     }
