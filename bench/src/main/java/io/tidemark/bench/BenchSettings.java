@@ -12,6 +12,7 @@ import java.util.Set;
  *
  * @param changes changes written to the source for each streaming phase (N)
  * @param snapshotRows rows in the source before the job starts (what the snapshot copies)
+ * @param snapshotChunkSize rows per snapshot chunk of both jobs' PostgreSQL and MariaDB sources
  * @param transactionSize changes per source transaction
  * @param writeBatchSize rows per batch in the plain batched-upsert phase
  * @param warmupChanges changes of the discarded warm-up run of each job (0: none)
@@ -19,6 +20,7 @@ import java.util.Set;
 public record BenchSettings(
         int changes,
         int snapshotRows,
+        int snapshotChunkSize,
         int transactionSize,
         ChangeMix mix,
         int parallelism,
@@ -120,6 +122,7 @@ public record BenchSettings(
         if (snapshotRows < 0) {
             throw new IllegalArgumentException("--snapshot-rows cannot be negative");
         }
+        positive("--snapshot-chunk-size", snapshotChunkSize);
         positive("--transaction-size", transactionSize);
         positive("--parallelism", parallelism);
         positive("--repeat", repeat);

@@ -70,6 +70,12 @@ public final class TidemarkBench implements Callable<Integer> {
             description = "Rows in the source before a job starts. Default: ${DEFAULT-VALUE}.")
     int snapshotRows;
 
+    @Option(names = "--snapshot-chunk-size", defaultValue = "8096",
+            description = "Rows per snapshot chunk of both jobs' sources (Tidemark's snapshot-chunk-size, the"
+                    + " plain job's scan.incremental.snapshot.chunk.size); the default is both jobs' own."
+                    + " Default: ${DEFAULT-VALUE}.")
+    int snapshotChunkSize;
+
     @Option(names = "--transaction-size", defaultValue = "100",
             description = "Changes per source transaction. Default: ${DEFAULT-VALUE}.")
     int transactionSize;
@@ -165,7 +171,7 @@ public final class TidemarkBench implements Callable<Integer> {
         for (String phase : phases) {
             kinds.add(PhaseKind.of(phase));
         }
-        return new BenchSettings(changes, snapshotRows, transactionSize, ChangeMix.parse(mix), parallelism,
+        return new BenchSettings(changes, snapshotRows, snapshotChunkSize, transactionSize, ChangeMix.parse(mix), parallelism,
                 TimeUtils.parseDuration(checkpointInterval), repeat, seed, writeBatchSize, warmupChanges,
                 TimeUtils.parseDuration(phaseTimeout), kinds);
     }

@@ -14,7 +14,7 @@ class TidemarkBenchTest {
 
     @Test
     void alternatesTheOrderOfTheJobsButKeepsTheCeilingsFirst() {
-        BenchSettings settings = new BenchSettings(10, 0, 10, io.tidemark.bench.workload.ChangeMix.parse("50/40/10"),
+        BenchSettings settings = new BenchSettings(10, 0, 8096, 10, io.tidemark.bench.workload.ChangeMix.parse("50/40/10"),
                 1, java.time.Duration.ofSeconds(10), 2, 1, 10, 0, java.time.Duration.ofMinutes(1),
                 EnumSet.allOf(PhaseKind.class));
 
@@ -74,6 +74,32 @@ class TidemarkBenchTest {
                 PhaseKind.TIDEMARK_REDIS_REPLICAS, PhaseKind.TIDEMARK_REDIS_AOF);
         assertThat(TidemarkBench.order(settings, 2)).containsExactly(PhaseKind.TIDEMARK_REDIS_AOF,
                 PhaseKind.TIDEMARK_REDIS_REPLICAS, PhaseKind.TIDEMARK_REDIS);
+    }
+
+    @Test
+    void theSnapshotChunkSizeDefaultsToWhatBothSourcesDefaultTo() {
+        TidemarkBench defaults = new TidemarkBench();
+        new picocli.CommandLine(defaults).parseArgs();
+        TidemarkBench told = new TidemarkBench();
+        new picocli.CommandLine(told).parseArgs("--snapshot-chunk-size", "32768");
+
+        assertThat(defaults.settings().snapshotChunkSize())
+                .isEqualTo(io.tidemark.pipeline.config.PostgresSourceOptions.SNAPSHOT_CHUNK_SIZE.defaultValue())
+                .isEqualTo(io.tidemark.pipeline.config.MySqlSourceOptions.SNAPSHOT_CHUNK_SIZE.defaultValue())
+                .isEqualTo(org.apache.flink.cdc.connectors.base.options.SourceOptions.SCAN_INCREMENTAL_SNAPSHOT_CHUNK_SIZE
+                        .defaultValue());
+        assertThat(told.settings().snapshotChunkSize()).isEqualTo(32768);
+    }
+
+    @Test
+    void aChunkSizeBelowOneIsAUsageError() {
+        StringWriter err = new StringWriter();
+
+        int exit = TidemarkBench.run(new PrintWriter(new StringWriter()), new PrintWriter(err, true),
+                "--snapshot-chunk-size", "0");
+
+        assertThat(exit).isEqualTo(TidemarkBench.EXIT_USAGE);
+        assertThat(err.toString()).startsWith("tidemark-bench: --snapshot-chunk-size must be at least 1");
     }
 
     @Test

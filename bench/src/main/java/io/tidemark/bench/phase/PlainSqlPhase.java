@@ -110,6 +110,8 @@ final class PlainSqlPhase extends StreamingJobPhase<PostgresSinkSide> {
                 + option("slot.name", run.slot()) + ", "
                 + option("decoding.plugin.name", "pgoutput") + ", "
                 + option("scan.incremental.snapshot.enabled", "true") + ", "
+                + option("scan.incremental.snapshot.chunk.size",
+                        Integer.toString(context.settings().snapshotChunkSize())) + ", "
                 // the same publication setup as Tidemark: one publication for the captured table only
                 + option("debezium.publication.name", run.slot()) + ", "
                 + option("debezium.publication.autocreate.mode", "filtered") + ")";
@@ -134,7 +136,9 @@ final class PlainSqlPhase extends StreamingJobPhase<PostgresSinkSide> {
                 + option("server-id", firstServerId + "-" + (firstServerId + context.settings().parallelism() - 1))
                 + ", "
                 + option("server-time-zone", "UTC") + ", "
-                + option("scan.incremental.snapshot.enabled", "true") + ")";
+                + option("scan.incremental.snapshot.enabled", "true") + ", "
+                + option("scan.incremental.snapshot.chunk.size",
+                        Integer.toString(context.settings().snapshotChunkSize())) + ")";
     }
 
     private String sinkDdl(Run<PostgresSinkSide> run) {

@@ -11,10 +11,8 @@ import io.tidemark.pipeline.config.ExternalizedRetention;
 import io.tidemark.pipeline.config.JdbcSinkDef;
 import io.tidemark.pipeline.config.JdbcSinkOptions;
 import io.tidemark.pipeline.config.MySqlSourceDef;
-import io.tidemark.pipeline.config.MySqlSourceOptions;
 import io.tidemark.pipeline.config.PipelineDef;
 import io.tidemark.pipeline.config.PostgresSourceDef;
-import io.tidemark.pipeline.config.PostgresSourceOptions;
 import io.tidemark.pipeline.config.RedisDurability;
 import io.tidemark.pipeline.config.RouteDef;
 import io.tidemark.pipeline.config.Secret;
@@ -32,8 +30,8 @@ import java.util.List;
 
 /**
  * Tidemark's own pipeline ({@link PipelineJob}) from the bench's PostgreSQL (or MariaDB) source into
- * one sink, with the defaults a user gets from {@code pipeline.yaml} for the sink and the snapshot
- * chunk size.
+ * one sink, with the defaults a user gets from {@code pipeline.yaml} for the sink, and the snapshot
+ * chunk size of {@code --snapshot-chunk-size} (by default {@code pipeline.yaml}'s).
  * Only the checkpoint interval is the bench's (the same as the plain SQL job's), with no minimum
  * pause, as the plain job has none.
  *
@@ -151,14 +149,14 @@ final class TidemarkPhase<S extends SinkSide> extends StreamingJobPhase<S> {
             sourceTable = run.sourceDb() + "." + OrdersTable.NAME;
             source = new MySqlSourceDef(mariadb.host(), mariadb.port(), BenchMariaDb.USER,
                     Secret.literal(BenchMariaDb.PASSWORD), List.of(sourceTable), serverIds(run),
-                    "UTC", MySqlSourceOptions.SNAPSHOT_CHUNK_SIZE.defaultValue(), StartupMode.INITIAL);
+                    "UTC", context.settings().snapshotChunkSize(), StartupMode.INITIAL);
         } else {
             BenchPostgres pg = context.postgres();
             sourceTable = TABLE;
             source = new PostgresSourceDef(
                     pg.host(), pg.port(), run.sourceDb(), BenchPostgres.USER, Secret.literal(BenchPostgres.PASSWORD),
                     List.of(TABLE), run.slot(), run.slot(),
-                    PostgresSourceOptions.SNAPSHOT_CHUNK_SIZE.defaultValue(), StartupMode.INITIAL);
+                    context.settings().snapshotChunkSize(), StartupMode.INITIAL);
         }
         SinkDef sink = target.definition(run.sink());
         CheckpointingDef checkpointing = new CheckpointingDef(

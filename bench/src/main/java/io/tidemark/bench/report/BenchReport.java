@@ -292,11 +292,12 @@ public final class BenchReport {
 
     private String workload() {
         return String.format(Locale.ROOT,
-                "N = %s changes (insert/update/delete %s, %d per transaction) after a %s-row snapshot,"
+                "N = %s changes (insert/update/delete %s, %d per transaction) after a %s-row snapshot"
+                        + " (chunks of %s rows),"
                         + " parallelism %d, checkpoints every %d s, %d run%s per phase (median), warm-up %s changes"
                         + " per job, seed %d",
                 number(settings.changes()), settings.mix(), settings.transactionSize(), number(settings.snapshotRows()),
-                settings.parallelism(), settings.checkpointInterval().toSeconds(), settings.repeat(),
+                number(settings.snapshotChunkSize()), settings.parallelism(), settings.checkpointInterval().toSeconds(), settings.repeat(),
                 settings.repeat() == 1 ? "" : "s", number(settings.warmupChanges()), settings.seed());
     }
 

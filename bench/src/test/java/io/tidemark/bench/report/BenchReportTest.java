@@ -18,7 +18,7 @@ import static org.assertj.core.api.Assertions.within;
 
 class BenchReportTest {
 
-    private static final BenchSettings SETTINGS = new BenchSettings(1000, 10, 100, ChangeMix.parse("50/40/10"), 1,
+    private static final BenchSettings SETTINGS = new BenchSettings(1000, 10, 8096, 100, ChangeMix.parse("50/40/10"), 1,
             Duration.ofSeconds(10), 3, 42, 5000, 0, Duration.ofMinutes(1), EnumSet.allOf(PhaseKind.class));
     private static final MachineInfo MACHINE = new MachineInfo(Instant.parse("2026-01-01T00:00:00Z"), 2, "8.0 GiB",
             "cpu", "java 17", "16.4", null, "1.20.3", "0.10 0.10 0.10", "0.20 0.20 0.20");

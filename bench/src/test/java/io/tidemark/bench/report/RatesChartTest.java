@@ -29,7 +29,7 @@ import static org.assertj.core.api.Assertions.within;
 class RatesChartTest {
 
     private static final String SVG = "http://www.w3.org/2000/svg";
-    private static final BenchSettings SETTINGS = new BenchSettings(1000, 10, 100, ChangeMix.parse("50/40/10"), 1,
+    private static final BenchSettings SETTINGS = new BenchSettings(1000, 10, 8096, 100, ChangeMix.parse("50/40/10"), 1,
             Duration.ofSeconds(10), 3, 42, 5000, 0, Duration.ofMinutes(1), EnumSet.allOf(PhaseKind.class));
     private static final MachineInfo MACHINE = new MachineInfo(Instant.parse("2026-01-01T00:00:00Z"), 2, "8.0 GiB",
             "AMD EPYC <7B13> & co", "java 17", "16.4", "6.2.6", "1.20.5", "0.10 0.10 0.10", "0.20 0.20 0.20");
