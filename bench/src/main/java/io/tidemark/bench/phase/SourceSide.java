@@ -6,6 +6,7 @@ import io.tidemark.bench.db.OrdersTable;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.Properties;
 
 /**
@@ -20,6 +21,13 @@ interface SourceSide {
 
     /** A connection for the generator, with batched inserts sent as multi-row statements. */
     Connection connect(String database) throws SQLException;
+
+    /**
+     * Makes the freshly written {@code orders} table look like a long-lived one before a job reads it:
+     * vacuumed (hint bits set, visibility map written) and analyzed, so that no job's first read pays for
+     * that, and no autovacuum of it starts in the middle of a measured window.
+     */
+    void settle(Connection source) throws SQLException;
 
     /** Frees what a finished run left on the server: its replication slot, its database. */
     void release(String database, String slot);
@@ -38,6 +46,17 @@ interface SourceSide {
                 Properties props = new Properties();
                 props.setProperty("reWriteBatchedInserts", "true");
                 return pg.connect(database, props);
+            }
+
+            @Override
+            public void settle(Connection source) throws SQLException {
+                boolean autoCommit = source.getAutoCommit();
+                source.setAutoCommit(true); // VACUUM cannot run inside a transaction
+                try (Statement st = source.createStatement()) {
+                    st.execute("VACUUM (ANALYZE) " + OrdersTable.NAME);
+                } finally {
+                    source.setAutoCommit(autoCommit);
+                }
             }
 
             @Override
@@ -62,6 +81,13 @@ interface SourceSide {
                 Properties props = new Properties();
                 props.setProperty("rewriteBatchedStatements", "true");
                 return mariadb.connect(database, props);
+            }
+
+            @Override
+            public void settle(Connection source) throws SQLException {
+                try (Statement st = source.createStatement()) {
+                    st.execute("ANALYZE TABLE " + OrdersTable.NAME);
+                }
             }
 
             @Override

@@ -117,7 +117,8 @@ abstract class StreamingJobPhase<S extends SinkSide> implements Phase {
                     repetition);
             long seedStart = System.nanoTime();
             workload.seed(source, snapshotRows);
-            LOG.info("{}: wrote {} snapshot rows in {} s", name(), snapshotRows,
+            sourceSide.settle(source);
+            LOG.info("{}: wrote {} snapshot rows in {} s (vacuumed and analyzed)", name(), snapshotRows,
                     String.format("%.1f", seconds(System.nanoTime() - seedStart)));
             if (window == Window.SNAPSHOT) {
                 String expected = sink.sourceChecksum(source);
