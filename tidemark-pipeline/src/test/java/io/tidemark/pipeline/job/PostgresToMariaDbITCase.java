@@ -117,6 +117,59 @@ class PostgresToMariaDbITCase extends PostgresTestBase {
         }
     }
 
+    /**
+     * A sink write that waits on a row lock somebody else holds does not hold up the job's cancellation
+     * (before, closing the writer waited out {@code innodb_lock_wait_timeout}, 50 s by default and without
+     * limit where it is set high, which Flink answers by killing the TaskManager), and no session of the
+     * cancelled job stays behind, still waiting.
+     */
+    @Test
+    void cancellingAJobWhoseSinkWaitsOnARowLockEndsWithinSecondsAndLeavesNoSessionBehind(
+            @InjectClusterClient RestClusterClient<?> client) throws Exception {
+        String source = createDatabase("src_maria_lock");
+        runDdl(source, "orders");
+        String sinkDb = mariadb.createDatabase("sink_maria_lock");
+        mariadb.execute(sinkDb,
+                "CREATE TABLE orders (id BIGINT PRIMARY KEY, customer TEXT NOT NULL, amount DECIMAL(12, 2) NOT NULL,"
+                        + " status VARCHAR(16) NOT NULL, note TEXT, updated_at DATETIME(6) NOT NULL, version INT NOT NULL)"
+                        + " CHARACTER SET utf8mb4");
+        PipelineDef base = pipeline("it-maria-lock", source, "unused", List.of("public.orders"), temp, 1);
+        JdbcSinkDef sink = new JdbcSinkDef("warehouse", mariadb.jdbcUrl(sinkDb) + "?useSSL=false",
+                MariaDbTestServer.USER, Secret.literal(MariaDbTestServer.PASSWORD), 2000, Duration.ofMillis(100), 2,
+                Duration.ofDays(7), 3);
+        PipelineJob job = PipelineJob.of(new PipelineDef(base.name(), base.parallelism(), base.source(), List.of(sink),
+                List.of(new io.tidemark.pipeline.config.RouteDef("public.orders", "warehouse", sinkDb + ".orders")),
+                base.checkpointing()));
+        job.prepare();
+        try (Connection c = connect(source)) {
+            new OrdersWorkload(5, 1).seed(c, 100);
+        }
+        JobID jobId = TestJobs.submit(client, job);
+        await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(200))
+                .until(() -> mariaRows(sinkDb).size() >= 100);
+
+        try (Connection blocker = mariadb.connect(sinkDb); Connection c = connect(source)) {
+            blocker.setAutoCommit(false);
+            blocker.createStatement().execute("SELECT * FROM orders WHERE id = (SELECT min(id) FROM orders) FOR UPDATE");
+            c.createStatement().execute("UPDATE orders SET version = version + 1 WHERE id = (SELECT min(id) FROM orders)");
+            String waiting = "SELECT count(*) FROM information_schema.innodb_trx WHERE trx_state = 'LOCK WAIT'";
+            await().atMost(Duration.ofSeconds(30)).until(() -> Long.parseLong(mariadb.single(sinkDb, waiting)) > 0);
+
+            long start = System.nanoTime();
+            client.cancel(jobId).get(2, java.util.concurrent.TimeUnit.MINUTES);
+            await().atMost(Duration.ofMinutes(2)).until(() -> client.getJobStatus(jobId).get() == JobStatus.CANCELED);
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+            assertThat(took).as("from the cancel to CANCELED, the blocker still holding its lock")
+                    .isLessThan(Duration.ofSeconds(8));
+            assertThat(Long.parseLong(mariadb.single(sinkDb, waiting)))
+                    .as("sessions of the cancelled job still waiting on the lock").isZero();
+            blocker.rollback();
+        } finally {
+            TestJobs.cancel(client, jobId);
+        }
+    }
+
     private static List<String> postgresRows(String db) throws Exception {
         return collect(connect(db), "SELECT concat_ws('|', id, customer, amount::text, status, coalesce(note, '<null>'),"
                 + " to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US'), version) FROM orders ORDER BY id");

@@ -188,6 +188,42 @@ class PostgresToPostgresITCase extends PostgresTestBase {
         assertThat(rows(db.sink, "refunds", COLUMNS, "id")).containsExactlyElementsOf(rows(db.source, "refunds", COLUMNS, "id"));
     }
 
+    /**
+     * A sink write that waits on a row lock somebody else holds does not hold up the job's cancellation,
+     * and no session of the cancelled job stays behind, still waiting, with what it had written locked.
+     */
+    @Test
+    void cancellingAJobWhoseSinkWaitsOnARowLockEndsWithinSecondsAndLeavesNoSessionBehind(
+            @InjectClusterClient RestClusterClient<?> client) throws Exception {
+        this.client = client;
+        Databases db = databases("lock_wait");
+        PipelineJob job = PipelineJob.of(pipeline("it-lock-wait", db.source, db.sink, List.of("public.orders"), temp, 1));
+        job.prepare();
+        seed(db.source, 3);
+        JobID jobId = submit(job, new Configuration(), SavepointRestoreSettings.none());
+        awaitRows(db.sink, SNAPSHOT_ROWS);
+
+        try (Connection blocker = connect(db.sink); Connection source = connect(db.source)) {
+            blocker.setAutoCommit(false);
+            blocker.createStatement().execute("SELECT * FROM orders WHERE id = (SELECT min(id) FROM orders) FOR UPDATE");
+            source.createStatement().execute("UPDATE orders SET version = version + 1"
+                    + " WHERE id = (SELECT min(id) FROM orders)");
+            String waiting = "SELECT count(*) FROM pg_stat_activity WHERE datname = '" + db.sink
+                    + "' AND wait_event_type = 'Lock'";
+            await().atMost(Duration.ofSeconds(30)).until(() -> count(db.sink, waiting) > 0);
+
+            long start = System.nanoTime();
+            client.cancel(jobId).get(1, TimeUnit.MINUTES);
+            await().atMost(Duration.ofMinutes(2)).until(() -> client.getJobStatus(jobId).get() == JobStatus.CANCELED);
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+            assertThat(took).as("from the cancel to CANCELED, the blocker still holding its lock")
+                    .isLessThan(Duration.ofSeconds(8));
+            assertThat(count(db.sink, waiting)).as("sessions of the cancelled job still waiting on the lock").isZero();
+            blocker.rollback();
+        }
+    }
+
     // ---------------------------------------------------------------------------------------
 
     private record Databases(String source, String sink) {}

@@ -195,6 +195,16 @@ public final class MySqlSinkDialect implements SinkDialect {
     }
 
     @Override
+    public String sessionId() {
+        return "SELECT CONNECTION_ID()";
+    }
+
+    @Override
+    public String endSession(long id) {
+        return "KILL " + id;
+    }
+
+    @Override
     public String upsertProgress() {
         return "INSERT INTO " + PROGRESS + " (pipeline, writer, max_pos, updated_at) VALUES (?, ?, ?, NOW(6))"
                 + " ON DUPLICATE KEY UPDATE max_pos = GREATEST(max_pos, VALUES(max_pos)), updated_at = NOW(6)";

@@ -175,6 +175,16 @@ public final class PostgresSinkDialect implements SinkDialect {
     }
 
     @Override
+    public String sessionId() {
+        return "SELECT pg_backend_pid()";
+    }
+
+    @Override
+    public String endSession(long id) {
+        return "SELECT pg_terminate_backend(" + id + ")";
+    }
+
+    @Override
     public String upsertProgress() {
         return "INSERT INTO " + PROGRESS + " AS p (pipeline, writer, max_pos, updated_at)"
                 + " VALUES (?, ?, ?, now()) ON CONFLICT (pipeline, writer) DO UPDATE"

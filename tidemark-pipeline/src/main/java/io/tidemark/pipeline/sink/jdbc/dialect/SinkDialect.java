@@ -31,6 +31,16 @@ public interface SinkDialect extends Serializable {
         return List.of();
     }
 
+    /** A query giving the server's id of this connection's session, for {@link #endSession}. */
+    String sessionId();
+
+    /**
+     * The statement that, run on another connection of the same user, ends session {@code id} and rolls back
+     * its transaction, even while it waits on a lock (which neither an interrupt nor closing its JDBC
+     * connection does).
+     */
+    String endSession(long id);
+
     /** Driver properties that make batching fast and binding forgiving; credentials excluded. */
     Properties connectionProperties();
 

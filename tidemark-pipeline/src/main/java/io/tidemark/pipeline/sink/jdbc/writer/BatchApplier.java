@@ -348,6 +348,11 @@ final class BatchApplier implements AutoCloseable {
         return connection.withRetries(what, action);
     }
 
+    /** See {@link SinkConnection#endSessionFromOutside}; from another thread than the one applying. */
+    void endSession() {
+        connection.endSessionFromOutside();
+    }
+
     @Override
     public void close() {
         connection.close();

@@ -17,6 +17,9 @@ final class BatchFlusher extends Thread {
     /** How often an idle first flusher looks for parked changes that a replay left behind. */
     static final Duration RELEASE_PARKED_EVERY = Duration.ofSeconds(30);
 
+    /** How long a stopping flusher may finish what it is doing on the server before its session is ended. */
+    static final Duration STOP_GRACE = Duration.ofSeconds(1);
+
     /** What the writer learns from its flushers. */
     interface Listener {
         /** A batch of {@code changes} changes was committed. */
@@ -39,6 +42,26 @@ final class BatchFlusher extends Thread {
         this.releasesParked = releasesParked;
         this.listener = listener;
         setDaemon(true);
+    }
+
+    /**
+     * Stops the thread, which the writer's {@code close()} has interrupted, and closes its connection. A
+     * thread still on the server after a second (waiting on a row lock, in a long statement) is not
+     * reached by the interrupt: its session is ended from another connection, which rolls its transaction
+     * back, so that the close neither waits out the lock's timeout (Flink kills a TaskManager whose task
+     * does not cancel within three minutes) nor leaves a session behind that holds what it had written.
+     */
+    void awaitStopped() throws InterruptedException {
+        join(STOP_GRACE.toMillis());
+        if (isAlive()) {
+            // on a thread of its own: where the database is unreachable, opening the connection that ends the
+            // session may take its connect timeout, and the close is not to wait longer than it did before
+            Thread ender = new Thread(applier::endSession, getName() + "-end-session");
+            ender.setDaemon(true);
+            ender.start();
+            join(10_000);
+        }
+        applier.close();
     }
 
     @Override

@@ -393,11 +393,11 @@ public final class JdbcChangeWriter implements WriterOnlySink.HoldingWriter {
         for (BatchFlusher flusher : flushers) {
             if (flusher != null) {
                 try {
-                    flusher.join(10_000);
+                    flusher.awaitStopped();
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
+                    flusher.applier.close();
                 }
-                flusher.applier.close();
             }
         }
     }

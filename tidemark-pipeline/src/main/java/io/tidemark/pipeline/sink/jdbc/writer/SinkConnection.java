@@ -11,7 +11,9 @@ import org.slf4j.LoggerFactory;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.Map;
 import java.util.Set;
 
@@ -42,6 +44,10 @@ final class SinkConnection implements AutoCloseable {
     private BatchStatements statements;
     private PreparedStatement progressUpsert;
     private Counter retries = new SimpleCounter();
+    /** The server's id of the open connection's session; -1 when none is open. */
+    private volatile long sessionId = -1;
+    /** Set once {@link #endSessionFromOutside} ran: no retry, no new connection after it. */
+    private volatile boolean ended;
 
     SinkConnection(JdbcConnectionFactory connections, SinkDialect dialect, Map<TableId, TableId> sinkTables,
             int maxRetries, Set<String> transientCodes) {
@@ -59,8 +65,15 @@ final class SinkConnection implements AutoCloseable {
 
     /** The open connection, opened now if there is none. */
     Connection get() throws SQLException {
+        if (ended) {
+            throw new SQLException("the sink connection was closed with its writer");
+        }
         if (connection == null) {
             connection = connections.open(dialect);
+            try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery(dialect.sessionId())) {
+                rs.next();
+                sessionId = rs.getLong(1);
+            }
             connection.setAutoCommit(false);
             statements = new BatchStatements(connection, dialect, sinkTables);
             progressUpsert = connection.prepareStatement(dialect.upsertProgress());
@@ -85,7 +98,7 @@ final class SinkConnection implements AutoCloseable {
                 return action.run();
             } catch (SQLException e) {
                 rollbackAndClose();
-                if (!isTransient(e) || attempt >= maxRetries) {
+                if (ended || !isTransient(e) || attempt >= maxRetries) {
                     throw e;
                 }
                 retries.inc();
@@ -123,6 +136,28 @@ final class SinkConnection implements AutoCloseable {
         return false;
     }
 
+    /**
+     * Ends the open connection's session from another connection, which rolls back its transaction, and
+     * refuses further work: for a writer that closes while this connection's thread waits on the server
+     * (a row lock, a long statement), where an interrupt does not reach it and closing the JDBC connection
+     * either waits for it (MariaDB Connector/J) or leaves the server session waiting with what it already
+     * wrote locked (PostgreSQL). Called from another thread than the one using the connection.
+     */
+    void endSessionFromOutside() {
+        ended = true;
+        long id = sessionId;
+        if (id < 0) {
+            return;
+        }
+        try (Connection other = connections.open(dialect); Statement st = other.createStatement()) {
+            st.execute(dialect.endSession(id));
+            LOG.info("Ended sink session {}, still busy on the server when its writer closed", id);
+        } catch (SQLException e) {
+            LOG.warn("Could not end sink session {}, still busy on the server when its writer closed: {}", id,
+                    e.getMessage());
+        }
+    }
+
     private void rollbackAndClose() {
         if (connection == null) {
             return;
@@ -141,6 +176,7 @@ final class SinkConnection implements AutoCloseable {
             statements.close();
             statements = null;
         }
+        sessionId = -1;
         if (connection != null) {
             try {
                 connection.close();
