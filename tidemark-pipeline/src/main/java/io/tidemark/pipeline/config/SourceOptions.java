@@ -21,7 +21,10 @@ final class SourceOptions {
             ConfigOptions.key("snapshot-chunk-size")
                     .intType()
                     .defaultValue(8096)
-                    .withDescription("Rows per chunk while the initial snapshot is taken.");
+                    .withDescription("Rows per chunk while the initial snapshot is taken. Each reader holds a whole chunk in"
+                            + " memory; smaller chunks cost a fixed hand-off each (2,048 is 2.7x slower than the default),"
+                            + " larger ones buy little (16,384: about 14 % faster for narrow rows, for twice the memory);"
+                            + " see docs/benchmarks.md.");
 
     static final ConfigOption<StartupMode> STARTUP_MODE =
             ConfigOptions.key("startup-mode")

@@ -67,22 +67,11 @@ public final class MariaDbTestServer implements AutoCloseable {
     }
 
     /**
-     * A server of the caller's own that offers TLS, with a self-signed certificate for 127.0.0.1
-     * made by {@code openssl}; the caller closes it.
+     * A server of the caller's own that offers TLS, with the test JVM's self-signed certificate for 127.0.0.1
+     * ({@link TestCertificate}); the caller closes it.
      */
     public static MariaDbTestServer startPrivateWithTls() throws IOException, InterruptedException {
-        Path certs = Files.createTempDirectory("tidemark-mariadb-tls");
-        Path key = certs.resolve("server-key.pem");
-        Path cert = certs.resolve("server-cert.pem");
-        Process openssl = new ProcessBuilder(List.of("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
-                        "-keyout", key.toString(), "-out", cert.toString(), "-days", "2", "-subj", "/CN=127.0.0.1"))
-                .redirectErrorStream(true)
-                .redirectOutput(certs.resolve("openssl.log").toFile())
-                .start();
-        if (!openssl.waitFor(60, TimeUnit.SECONDS) || openssl.exitValue() != 0) {
-            throw new IOException("openssl could not make a certificate; see " + certs.resolve("openssl.log"));
-        }
-        return start(true, List.of("--ssl-cert=" + cert, "--ssl-key=" + key));
+        return start(true, tlsArguments());
     }
 
     /**
@@ -130,11 +119,21 @@ public final class MariaDbTestServer implements AutoCloseable {
                 command.add("--binlog-legacy-event-pos=ON");
             }
         }
+        if (binaries.isAtLeast(11, 4) && extraArguments.stream().noneMatch(argument -> argument.contains("ssl"))) {
+            // 11.4 and later offer TLS by default and, given no certificate, make one at every start (seconds
+            // each): the JVM's one certificate keeps the default (TLS offered) without that cost
+            command.addAll(tlsArguments());
+        }
         command.addAll(extraArguments);
         List<String> serverCommand = binaries.serverCommand(command);
         MariaDbTestServer db = new MariaDbTestServer(binaries, serverCommand, launch(serverCommand, dir), port, dir);
         db.awaitUp();
         return db;
+    }
+
+    private static List<String> tlsArguments() throws IOException, InterruptedException {
+        TestCertificate certificate = TestCertificate.get();
+        return List.of("--ssl-cert=" + certificate.certificate(), "--ssl-key=" + certificate.key());
     }
 
     private static Process launch(List<String> command, Path dir) throws IOException {
