@@ -52,6 +52,11 @@ import java.util.concurrent.TimeUnit;
 public final class RunCommand extends TidemarkCommand {
 
     private static final int SLOTS = 4;
+    /**
+     * How long the local cluster outlives a job stopped with a savepoint: the {@code tidemark savepoint stop}
+     * that stopped it, in another terminal, still reads its result from this cluster's REST API.
+     */
+    private static final Duration STOPPED_JOB_GRACE = Duration.ofSeconds(5);
 
     @Parameters(paramLabel = "FILE", description = "The pipeline file, e.g. pipeline.yaml.")
     Path file;
@@ -193,6 +198,13 @@ public final class RunCommand extends TidemarkCommand {
             TimeUnit.SECONDS.sleep(1);
             snapshot.check();
             JobStatus status = jobs.status(jobId);
+            if (status == JobStatus.FINISHED) {
+                // a streaming pipeline finishes only when stopped with a savepoint (tidemark savepoint stop)
+                say.println("Job " + jobId + " was stopped with a savepoint; stopping Flink in "
+                        + STOPPED_JOB_GRACE.toSeconds() + "s.");
+                TimeUnit.MILLISECONDS.sleep(STOPPED_JOB_GRACE.toMillis());
+                return ExitCodes.OK;
+            }
             if (status.isGloballyTerminalState()) {
                 throw jobs.failure(jobId, status);
             }

@@ -92,8 +92,12 @@ class PipelineDropITCase extends PostgresTestBase {
         assertThat(count(sink, "SELECT count(*) FROM _tidemark_fence WHERE pipeline = 'pipedrop'")).isEqualTo(1);
 
         CliRun stop = CliRun.of("savepoint", "stop", job, "--rest-address", rest, "--config", file.toString());
-        assertThat(stop.exitCode()).as(stop.toString()).isZero();
-        run.await(Duration.ofMinutes(2));
+        // the run's cluster outlives its job long enough for the stop to read its result (it used to be gone
+        // in about one run in three: "cannot reach Flink's REST API")
+        assertThat(stop.exitCode()).as(stop + "\n=== the run\n" + run).isZero();
+        CliRun ran = run.await(Duration.ofMinutes(2));
+        assertThat(ran.exitCode()).as(ran.toString()).isZero();
+        assertThat(ran.outLines()).contains("Job " + job + " was stopped with a savepoint; stopping Flink in 5s.");
         await().atMost(Duration.ofSeconds(30)).until(() -> count(source,
                 "SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'pipedrop' AND NOT active") == 1);
         // a backfill slot an interrupted snapshot left behind goes too; a slot merely named alike stays
