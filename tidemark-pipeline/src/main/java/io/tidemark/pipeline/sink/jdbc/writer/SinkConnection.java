@@ -69,11 +69,15 @@ final class SinkConnection implements AutoCloseable {
             throw new SQLException("the sink connection was closed with its writer");
         }
         if (connection == null) {
-            connection = connections.open(dialect);
-            try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery(dialect.sessionId())) {
+            Connection opened = connections.open(dialect);
+            try (Statement st = opened.createStatement(); ResultSet rs = st.executeQuery(dialect.sessionId())) {
                 rs.next();
                 sessionId = rs.getLong(1);
+            } catch (SQLException e) {
+                opened.close();
+                throw e;
             }
+            connection = opened;
             connection.setAutoCommit(false);
             statements = new BatchStatements(connection, dialect, sinkTables);
             progressUpsert = connection.prepareStatement(dialect.upsertProgress());
