@@ -56,20 +56,9 @@ class PostgresToMariaDbITCase extends PostgresTestBase {
             throws Exception {
         String source = createDatabase("src_maria");
         runDdl(source, "orders");
-        String sinkDb = "sink_maria_" + System.nanoTime() % 100_000;
-        mariadb.execute("", "CREATE DATABASE " + sinkDb);
-        mariadb.execute(sinkDb,
-                "CREATE TABLE orders (id BIGINT PRIMARY KEY, customer TEXT NOT NULL, amount DECIMAL(12, 2) NOT NULL,"
-                        + " status VARCHAR(16) NOT NULL, note TEXT, updated_at DATETIME(6) NOT NULL, version INT NOT NULL)"
-                        + " CHARACTER SET utf8mb4");
+        String sinkDb = createOrdersSink("sink_maria");
 
-        PipelineDef base = pipeline("it-maria", source, "unused", List.of("public.orders"), temp, 2);
-        JdbcSinkDef sink = new JdbcSinkDef("warehouse", mariadb.jdbcUrl(sinkDb) + "?useSSL=false",
-                MariaDbTestServer.USER, Secret.literal(MariaDbTestServer.PASSWORD), 2000, Duration.ofMillis(100), 2,
-                Duration.ofDays(7), 3);
-        PipelineDef def = new PipelineDef(base.name(), base.parallelism(), base.source(), List.of(sink),
-                List.of(new io.tidemark.pipeline.config.RouteDef("public.orders", "warehouse", sinkDb + ".orders")),
-                base.checkpointing());
+        PipelineDef def = intoMariaDb("it-maria", source, sinkDb, 2);
         String scenario = "maria-" + System.nanoTime();
         PipelineJob job = TestJobs.failingAt(def, scenario, 1_500, 4_500, 8_000);
         job.prepare();
@@ -128,18 +117,8 @@ class PostgresToMariaDbITCase extends PostgresTestBase {
             @InjectClusterClient RestClusterClient<?> client) throws Exception {
         String source = createDatabase("src_maria_lock");
         runDdl(source, "orders");
-        String sinkDb = mariadb.createDatabase("sink_maria_lock");
-        mariadb.execute(sinkDb,
-                "CREATE TABLE orders (id BIGINT PRIMARY KEY, customer TEXT NOT NULL, amount DECIMAL(12, 2) NOT NULL,"
-                        + " status VARCHAR(16) NOT NULL, note TEXT, updated_at DATETIME(6) NOT NULL, version INT NOT NULL)"
-                        + " CHARACTER SET utf8mb4");
-        PipelineDef base = pipeline("it-maria-lock", source, "unused", List.of("public.orders"), temp, 1);
-        JdbcSinkDef sink = new JdbcSinkDef("warehouse", mariadb.jdbcUrl(sinkDb) + "?useSSL=false",
-                MariaDbTestServer.USER, Secret.literal(MariaDbTestServer.PASSWORD), 2000, Duration.ofMillis(100), 2,
-                Duration.ofDays(7), 3);
-        PipelineJob job = PipelineJob.of(new PipelineDef(base.name(), base.parallelism(), base.source(), List.of(sink),
-                List.of(new io.tidemark.pipeline.config.RouteDef("public.orders", "warehouse", sinkDb + ".orders")),
-                base.checkpointing()));
+        String sinkDb = createOrdersSink("sink_maria_lock");
+        PipelineJob job = PipelineJob.of(intoMariaDb("it-maria-lock", source, sinkDb, 1));
         job.prepare();
         try (Connection c = connect(source)) {
             new OrdersWorkload(5, 1).seed(c, 100);
@@ -168,6 +147,27 @@ class PostgresToMariaDbITCase extends PostgresTestBase {
         } finally {
             TestJobs.cancel(client, jobId);
         }
+    }
+
+    /** A new MariaDB database named after {@code prefix} with an {@code orders} table shaped as the source's. */
+    private String createOrdersSink(String prefix) {
+        String sinkDb = mariadb.createDatabase(prefix);
+        mariadb.execute(sinkDb,
+                "CREATE TABLE orders (id BIGINT PRIMARY KEY, customer TEXT NOT NULL, amount DECIMAL(12, 2) NOT NULL,"
+                        + " status VARCHAR(16) NOT NULL, note TEXT, updated_at DATETIME(6) NOT NULL, version INT NOT NULL)"
+                        + " CHARACTER SET utf8mb4");
+        return sinkDb;
+    }
+
+    /** Pipeline {@code name} from {@code source}'s {@code public.orders} into {@code sinkDb}'s, through the MySQL dialect. */
+    private PipelineDef intoMariaDb(String name, String source, String sinkDb, int parallelism) {
+        PipelineDef base = pipeline(name, source, "unused", List.of("public.orders"), temp, parallelism);
+        JdbcSinkDef sink = new JdbcSinkDef("warehouse", mariadb.jdbcUrl(sinkDb) + "?useSSL=false",
+                MariaDbTestServer.USER, Secret.literal(MariaDbTestServer.PASSWORD), 2000, Duration.ofMillis(100), 2,
+                Duration.ofDays(7), 3);
+        return new PipelineDef(base.name(), base.parallelism(), base.source(), List.of(sink),
+                List.of(new io.tidemark.pipeline.config.RouteDef("public.orders", "warehouse", sinkDb + ".orders")),
+                base.checkpointing());
     }
 
     private static List<String> postgresRows(String db) throws Exception {
